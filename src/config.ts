@@ -1,0 +1,146 @@
+// The one place where settings are read and validated. Env values come from the host's env
+// object (already typed by the host: numbers, booleans, arrays may arrive parsed).
+import { parseDuration } from './policy/duration.js';
+import { parseRegistrationRules, type RegistrationRule } from './policy/registration-rules.js';
+import { parseTransitions, type TransitionTable } from './policy/transitions.js';
+import { toList } from './policy/url-allow-list.js';
+
+export interface Config {
+	publicUrl: string;
+	secret: string | null;
+	inviteUrlAllowList: string[];
+	registerUrlAllowList: string[];
+	inviteTokenTtlMs: number;
+	verificationTokenTtlMs: number;
+	registerStallMs: number;
+	registerRules: RegistrationRule[];
+	registerFields: string[];
+	nativeRoutes: boolean;
+	transitions: TransitionTable;
+	otpMaxAttempts: number;
+	otpLockMs: number;
+	recoveryCodeCount: number;
+	outboxMaxAttempts: number;
+	outboxBackoffMs: number;
+	outboxPollMs: number;
+	scheduleCron: string;
+	scheduleBatchSize: number;
+}
+
+export class ConfigError extends Error {
+	constructor(readonly variable: string, problem: string) {
+		super(`[user-lifecycle] invalid ${variable}: ${problem}`);
+		this.name = 'ConfigError';
+	}
+}
+
+/** Fields that registration must never let a caller set, whatever USER_LIFECYCLE_REGISTER_FIELDS says. */
+export const PROTECTED_USER_FIELDS = new Set([
+	'id', 'email', 'password', 'role', 'status', 'token', 'tfa_secret', 'provider', 'external_identifier',
+	'auth_data', 'policies', 'last_access', 'last_page', 'email_notifications', 'appearance',
+]);
+
+/** Every knob the README documents, with its default (as the env var would spell it). */
+export const DEFAULTS = {
+	USER_LIFECYCLE_REGISTER_RULES: '[]',
+	USER_LIFECYCLE_REGISTER_FIELDS: '',
+	USER_LIFECYCLE_NATIVE_ROUTES: 'true',
+	USER_LIFECYCLE_TRANSITIONS: '{}',
+	USER_LIFECYCLE_OTP_MAX_ATTEMPTS: '5',
+	USER_LIFECYCLE_OTP_LOCK_DURATION: '15m',
+	USER_LIFECYCLE_RECOVERY_CODES: '10',
+	USER_LIFECYCLE_OUTBOX_MAX_ATTEMPTS: '8',
+	USER_LIFECYCLE_OUTBOX_BACKOFF: '5s',
+	USER_LIFECYCLE_OUTBOX_POLL_INTERVAL: '2s',
+	USER_LIFECYCLE_SCHEDULE: '*/1 * * * *',
+	USER_LIFECYCLE_SCHEDULE_BATCH_SIZE: '500',
+} as const;
+
+type Env = Record<string, unknown>;
+
+export function loadConfig(env: Env): Config {
+	const publicUrl = String(env['PUBLIC_URL'] ?? '/');
+	return {
+		publicUrl,
+		secret: typeof env['SECRET'] === 'string' && env['SECRET'] !== '' ? env['SECRET'] : null,
+		inviteUrlAllowList: toList(env['USER_INVITE_URL_ALLOW_LIST']),
+		registerUrlAllowList: toList(env['USER_REGISTER_URL_ALLOW_LIST']),
+		inviteTokenTtlMs: duration(env, 'USER_INVITE_TOKEN_TTL', '7d'),
+		verificationTokenTtlMs: duration(env, 'EMAIL_VERIFICATION_TOKEN_TTL', '7d'),
+		registerStallMs: integer(env, 'REGISTER_STALL_TIME', '750', 0),
+		registerRules: json(env, 'USER_LIFECYCLE_REGISTER_RULES', parseRegistrationRules),
+		registerFields: registerFields(env),
+		nativeRoutes: boolean(env, 'USER_LIFECYCLE_NATIVE_ROUTES'),
+		transitions: json(env, 'USER_LIFECYCLE_TRANSITIONS', parseTransitions),
+		otpMaxAttempts: integer(env, 'USER_LIFECYCLE_OTP_MAX_ATTEMPTS', DEFAULTS.USER_LIFECYCLE_OTP_MAX_ATTEMPTS, 1),
+		otpLockMs: duration(env, 'USER_LIFECYCLE_OTP_LOCK_DURATION', DEFAULTS.USER_LIFECYCLE_OTP_LOCK_DURATION),
+		recoveryCodeCount: integer(env, 'USER_LIFECYCLE_RECOVERY_CODES', DEFAULTS.USER_LIFECYCLE_RECOVERY_CODES, 10, 100),
+		outboxMaxAttempts: integer(env, 'USER_LIFECYCLE_OUTBOX_MAX_ATTEMPTS', DEFAULTS.USER_LIFECYCLE_OUTBOX_MAX_ATTEMPTS, 1, 100),
+		outboxBackoffMs: duration(env, 'USER_LIFECYCLE_OUTBOX_BACKOFF', DEFAULTS.USER_LIFECYCLE_OUTBOX_BACKOFF),
+		outboxPollMs: duration(env, 'USER_LIFECYCLE_OUTBOX_POLL_INTERVAL', DEFAULTS.USER_LIFECYCLE_OUTBOX_POLL_INTERVAL, 50),
+		scheduleCron: cron(env, 'USER_LIFECYCLE_SCHEDULE'),
+		scheduleBatchSize: integer(env, 'USER_LIFECYCLE_SCHEDULE_BATCH_SIZE', DEFAULTS.USER_LIFECYCLE_SCHEDULE_BATCH_SIZE, 1, 10_000),
+	};
+}
+
+function raw(env: Env, name: string, fallback: string): unknown {
+	const value = env[name];
+	return value === undefined || value === null || value === '' ? fallback : value;
+}
+
+function integer(env: Env, name: string, fallback: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+	const value = Number(raw(env, name, fallback));
+	if (!Number.isInteger(value) || value < min || value > max) throw new ConfigError(name, `expected a whole number from ${min} to ${max}`);
+	return value;
+}
+
+function duration(env: Env, name: string, fallback: string, min = 0): number {
+	const value = parseDuration(raw(env, name, fallback));
+	if (value === null || value < min) throw new ConfigError(name, `expected a duration such as "30s", "15m" or "7d"${min ? ` (at least ${min} ms)` : ''}`);
+	return value;
+}
+
+function boolean(env: Env, name: keyof typeof DEFAULTS): boolean {
+	const value = raw(env, name, DEFAULTS[name]);
+	if (value === true || value === 'true') return true;
+	if (value === false || value === 'false') return false;
+	throw new ConfigError(name, 'expected true or false');
+}
+
+function json<T>(env: Env, name: keyof typeof DEFAULTS, parse: (value: unknown) => T): T {
+	// The host splits any env value with a comma into an array; read JSON knobs from the raw
+	// process env when they are there (a config file's values arrive through `env` only).
+	const fromProcess = process.env[name];
+	let value = fromProcess !== undefined && fromProcess !== '' ? fromProcess : raw(env, name, DEFAULTS[name]);
+	if (typeof value === 'string') {
+		try {
+			value = JSON.parse(value.startsWith('json:') ? value.slice(5) : value);
+		} catch {
+			throw new ConfigError(name, 'is not valid JSON');
+		}
+	}
+	try {
+		return parse(value);
+	} catch (error) {
+		throw new ConfigError(name, (error as Error).message);
+	}
+}
+
+function registerFields(env: Env): string[] {
+	const name = 'USER_LIFECYCLE_REGISTER_FIELDS';
+	const fields = toList(raw(env, name, DEFAULTS[name]));
+	for (const field of fields) {
+		if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(field)) throw new ConfigError(name, `"${field}" is not a field name`);
+		if (PROTECTED_USER_FIELDS.has(field)) throw new ConfigError(name, `"${field}" can't be set at registration`);
+	}
+	return fields;
+}
+
+function cron(env: Env, name: 'USER_LIFECYCLE_SCHEDULE'): string {
+	const value = String(raw(env, name, DEFAULTS[name])).trim();
+	const parts = value.split(/\s+/);
+	if (parts.length < 5 || parts.length > 6 || !parts.every((p) => /^[\d*/,\-A-Za-z?]+$/.test(p))) {
+		throw new ConfigError(name, 'expected a cron expression such as "*/1 * * * *"');
+	}
+	return value;
+}

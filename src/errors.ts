@@ -1,0 +1,12 @@
+// The host's error classes (stable codes, the host's error format). Ours are made with the
+// host's createError so the host's error handler formats them like its own.
+export {
+	ForbiddenError,
+	HitRateLimitError,
+	InvalidCredentialsError,
+	InvalidOtpError,
+	InvalidPayloadError,
+	InvalidTokenError,
+	TokenExpiredError,
+	isDirectusError,
+} from '@directus/errors';

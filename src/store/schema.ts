@@ -1,0 +1,20 @@
+import type { Knex } from 'knex';
+import { ensureOutboxTables } from './outbox.js';
+import { ensureTokenTables } from './tokens.js';
+
+/**
+ * Creates the extension's tables when missing (idempotent, every start-up). Each capability owns
+ * its tables in its own store module and is listed here. Two instances starting together may
+ * race on CREATE TABLE: the loser re-checks instead of failing.
+ */
+export async function ensureTables(knex: Knex): Promise<void> {
+	for (const ensure of [ensureTokenTables, ensureOutboxTables]) {
+		try {
+			await ensure(knex);
+		} catch (error) {
+			await ensure(knex).catch(() => {
+				throw error;
+			});
+		}
+	}
+}

@@ -1,0 +1,140 @@
+// A real Directus with the built extension, a real SMTP mailbox, and a knex handle on the same
+// database for assertions. One per test file (each file sets the env it needs).
+import knexFactory, { type Knex } from 'knex';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, databaseAnswers, startHost } from '../../scripts/host.mjs';
+import { Mailbox } from './mailbox.js';
+
+export type Db = 'sqlite' | 'postgres' | 'mysql';
+
+export interface ApiResponse<T = any> {
+	status: number;
+	body: T;
+	text: string;
+	headers: Headers;
+	ms: number;
+}
+
+export interface TestHost {
+	db: Db;
+	url: string;
+	mailbox: Mailbox;
+	knex: Knex;
+	adminToken: string;
+	logs: () => string;
+	api: <T = any>(method: string, path: string, body?: unknown, opts?: { token?: string | null; raw?: string; headers?: Record<string, string> }) => Promise<ApiResponse<T>>;
+	admin: <T = any>(method: string, path: string, body?: unknown) => Promise<ApiResponse<T>>;
+	login: (email: string, password: string, extra?: Record<string, unknown>) => Promise<ApiResponse>;
+	/** A role whose policy gives API access only (no app access: it takes no licence seat). */
+	createApiRole: (name: string, permissions?: { collection: string; action: string; fields?: string[] }[]) => Promise<string>;
+	createUser: (fields: Record<string, unknown>) => Promise<string>;
+	setSettings: (settings: Record<string, unknown>) => Promise<void>;
+	stop: () => Promise<void>;
+	/** Another Directus process on the same database and mailbox (multi-instance tests). */
+	startSibling: (env?: Record<string, string | null>) => Promise<{ url: string; stop: () => Promise<void>; logs: () => string }>;
+}
+
+/** Databases the integration suite runs on: SQLite always; PostgreSQL/MariaDB when they answer. */
+export async function availableDatabases(): Promise<Db[]> {
+	const dbs: Db[] = ['sqlite'];
+	const wanted = (process.env['USER_LIFECYCLE_TEST_DBS'] ?? 'sqlite,postgres').split(',');
+	for (const db of ['postgres', 'mysql'] as const) {
+		if (!wanted.includes(db)) continue;
+		if (await databaseAnswers(db)) dbs.push(db);
+		else console.warn(`[user-lifecycle tests] NOTICE: ${db} does not answer on 127.0.0.1; its integration run is skipped`);
+	}
+	return dbs;
+}
+
+export async function startTestHost(options: { db?: Db; env?: Record<string, string | null> } = {}): Promise<TestHost> {
+	const db = options.db ?? 'sqlite';
+	const mailbox = new Mailbox();
+	const smtpPort = await mailbox.start();
+	const env = { EMAIL_SMTP_PORT: String(smtpPort), ...options.env };
+	const host = await startHost({ db, env });
+	const knex = knexFactory(knexConfig(db, host.env));
+
+	const api: TestHost['api'] = async (method, path, body, opts = {}) => {
+		const headers: Record<string, string> = { ...opts.headers };
+		if (body !== undefined || opts.raw !== undefined) headers['content-type'] = 'application/json';
+		if (opts.token) headers['authorization'] = `Bearer ${opts.token}`;
+		const started = performance.now();
+		const res = await fetch(host.url + path, {
+			method,
+			headers,
+			body: opts.raw ?? (body === undefined ? undefined : JSON.stringify(body)),
+			redirect: 'manual',
+		});
+		const text = await res.text();
+		const ms = performance.now() - started;
+		let parsed: any = null;
+		try {
+			parsed = text ? JSON.parse(text) : null;
+		} catch {
+			parsed = text;
+		}
+		return { status: res.status, body: parsed, text, headers: res.headers, ms };
+	};
+
+	const adminLogin = await api('POST', '/auth/login', { email: ADMIN_EMAIL, password: ADMIN_PASSWORD });
+	if (adminLogin.status !== 200) throw new Error(`admin login failed: ${adminLogin.status} ${adminLogin.text}`);
+	const adminToken: string = adminLogin.body.data.access_token;
+	const admin: TestHost['admin'] = (method, path, body) => api(method, path, body, { token: adminToken });
+
+	const expectOk = (res: ApiResponse, what: string) => {
+		if (res.status >= 300) throw new Error(`${what} failed: ${res.status} ${res.text}`);
+		return res;
+	};
+
+	const siblings: { stop: () => Promise<void> }[] = [];
+
+	return {
+		db,
+		url: host.url,
+		mailbox,
+		knex,
+		adminToken,
+		logs: host.logs,
+		api,
+		admin,
+		login: (email, password, extra = {}) => api('POST', '/auth/login', { email, password, ...extra }),
+		async createApiRole(name, permissions = []) {
+			const policy = expectOk(await admin('POST', '/policies', { name: `${name} policy`, app_access: false, admin_access: false }), 'create policy');
+			const policyId = policy.body.data.id;
+			for (const p of permissions) {
+				expectOk(await admin('POST', '/permissions', { policy: policyId, collection: p.collection, action: p.action, fields: p.fields ?? ['*'] }), 'create permission');
+			}
+			const role = expectOk(await admin('POST', '/roles', { name, policies: [{ policy: policyId }] }), 'create role');
+			return role.body.data.id;
+		},
+		async createUser(fields) {
+			const res = expectOk(await admin('POST', '/users', fields), 'create user');
+			return res.body.data.id;
+		},
+		async setSettings(settings) {
+			expectOk(await admin('PATCH', '/settings', settings), 'update settings');
+		},
+		async startSibling(extraEnv = {}) {
+			const sibling = await startHost({ db, dir: host.dir, database: host.database, bootstrap: false, env: { ...env, ...extraEnv } });
+			const handle = { url: sibling.url, logs: sibling.logs, stop: () => sibling.stop({ dropDatabase: false }) };
+			siblings.push(handle);
+			return handle;
+		},
+		async stop() {
+			for (const sibling of siblings) await sibling.stop().catch(() => {});
+			await knex.destroy();
+			await host.stop();
+			await mailbox.stop();
+		},
+	};
+}
+
+function knexConfig(db: Db, env: Record<string, string>): Knex.Config {
+	if (db === 'sqlite') return { client: 'sqlite3', connection: { filename: env['DB_FILENAME']! }, useNullAsDefault: true, pool: { min: 1, max: 1 } };
+	if (db === 'postgres') return { client: 'pg', connection: { host: '127.0.0.1', port: 5432, user: 'postgres', database: env['DB_DATABASE'] }, pool: { min: 0, max: 4 } };
+	return { client: 'mysql2', connection: { host: '127.0.0.1', port: 3306, user: 'root', database: env['DB_DATABASE'] }, pool: { min: 0, max: 4 } };
+}
+
+/** Asserts nothing secret appears in the host's log (tokens, codes, passwords). */
+export function logsContain(host: TestHost, secret: string): boolean {
+	return host.logs().includes(secret);
+}

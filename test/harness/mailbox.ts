@@ -1,0 +1,93 @@
+// A real SMTP server capturing mail for the tests. It can be stopped and started again on the
+// same port, to play "SMTP is down for a while".
+import { simpleParser } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+
+export interface CapturedMail {
+	to: string[];
+	subject: string;
+	html: string;
+	text: string;
+	/** Every `token` query parameter found in the mail's links. */
+	tokens: string[];
+	links: string[];
+}
+
+export class Mailbox {
+	readonly mails: CapturedMail[] = [];
+	private server: SMTPServer | null = null;
+	port = 0;
+
+	async start(port = this.port): Promise<number> {
+		const server = new SMTPServer({
+			authOptional: true,
+			disabledCommands: ['STARTTLS'],
+			logger: false,
+			onData: (stream, _session, callback) => {
+				simpleParser(stream)
+					.then((parsed) => {
+						const html = typeof parsed.html === 'string' ? parsed.html : '';
+						const links = [...html.matchAll(/href=(["'])(.*?)\1/g)].map((m) => m[2]!.replace(/&amp;/g, '&'));
+						const tokens = links.flatMap((link) => {
+							try {
+								const value = new URL(link).searchParams.get('token');
+								return value ? [value] : [];
+							} catch {
+								return [];
+							}
+						});
+						const to = (Array.isArray(parsed.to) ? parsed.to : parsed.to ? [parsed.to] : []).flatMap((a) => a.value.map((v) => v.address ?? ''));
+						this.mails.push({ to, subject: parsed.subject ?? '', html, text: parsed.text ?? '', tokens: [...new Set(tokens)], links });
+						callback();
+					})
+					.catch(callback);
+			},
+		});
+		await new Promise<void>((resolve, reject) => {
+			server.once('error', reject);
+			server.listen(port, '127.0.0.1', () => resolve());
+		});
+		this.server = server;
+		this.port = (server.server.address() as { port: number }).port;
+		return this.port;
+	}
+
+	async stop(): Promise<void> {
+		const server = this.server;
+		this.server = null;
+		if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+	}
+
+	to(address: string): CapturedMail[] {
+		return this.mails.filter((mail) => mail.to.some((to) => to.toLowerCase() === address.toLowerCase()));
+	}
+
+	/** Waits until `address` has received `count` mails; returns them. */
+	async waitFor(address: string, count = 1, timeoutMs = 15_000): Promise<CapturedMail[]> {
+		const deadline = Date.now() + timeoutMs;
+		for (;;) {
+			const mails = this.to(address);
+			if (mails.length >= count) return mails;
+			if (Date.now() > deadline) throw new Error(`timed out waiting for ${count} mail(s) to ${address}; got ${mails.length}`);
+			await new Promise((resolve) => setTimeout(resolve, 50));
+		}
+	}
+
+	/** Waits until `count` mails have arrived in all. */
+	async waitForTotal(count: number, timeoutMs = 30_000): Promise<CapturedMail[]> {
+		const deadline = Date.now() + timeoutMs;
+		while (this.mails.length < count) {
+			if (Date.now() > deadline) throw new Error(`timed out waiting for ${count} mails; got ${this.mails.length}`);
+			await new Promise((resolve) => setTimeout(resolve, 50));
+		}
+		return this.mails;
+	}
+
+	/** The single token of the newest mail to `address`. */
+	async tokenFor(address: string, count = 1): Promise<string> {
+		const mails = await this.waitFor(address, count);
+		const token = mails[count - 1]?.tokens[0];
+		if (!token) throw new Error(`mail to ${address} carries no token link`);
+		return token;
+	}
+}

@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+	test: {
+		include: ['test/**/*.test.ts'],
+		testTimeout: 60_000,
+		hookTimeout: 180_000,
+		pool: 'forks',
+		// Two cores: one Directus per integration file, two files at a time.
+		maxWorkers: 2,
+		minWorkers: 1,
+		reporters: ['default'],
+	},
+});
