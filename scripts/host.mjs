@@ -85,8 +85,9 @@ export async function databaseAnswers(db) {
 /**
  * Bootstraps and starts a Directus. `env` overrides the defaults (`null` removes a variable).
  * `database` is what createDatabase returned, to share one database between several hosts.
+ * @param {{ db?: string, env?: Record<string, string | null>, dir?: string, database?: any, bootstrap?: boolean, logToConsole?: boolean }} [options]
  */
-export async function startHost({ db = 'sqlite', env = {}, dir, database, bootstrap = true, logToConsole = false } = {}) {
+export async function startHost({ db = 'sqlite', env = {}, dir = undefined, database = undefined, bootstrap = true, logToConsole = false } = {}) {
 	const node = findNode22();
 	if (!node) throw new Error('Node 22 runtime not found: run `npm install`');
 	mkdirSync(join(root, '.test-hosts'), { recursive: true });

@@ -64,7 +64,7 @@ export class OutboxWorker {
 		}
 	}
 
-	private async deliver(mailer: { send: (data: unknown) => Promise<unknown> }, mail: ClaimedMail): Promise<void> {
+	private async deliver(mailer: { send: (data: any) => Promise<unknown> }, mail: ClaimedMail): Promise<void> {
 		const { knex, config, logger } = this.rt;
 		try {
 			await mailer.send({ to: mail.to, subject: mail.subject, template: mail.template });

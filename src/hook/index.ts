@@ -1,14 +1,22 @@
 import { defineHook } from '@directus/extensions-sdk';
+import type { Application } from 'express';
 import { getRuntime, type HostContext } from '../runtime.js';
+import { registerGuard } from './guard.js';
 import { redactTokenLinks, registerNativeRoutes } from './native-routes.js';
+import { registerSchedule } from './schedule.js';
+import { registerTwoFactorLoginHooks } from './two-factor-login.js';
 
 export default defineHook((register, context) => {
 	const rt = getRuntime(context as unknown as HostContext);
-	register.init('app.before', ({ app }: { app: import('express').Application }) => {
-		app.use(redactTokenLinks(rt));
+	// Before the host's request logger: links that carry a token never reach a log line.
+	register.init('app.before', (meta: Record<string, any>) => {
+		(meta['app'] as Application).use(redactTokenLinks(rt));
 	});
-	register.init('routes.before', ({ app }: { app: import('express').Application }) => {
-		if (rt.config.nativeRoutes) registerNativeRoutes(app, rt);
+	register.init('routes.before', (meta: Record<string, any>) => {
+		if (rt.config.nativeRoutes) registerNativeRoutes(meta['app'] as Application, rt);
 	});
 	register.init('app.after', () => rt.outbox.start());
+	registerGuard(register, rt);
+	registerTwoFactorLoginHooks(register, rt);
+	registerSchedule(register, rt);
 });

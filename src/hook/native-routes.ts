@@ -7,8 +7,12 @@ import { parseRegistration } from '../endpoint/registration.js';
 import { stashQueryToken, takeQueryToken } from '../endpoint/input.js';
 import { flowOptions, handle } from '../endpoint/respond.js';
 import type { Runtime } from '../runtime.js';
+import { registerInvitationNativeRoutes } from './native-invitation.js';
+import { registerTwoFactorNativeRoutes } from './native-two-factor.js';
 
 export function registerNativeRoutes(app: Application, rt: Runtime): void {
+	registerInvitationNativeRoutes(app, rt);
+	registerTwoFactorNativeRoutes(app, rt);
 	app.post(
 		'/users/register',
 		handle(async (req) => {

@@ -75,7 +75,7 @@ export async function claimDueMails(knex: Knex, key: Buffer, limit: number, leas
 	const candidates = await due(knex(OUTBOX_TABLE).select('id')).orderBy('next_attempt_at', 'asc').limit(limit);
 	if (candidates.length === 0) return [];
 	const claim = newId();
-	await due(knex(OUTBOX_TABLE).whereIn('id', candidates.map((row) => row.id))).update({
+	await due(knex(OUTBOX_TABLE).whereIn('id', candidates.map((row: { id: string }) => row.id))).update({
 		status: 'sending',
 		claim,
 		claimed_until: now + leaseMs,

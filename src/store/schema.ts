@@ -1,5 +1,8 @@
 import type { Knex } from 'knex';
+import { ensureAuditTables } from './audit.js';
 import { ensureOutboxTables } from './outbox.js';
+import { ensureStatusTables } from './status.js';
+import { ensureTwoFactorTables } from './two-factor.js';
 import { ensureTokenTables } from './tokens.js';
 
 /**
@@ -8,7 +11,7 @@ import { ensureTokenTables } from './tokens.js';
  * race on CREATE TABLE: the loser re-checks instead of failing.
  */
 export async function ensureTables(knex: Knex): Promise<void> {
-	for (const ensure of [ensureTokenTables, ensureOutboxTables]) {
+	for (const ensure of [ensureTokenTables, ensureOutboxTables, ensureAuditTables, ensureTwoFactorTables, ensureStatusTables]) {
 		try {
 			await ensure(knex);
 		} catch (error) {

@@ -1,0 +1,52 @@
+// The audit trail: one row per lifecycle event (a status change, a two-factor reset, ...).
+// Written only by the extension (with knex, never through the host's item services), so the
+// collection stays read-only for everyone while admins browse it in the Data Studio.
+import type { Knex } from 'knex';
+import { newId } from '../crypto.js';
+
+export const AUDIT_TABLE = 'user_lifecycle_events';
+
+export interface AuditEvent {
+	user: string;
+	/** 'status' for a status change; other kinds: 'tfa-reset', ... */
+	event: string;
+	from?: string | null;
+	to?: string | null;
+	/** The user who made the change, or null for the public / the system. */
+	actor: string | null;
+	/** The path that made it: 'registration', 'invitation', 'api', 'schedule', 'tfa-reset', ... */
+	via: string;
+	reason?: string | null;
+}
+
+export async function ensureAuditTables(knex: Knex): Promise<void> {
+	if (await knex.schema.hasTable(AUDIT_TABLE)) return;
+	await knex.schema.createTable(AUDIT_TABLE, (table) => {
+		table.string('id', 36).primary();
+		table.string('user', 36).notNullable().index();
+		table.string('event', 32).notNullable();
+		table.string('from', 32).nullable();
+		table.string('to', 32).nullable();
+		table.string('actor', 36).nullable();
+		table.string('via', 64).notNullable();
+		table.text('reason').nullable();
+		table.timestamp('at', { useTz: true }).notNullable().index();
+	});
+}
+
+export async function recordEvents(knex: Knex, events: AuditEvent[]): Promise<void> {
+	if (events.length === 0) return;
+	const at = new Date();
+	const rows = events.map((e) => ({
+		id: newId(),
+		user: e.user,
+		event: e.event,
+		from: e.from ?? null,
+		to: e.to ?? null,
+		actor: e.actor,
+		via: e.via,
+		reason: e.reason ?? null,
+		at,
+	}));
+	for (let i = 0; i < rows.length; i += 100) await knex(AUDIT_TABLE).insert(rows.slice(i, i + 100));
+}
