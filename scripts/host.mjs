@@ -85,9 +85,9 @@ export async function databaseAnswers(db) {
 /**
  * Bootstraps and starts a Directus. `env` overrides the defaults (`null` removes a variable).
  * `database` is what createDatabase returned, to share one database between several hosts.
- * @param {{ db?: string, env?: Record<string, string | null>, dir?: string, database?: any, bootstrap?: boolean, logToConsole?: boolean }} [options]
+ * @param {{ db?: string, env?: Record<string, string | null>, dir?: string, database?: any, bootstrap?: boolean, logToConsole?: boolean, port?: number }} [options]
  */
-export async function startHost({ db = 'sqlite', env = {}, dir = undefined, database = undefined, bootstrap = true, logToConsole = false } = {}) {
+export async function startHost({ db = 'sqlite', env = {}, dir = undefined, database = undefined, bootstrap = true, logToConsole = false, port = undefined } = {}) {
 	const node = findNode22();
 	if (!node) throw new Error('Node 22 runtime not found: run `npm install`');
 	mkdirSync(join(root, '.test-hosts'), { recursive: true });
@@ -97,7 +97,7 @@ export async function startHost({ db = 'sqlite', env = {}, dir = undefined, data
 	if (!existsSync(join(dir, 'package.json'))) writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'user-lifecycle-host', private: true }));
 	const extensionsPath = installExtension(dir);
 	database ??= await createDatabase(db);
-	const port = await freePort();
+	port ??= await freePort();
 	const url = `http://127.0.0.1:${port}`;
 	const fullEnv = {
 		...process.env,

@@ -36,7 +36,7 @@ export interface TestHost {
 /** Databases the integration suite runs on: SQLite always; PostgreSQL/MariaDB when they answer. */
 export async function availableDatabases(): Promise<Db[]> {
 	const dbs: Db[] = ['sqlite'];
-	const wanted = (process.env['USER_LIFECYCLE_TEST_DBS'] ?? 'sqlite,postgres').split(',');
+	const wanted = (process.env['USER_LIFECYCLE_TEST_DBS'] ?? 'sqlite,postgres,mysql').split(',');
 	for (const db of ['postgres', 'mysql'] as const) {
 		if (!wanted.includes(db)) continue;
 		if (await databaseAnswers(db)) dbs.push(db);
