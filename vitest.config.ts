@@ -9,6 +9,6 @@ export default defineConfig({
 		// Two cores: one Directus per integration file, two files at a time.
 		maxWorkers: 2,
 		minWorkers: 1,
-		reporters: ['default'],
+		reporters: ['default', './test/harness/summary-reporter.ts'],
 	},
 });
