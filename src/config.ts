@@ -13,6 +13,8 @@ export interface Config {
 	inviteTokenTtlMs: number;
 	verificationTokenTtlMs: number;
 	registerStallMs: number;
+	/** The host's RATE_LIMITER_REGISTRATION_*: per-IP hits per window, or null when off. */
+	registrationRateLimit: { points: number; windowMs: number } | null;
 	registerRules: RegistrationRule[];
 	registerFields: string[];
 	nativeRoutes: boolean;
@@ -68,6 +70,7 @@ export function loadConfig(env: Env): Config {
 		inviteTokenTtlMs: duration(env, 'USER_INVITE_TOKEN_TTL', '7d'),
 		verificationTokenTtlMs: duration(env, 'EMAIL_VERIFICATION_TOKEN_TTL', '7d'),
 		registerStallMs: integer(env, 'REGISTER_STALL_TIME', '750', 0),
+		registrationRateLimit: registrationRateLimit(env),
 		registerRules: json(env, 'USER_LIFECYCLE_REGISTER_RULES', parseRegistrationRules),
 		registerFields: registerFields(env),
 		nativeRoutes: boolean(env, 'USER_LIFECYCLE_NATIVE_ROUTES'),
@@ -143,4 +146,13 @@ function cron(env: Env, name: 'USER_LIFECYCLE_SCHEDULE'): string {
 		throw new ConfigError(name, 'expected a cron expression such as "*/1 * * * *"');
 	}
 	return value;
+}
+
+function registrationRateLimit(env: Env): { points: number; windowMs: number } | null {
+	const enabled = raw(env, 'RATE_LIMITER_REGISTRATION_ENABLED', 'true');
+	if (enabled === false || enabled === 'false') return null;
+	return {
+		points: integer(env, 'RATE_LIMITER_REGISTRATION_POINTS', '5', 1),
+		windowMs: integer(env, 'RATE_LIMITER_REGISTRATION_DURATION', '60', 1) * 1000,
+	};
 }

@@ -2,6 +2,7 @@ import type { Router } from 'express';
 import { registerUser, resendVerification, verifyEmail, type RegistrationInput } from '../flows/registration.js';
 import type { Runtime } from '../runtime.js';
 import { bodyOf, email, onlyKeys, optionalText, scalar, takeQueryToken, text, url, type Body } from './input.js';
+import { registrationRateLimit } from './rate-limit.js';
 import { flowOptions, handle } from './respond.js';
 
 const BASE_FIELDS = ['email', 'password', 'first_name', 'last_name', 'verification_url'];
@@ -28,8 +29,10 @@ export function parseToken(body: Body): string {
 
 
 export function registerRegistrationRoutes(router: Router, rt: Runtime): void {
+	const limit = registrationRateLimit(rt);
 	router.post(
 		'/register',
+		limit,
 		handle(async (req) => {
 			await registerUser(rt, parseRegistration(rt, req.body), flowOptions(req));
 		}),
@@ -48,6 +51,7 @@ export function registerRegistrationRoutes(router: Router, rt: Runtime): void {
 	);
 	router.post(
 		'/register/resend',
+		limit,
 		handle(async (req) => {
 			const body = bodyOf(req.body);
 			onlyKeys(body, ['email', 'verification_url']);

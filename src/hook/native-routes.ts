@@ -5,6 +5,7 @@ import type { Application, NextFunction, Request, Response } from 'express';
 import { verifyEmail, registerUser } from '../flows/registration.js';
 import { parseRegistration } from '../endpoint/registration.js';
 import { stashQueryToken, takeQueryToken } from '../endpoint/input.js';
+import { registrationRateLimit } from '../endpoint/rate-limit.js';
 import { flowOptions, handle } from '../endpoint/respond.js';
 import type { Runtime } from '../runtime.js';
 import { registerInvitationNativeRoutes } from './native-invitation.js';
@@ -15,6 +16,7 @@ export function registerNativeRoutes(app: Application, rt: Runtime): void {
 	registerTwoFactorNativeRoutes(app, rt);
 	app.post(
 		'/users/register',
+		registrationRateLimit(rt),
 		handle(async (req) => {
 			await registerUser(rt, parseRegistration(rt, req.body), flowOptions(req));
 		}),

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { ensureAuditTables } from './audit.js';
 import { ensureOutboxTables } from './outbox.js';
+import { ensureRateLimitTables } from './rate-limits.js';
 import { ensureStatusTables } from './status.js';
 import { ensureTwoFactorTables } from './two-factor.js';
 import { ensureTokenTables } from './tokens.js';
@@ -11,7 +12,7 @@ import { ensureTokenTables } from './tokens.js';
  * race on CREATE TABLE: the loser re-checks instead of failing.
  */
 export async function ensureTables(knex: Knex): Promise<void> {
-	for (const ensure of [ensureTokenTables, ensureOutboxTables, ensureAuditTables, ensureTwoFactorTables, ensureStatusTables]) {
+	for (const ensure of [ensureTokenTables, ensureOutboxTables, ensureRateLimitTables, ensureAuditTables, ensureTwoFactorTables, ensureStatusTables]) {
 		try {
 			await ensure(knex);
 		} catch (error) {
