@@ -3,8 +3,8 @@
 import type { Runtime } from '../runtime.js';
 import { claimDueMails, markFailed, markSent, type ClaimedMail } from '../store/outbox.js';
 
-const BATCH = 25;
-const PARALLEL_SENDS = 5;
+const BATCH = 50;
+const PARALLEL_SENDS = 10;
 const CLAIM_LEASE_MS = 120_000;
 const MAX_BACKOFF_MS = 3_600_000;
 

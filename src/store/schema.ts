@@ -1,7 +1,6 @@
 import type { Knex } from 'knex';
-import { AUDIT_TABLE, ensureAuditTables } from './audit.js';
-import { ensureCollectionMeta } from './collections.js';
-import { ensureOutboxTables, OUTBOX_TABLE } from './outbox.js';
+import { ensureAuditTables } from './audit.js';
+import { ensureOutboxTables } from './outbox.js';
 import { ensureRateLimitTables } from './rate-limits.js';
 import { ensureStatusTables } from './status.js';
 import { ensureTwoFactorTables } from './two-factor.js';
@@ -22,6 +21,4 @@ export async function ensureTables(knex: Knex): Promise<void> {
 			});
 		}
 	}
-	await ensureCollectionMeta(knex, { collection: AUDIT_TABLE, icon: 'history', note: 'User lifecycle events (read-only)', sortField: null });
-	await ensureCollectionMeta(knex, { collection: OUTBOX_TABLE, icon: 'outbox', note: 'User lifecycle mail outbox (read-only)', sortField: null });
 }

@@ -17,12 +17,22 @@ export class Mailbox {
 	readonly mails: CapturedMail[] = [];
 	private server: SMTPServer | null = null;
 	port = 0;
+	/** Recipients at this domain are refused for good (550), to play a mail that can't be delivered. */
+	rejectDomain = 'reject.example.net';
 
 	async start(port = this.port): Promise<number> {
 		const server = new SMTPServer({
 			authOptional: true,
 			disabledCommands: ['STARTTLS'],
 			logger: false,
+			onRcptTo: (address, _session, callback) => {
+				if (address.address.toLowerCase().endsWith(`@${this.rejectDomain}`)) {
+					const error = new Error('Mailbox unavailable') as Error & { responseCode: number };
+					error.responseCode = 550;
+					return callback(error);
+				}
+				callback();
+			},
 			onData: (stream, _session, callback) => {
 				simpleParser(stream)
 					.then((parsed) => {
