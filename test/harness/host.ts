@@ -33,10 +33,10 @@ export interface TestHost {
 	startSibling: (env?: Record<string, string | null>) => Promise<{ url: string; stop: () => Promise<void>; logs: () => string }>;
 }
 
-/** Databases the integration suite runs on: SQLite always; PostgreSQL/MariaDB when they answer. */
+/** Databases the integration suite runs on (USER_LIFECYCLE_TEST_DBS, default all three): PostgreSQL/MariaDB only when they answer. */
 export async function availableDatabases(): Promise<Db[]> {
-	const dbs: Db[] = ['sqlite'];
 	const wanted = (process.env['USER_LIFECYCLE_TEST_DBS'] ?? 'sqlite,postgres,mysql').split(',');
+	const dbs: Db[] = wanted.includes('sqlite') ? ['sqlite'] : [];
 	for (const db of ['postgres', 'mysql'] as const) {
 		if (!wanted.includes(db)) continue;
 		if (await databaseAnswers(db)) dbs.push(db);
