@@ -68,12 +68,12 @@ export class OutboxWorker {
 		const { knex, config, logger } = this.rt;
 		try {
 			await mailer.send({ to: mail.to, subject: mail.subject, template: mail.template });
-			await markSent(knex, mail.id);
+			await markSent(knex, mail.id, mail.claim);
 		} catch (error) {
 			const message = (error as Error)?.message ?? String(error);
 			const exhausted = mail.attempts >= config.outboxMaxAttempts;
 			const retryAt = exhausted ? null : Date.now() + Math.min(config.outboxBackoffMs * 2 ** (mail.attempts - 1), MAX_BACKOFF_MS);
-			await markFailed(knex, mail.id, message, retryAt);
+			await markFailed(knex, mail.id, message, retryAt, mail.claim);
 			logger.warn(`[user-lifecycle] mail ${mail.id} (${mail.kind}) try ${mail.attempts} failed: ${message}${exhausted ? '; giving up' : ''}`);
 		}
 	}

@@ -19,6 +19,8 @@ export interface OutboxMail {
 export interface ClaimedMail extends OutboxMail {
 	id: string;
 	attempts: number;
+	/** This worker's claim: marking needs it, so a worker whose lease ran out can't overwrite a newer claim. */
+	claim: string;
 }
 
 export async function ensureOutboxTables(knex: Knex): Promise<void> {
@@ -57,7 +59,8 @@ export async function enqueueMails(knex: Knex, key: Buffer, mails: OutboxMail[])
 		next_attempt_at: now,
 		created_at: now,
 	}));
-	for (let i = 0; i < rows.length; i += 100) await knex(OUTBOX_TABLE).insert(rows.slice(i, i + 100));
+	// 250 rows a statement: under SQLite's 500-term compound select, far under PostgreSQL's parameter cap.
+	for (let i = 0; i < rows.length; i += 250) await knex(OUTBOX_TABLE).insert(rows.slice(i, i + 250));
 }
 
 /**
@@ -88,23 +91,27 @@ export async function claimDueMails(knex: Knex, key: Buffer, limit: number, leas
 		to: row.recipient,
 		subject: row.subject,
 		attempts: Number(row.attempts),
+		claim,
 		template: { name: row.template, data: row.payload ? JSON.parse(unseal(key, row.payload)) : {} },
 	}));
 }
 
-export async function markSent(knex: Knex, id: string): Promise<void> {
-	await knex(OUTBOX_TABLE).where({ id }).update({ status: 'sent', sent_at: Date.now(), payload: null, claim: null, claimed_until: null, last_error: null });
+export async function markSent(knex: Knex, id: string, claim?: string): Promise<void> {
+	await byClaim(knex, id, claim).update({ status: 'sent', sent_at: Date.now(), payload: null, claim: null, claimed_until: null, last_error: null });
 }
 
 /** A failed try: back to pending after `retryAt`, or `failed` for good (error kept) when none is left. */
-export async function markFailed(knex: Knex, id: string, error: string, retryAt: number | null): Promise<void> {
-	await knex(OUTBOX_TABLE)
-		.where({ id })
-		.update(
+export async function markFailed(knex: Knex, id: string, error: string, retryAt: number | null, claim?: string): Promise<void> {
+	await byClaim(knex, id, claim).update(
 			retryAt === null
 				? { status: 'failed', last_error: error.slice(0, 2000), claim: null, claimed_until: null, payload: null }
 				: { status: 'pending', last_error: error.slice(0, 2000), claim: null, claimed_until: null, next_attempt_at: retryAt },
 		);
+}
+
+function byClaim(knex: Knex, id: string, claim: string | undefined): Knex.QueryBuilder {
+	const query = knex(OUTBOX_TABLE).where({ id });
+	return claim === undefined ? query : query.where({ claim });
 }
 
 export async function nextDueAt(knex: Knex): Promise<number | null> {

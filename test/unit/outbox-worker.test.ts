@@ -1,0 +1,118 @@
+// The outbox store and worker against a real SQLite file, with a fake MailService.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import knexFactory, { type Knex } from 'knex';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { deriveKey } from '../../src/crypto.js';
+import { OutboxWorker } from '../../src/flows/outbox-worker.js';
+import type { Runtime } from '../../src/runtime.js';
+import { claimDueMails, enqueueMails, ensureOutboxTables, markSent, OUTBOX_TABLE } from '../../src/store/outbox.js';
+
+const key = deriveKey('secret', 'outbox');
+
+describe('outbox worker (SQLite)', () => {
+	let dir: string;
+	let knex: Knex;
+
+	const runtime = (send: (mail: any) => Promise<unknown>, maxAttempts = 3, backoffMs = 20): Runtime =>
+		({
+			config: { outboxMaxAttempts: maxAttempts, outboxBackoffMs: backoffMs, outboxPollMs: 1000 },
+			knex,
+			ready: Promise.resolve(),
+			getSchema: async () => ({}),
+			services: { MailService: class { send = send } },
+			logger: { warn: () => {}, error: () => {}, info: () => {} },
+			outboxKey: key,
+		}) as unknown as Runtime;
+	const drain = async (worker: OutboxWorker) => {
+		worker.kick();
+		await worker.idle();
+	};
+	const mails = (n: number, prefix = 'm') =>
+		Array.from({ length: n }, (_, i) => ({ kind: 'invite', to: `${prefix}${i}@example.com`, subject: 's', template: { name: 'user-invitation', data: { url: `https://x.example.com/?token=secret-${i}` } } }));
+
+	beforeAll(async () => {
+		dir = mkdtempSync(join(tmpdir(), 'ul-outbox-'));
+		knex = knexFactory({ client: 'sqlite3', connection: { filename: join(dir, 'db.sqlite') }, useNullAsDefault: true });
+		await ensureOutboxTables(knex);
+		await ensureOutboxTables(knex);
+	});
+	beforeEach(async () => {
+		await knex(OUTBOX_TABLE).delete();
+	});
+	afterAll(async () => {
+		await knex.destroy();
+		rmSync(dir, { recursive: true, force: true });
+	});
+
+	it('seals the link at rest, sends once, then erases it', async () => {
+		await enqueueMails(knex, key, mails(1));
+		expect(JSON.stringify(await knex(OUTBOX_TABLE).select())).not.toContain('secret-0');
+		const sent: any[] = [];
+		await drain(new OutboxWorker(runtime(async (m) => sent.push(m))));
+		expect(sent).toHaveLength(1);
+		expect(sent[0].template.data.url).toContain('secret-0');
+		const [row] = await knex(OUTBOX_TABLE).select();
+		expect(row).toMatchObject({ status: 'sent', payload: null, last_error: null });
+	});
+
+	it('retries with growing backoff, then gives up keeping the error', async () => {
+		await enqueueMails(knex, key, mails(1));
+		let tries = 0;
+		const worker = new OutboxWorker(runtime(async () => {
+			tries++;
+			throw new Error(`smtp down ${tries}`);
+		}));
+		await drain(worker);
+		let row = await knex(OUTBOX_TABLE).first();
+		expect(row).toMatchObject({ status: 'pending', last_error: 'smtp down 1' });
+		const firstDelay = Number(row.next_attempt_at) - Date.now();
+		expect(firstDelay).toBeGreaterThan(0);
+		expect(firstDelay).toBeLessThanOrEqual(20);
+		await drain(worker); // not due yet: no new try
+		expect(tries).toBe(1);
+		await new Promise((r) => setTimeout(r, 25));
+		await drain(worker);
+		row = await knex(OUTBOX_TABLE).first();
+		expect(tries).toBe(2);
+		expect(Number(row.next_attempt_at) - Date.now()).toBeGreaterThan(20); // doubled: 40 ms
+		await new Promise((r) => setTimeout(r, 45));
+		await drain(worker);
+		row = await knex(OUTBOX_TABLE).first();
+		expect(row).toMatchObject({ status: 'failed', last_error: 'smtp down 3', payload: null });
+		expect(Number(row.attempts)).toBe(3);
+		await new Promise((r) => setTimeout(r, 50));
+		await drain(worker);
+		expect(tries).toBe(3);
+	});
+
+	it('two workers draining together send every mail exactly once', async () => {
+		await enqueueMails(knex, key, mails(120, 'pair'));
+		const sends = new Map<string, number>();
+		const send = async (m: any) => {
+			await new Promise((r) => setTimeout(r, Math.random() * 3));
+			sends.set(m.to, (sends.get(m.to) ?? 0) + 1);
+		};
+		const a = new OutboxWorker(runtime(send));
+		const b = new OutboxWorker(runtime(send));
+		a.kick();
+		b.kick();
+		await Promise.all([a.idle(), b.idle()]);
+		expect(sends.size).toBe(120);
+		expect([...sends.values()].every((n) => n === 1)).toBe(true);
+		expect(await knex(OUTBOX_TABLE).whereNot({ status: 'sent' })).toHaveLength(0);
+	});
+
+	it('a worker whose lease ran out cannot mark over the newer claim', async () => {
+		await enqueueMails(knex, key, mails(1));
+		const [first] = await claimDueMails(knex, key, 10, -1); // lease already over
+		const [second] = await claimDueMails(knex, key, 10, 60_000);
+		expect(second!.id).toBe(first!.id);
+		expect(second!.attempts).toBe(2);
+		await markSent(knex, first!.id, first!.claim);
+		expect((await knex(OUTBOX_TABLE).first()).status).toBe('sending');
+		await markSent(knex, second!.id, second!.claim);
+		expect((await knex(OUTBOX_TABLE).first()).status).toBe('sent');
+	});
+});
