@@ -62,3 +62,26 @@ export function isTransitionAllowed(table: TransitionTable, from: string | null,
 	const verdict = table[source as From][to];
 	return verdict === 'yes' || (verdict === 'flow' && byFlow);
 }
+
+/**
+ * Who is writing: one of the extension's flows, the host itself (no accountability and no flow
+ * scope: its login lockout, licence checks, invite acceptance), or a caller through the API.
+ */
+export type Writer = { kind: 'flow' } | { kind: 'host' } | { kind: 'api'; admin: boolean };
+
+/**
+ * The guard's decision for one user. The host's own writes are never refused (the host keeps
+ * working). Statuses outside the six (the host's `inactive-license`, or anything else) belong to
+ * the host: flows and admins may move users into and out of them, other API callers may not.
+ */
+export function mayTransition(table: TransitionTable, from: string | null, to: string, writer: Writer): boolean {
+	if (writer.kind === 'host') return true;
+	if (from === to) return true;
+	const known = isLifecycleStatus(to) && (from === null || isLifecycleStatus(from));
+	if (!known) return writer.kind === 'flow' || writer.admin;
+	return isTransitionAllowed(table, from, to, writer.kind === 'flow');
+}
+
+export function refusalReason(from: string | null, to: string): string {
+	return `Status can't change from "${from ?? CREATE}" to "${to}"`;
+}
