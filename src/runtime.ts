@@ -35,7 +35,9 @@ export function getRuntime(context: HostContext): Runtime {
 		context.logger.warn('[user-lifecycle] SECRET is not set: tokens will not survive a restart nor work across instances');
 		secret = deriveKey(String(Math.random()) + Date.now(), 'ephemeral').toString('hex');
 	}
-	const ready = ensureTables(knex);
+	// The host may have read its schema before our tables existed (its flows and licence start
+	// first): drop its schema cache once they do, so the Data Studio and /items see them.
+	const ready = ensureTables(knex).then(() => refreshHostSchema(context));
 	ready.catch((error) => context.logger.error(error, '[user-lifecycle] could not create the extension tables'));
 	const runtime: Runtime = {
 		config,
@@ -51,4 +53,10 @@ export function getRuntime(context: HostContext): Runtime {
 	runtime.outbox = new OutboxWorker(runtime);
 	current = runtime;
 	return runtime;
+}
+
+async function refreshHostSchema(context: HostContext): Promise<void> {
+	const { UtilsService } = context.services as unknown as { UtilsService: new (options: Record<string, unknown>) => { clearCache(options: { system: boolean }): Promise<unknown> } };
+	const system = { admin: true, app: false, user: null, role: null, roles: [], ip: null };
+	await new UtilsService({ accountability: system, knex: context.database }).clearCache({ system: true });
 }

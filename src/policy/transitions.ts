@@ -52,13 +52,13 @@ export function isLifecycleStatus(value: unknown): value is LifecycleStatus {
 /**
  * Whether a write may move a user from `from` to `to`. Statuses outside the lifecycle model
  * (such as the host's licence status `inactive-license`) are the host's business: not judged here.
- * Writing a status onto itself is always allowed (a no-op for the model).
+ * Writing a status onto itself follows the table's diagonal (`invited -> invited`, a re-invitation,
+ * is a flow's business; the others are plain no-ops).
  */
 export function isTransitionAllowed(table: TransitionTable, from: string | null, to: string, byFlow: boolean): boolean {
 	const source = from === null ? CREATE : from;
 	if (!isLifecycleStatus(to)) return true;
 	if (source !== CREATE && !isLifecycleStatus(source)) return true;
-	if (source === to) return true;
 	const verdict = table[source as From][to];
 	return verdict === 'yes' || (verdict === 'flow' && byFlow);
 }
@@ -76,7 +76,7 @@ export type Writer = { kind: 'flow' } | { kind: 'host' } | { kind: 'api'; admin:
  */
 export function mayTransition(table: TransitionTable, from: string | null, to: string, writer: Writer): boolean {
 	if (writer.kind === 'host') return true;
-	if (from === to) return true;
+	if (from === to && !isLifecycleStatus(to)) return true;
 	const known = isLifecycleStatus(to) && (from === null || isLifecycleStatus(from));
 	if (!known) return writer.kind === 'flow' || writer.admin;
 	return isTransitionAllowed(table, from, to, writer.kind === 'flow');
