@@ -118,7 +118,9 @@ function assertTfaSecretUntouched(item: Record<string, unknown>, scope: FlowScop
 	throw new InvalidPayloadError({ reason: `"tfa_secret" can't be written directly` });
 }
 
+/** The audit records and their consequences, in one transaction (one commit, however many rows). */
 async function applyChanges(knex: Knex, changes: StatusChanges): Promise<void> {
+	if (!(knex as Knex & { isTransaction?: boolean }).isTransaction) return knex.transaction((trx) => applyChanges(trx, changes));
 	await recordEvents(knex, changes.events);
 	// The host ends sessions itself on UsersService writes; item writes to directus_users don't.
 	for (let i = 0; i < changes.leftActive.length; i += 500) {
