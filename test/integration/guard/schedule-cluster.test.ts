@@ -10,7 +10,7 @@ describe.runIf(shared.length > 0).each(shared)('the schedule across two instance
 	let role: string;
 
 	beforeAll(async () => {
-		const env = { USER_LIFECYCLE_SCHEDULE: '*/1 * * * * *' };
+		const env = { USER_LIFECYCLE_SCHEDULE: '*/1 * * * * *', PRESSURE_LIMITER_ENABLED: 'false' };
 		host = await startTestHost({ db, env });
 		await host.startSibling(env);
 		role = await host.createApiRole('Cluster members');

@@ -20,7 +20,7 @@ describe.each(await availableDatabases())('status route, schedule and audit trai
 	const setStatus = (id: string, body: unknown, token = host.adminToken) => host.api('POST', `/user-lifecycle/users/${id}/status`, body, { token });
 
 	beforeAll(async () => {
-		host = await startTestHost({ db, env: { USER_LIFECYCLE_SCHEDULE: '*/1 * * * * *' } });
+		host = await startTestHost({ db, env: { USER_LIFECYCLE_SCHEDULE: '*/1 * * * * *', PRESSURE_LIMITER_ENABLED: 'false' } });
 		role = await host.createApiRole('Status members');
 		adminId = (await host.admin('GET', '/users/me')).body.data.id;
 	});

@@ -37,7 +37,7 @@ describe.each(await availableDatabases())('status transitions on %s', (db) => {
 	const graphql = (query: string) => host.admin('POST', '/graphql/system', { query });
 
 	beforeAll(async () => {
-		host = await startTestHost({ db });
+		host = await startTestHost({ db, env: { PRESSURE_LIMITER_ENABLED: 'false' } });
 		role = await host.createApiRole('Guarded members');
 		adminId = (await host.admin('GET', '/users/me')).body.data.id;
 	});
