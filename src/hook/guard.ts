@@ -1,6 +1,130 @@
-// The guard: status transitions on every write path, tfa_secret protection, the audit trail.
-// Owned by the guard capability.
-import type { RegisterFunctions } from '@directus/types';
+// The guard: status transitions on every write path (REST, GraphQL, Data Studio, other
+// extensions — they all go through the host's item services, which emit users.create/update),
+// tfa_secret protection, sessions ending when a user leaves `active`, and the audit trail.
+import type { Accountability, RegisterFunctions } from '@directus/types';
+import type { Knex } from 'knex';
+import { InvalidPayloadError } from '../errors.js';
+import { currentFlow, type FlowScope } from '../flows/flow-context.js';
+import { mayTransition, refusalReason, type Writer } from '../policy/transitions.js';
 import type { Runtime } from '../runtime.js';
+import { recordEvents, type AuditEvent } from '../store/audit.js';
+import { clearSuspensionEnds } from '../store/status.js';
 
-export function registerGuard(_register: RegisterFunctions, _rt: Runtime): void {}
+/** The host's default for a new user without a status (directus_users.status). */
+const DEFAULT_STATUS = 'active';
+
+interface Context {
+	database: Knex;
+	accountability: Accountability | null;
+}
+
+interface StatusChanges {
+	events: AuditEvent[];
+	/** Users leaving `active`: their sessions end. */
+	leftActive: string[];
+	/** Users leaving `suspended`: a pending timed end no longer applies. */
+	leftSuspended: string[];
+}
+
+export function registerGuard(register: RegisterFunctions, rt: Runtime): void {
+	// Changes checked by an update filter outside a transaction, recorded by the matching action
+	// once the write is done. The host hands the filter and the action the same `keys` array.
+	const pending = new WeakMap<object, StatusChanges>();
+
+	register.filter('users.create', async (payload, _meta, context) => {
+		const { accountability } = context as unknown as Context;
+		const scope = currentFlow();
+		const item = payload as Record<string, unknown>;
+		assertTfaSecretUntouched(item, scope, accountability);
+		if (!('status' in item)) return;
+		const to = String(item['status']);
+		if (!mayTransition(rt.config.transitions, null, to, writerOf(scope, accountability))) {
+			throw new InvalidPayloadError({ reason: refusalReason(null, to) });
+		}
+	});
+
+	register.filter('users.update', async (payload, meta, context) => {
+		const { accountability, database } = context as unknown as Context;
+		const scope = currentFlow();
+		const item = payload as Record<string, unknown>;
+		assertTfaSecretUntouched(item, scope, accountability);
+		if (!('status' in item)) return;
+		const keys = (meta as { keys?: (string | number)[] }).keys ?? [];
+		if (keys.length === 0) return;
+		const to = String(item['status']);
+		const writer = writerOf(scope, accountability);
+		// One query per 500 users for the whole batch; a refused row refuses the whole write.
+		const changes: StatusChanges = { events: [], leftActive: [], leftSuspended: [] };
+		for (let i = 0; i < keys.length; i += 500) {
+			const rows: { id: string; status: string | null }[] = await database('directus_users')
+				.select('id', 'status')
+				.whereIn('id', keys.slice(i, i + 500));
+			for (const row of rows) {
+				const from = row.status ?? null;
+				if (!mayTransition(rt.config.transitions, from, to, writer)) throw new InvalidPayloadError({ reason: refusalReason(from, to) });
+				if (from === to) continue;
+				changes.events.push(statusEvent(String(row.id), from, to, scope, accountability));
+				if (from === 'active') changes.leftActive.push(String(row.id));
+				if (from === 'suspended') changes.leftSuspended.push(String(row.id));
+			}
+		}
+		if (changes.events.length === 0) return;
+		// Inside a caller's transaction the record shares the write's fate (a later refusal
+		// rolls both back); otherwise the action records it once the write has succeeded.
+		if ((database as Knex & { isTransaction?: boolean }).isTransaction) await applyChanges(database, changes);
+		else pending.set(keys, changes);
+	});
+
+	register.action('users.update', async (meta) => {
+		const keys = (meta as { keys?: object }).keys;
+		const changes = keys ? pending.get(keys) : undefined;
+		if (!keys || !changes) return;
+		pending.delete(keys);
+		await applyChanges(rt.knex, changes).catch((error) => rt.logger.error(error, '[user-lifecycle] could not record status changes'));
+	});
+
+	register.action('users.create', async (meta, context) => {
+		const { accountability } = context as unknown as Context;
+		const { key, payload } = meta as { key?: string | number; payload?: Record<string, unknown> };
+		if (key === undefined || key === null) return;
+		const to = payload && payload['status'] !== undefined && payload['status'] !== null ? String(payload['status']) : DEFAULT_STATUS;
+		const event = statusEvent(String(key), null, to, currentFlow(), accountability);
+		await recordEvents(rt.knex, [event]).catch((error) => rt.logger.error(error, '[user-lifecycle] could not record a new user'));
+	});
+}
+
+function writerOf(scope: FlowScope | undefined, accountability: Accountability | null): Writer {
+	if (scope) return { kind: 'flow' };
+	if (!accountability) return { kind: 'host' };
+	return { kind: 'api', admin: accountability.admin === true };
+}
+
+function statusEvent(user: string, from: string | null, to: string, scope: FlowScope | undefined, accountability: Accountability | null): AuditEvent {
+	return {
+		user,
+		event: 'status',
+		from,
+		to,
+		actor: scope ? scope.actor : (accountability?.user ?? null),
+		via: scope ? scope.via : accountability ? 'api' : 'host',
+		reason: scope?.reason ?? null,
+	};
+}
+
+/** Only the two-factor flows write `tfa_secret`; the host's own writes without a caller stay possible. */
+function assertTfaSecretUntouched(item: Record<string, unknown>, scope: FlowScope | undefined, accountability: Accountability | null): void {
+	if (!('tfa_secret' in item)) return;
+	if (scope ? scope.tfa === true : accountability === null) return;
+	throw new InvalidPayloadError({ reason: `"tfa_secret" can't be written directly` });
+}
+
+/** The audit records and their consequences, in one transaction (one commit, however many rows). */
+async function applyChanges(knex: Knex, changes: StatusChanges): Promise<void> {
+	if (!(knex as Knex & { isTransaction?: boolean }).isTransaction) return knex.transaction((trx) => applyChanges(trx, changes));
+	await recordEvents(knex, changes.events);
+	// The host ends sessions itself on UsersService writes; item writes to directus_users don't.
+	for (let i = 0; i < changes.leftActive.length; i += 500) {
+		await knex('directus_sessions').whereIn('user', changes.leftActive.slice(i, i + 500)).delete();
+	}
+	await clearSuspensionEnds(knex, changes.leftSuspended);
+}

@@ -52,13 +52,36 @@ export function isLifecycleStatus(value: unknown): value is LifecycleStatus {
 /**
  * Whether a write may move a user from `from` to `to`. Statuses outside the lifecycle model
  * (such as the host's licence status `inactive-license`) are the host's business: not judged here.
- * Writing a status onto itself is always allowed (a no-op for the model).
+ * Writing a status onto itself follows the table's diagonal (`invited -> invited`, a re-invitation,
+ * is a flow's business; the others are plain no-ops).
  */
 export function isTransitionAllowed(table: TransitionTable, from: string | null, to: string, byFlow: boolean): boolean {
 	const source = from === null ? CREATE : from;
 	if (!isLifecycleStatus(to)) return true;
 	if (source !== CREATE && !isLifecycleStatus(source)) return true;
-	if (source === to) return true;
 	const verdict = table[source as From][to];
 	return verdict === 'yes' || (verdict === 'flow' && byFlow);
+}
+
+/**
+ * Who is writing: one of the extension's flows, the host itself (no accountability and no flow
+ * scope: its login lockout, licence checks, invite acceptance), or a caller through the API.
+ */
+export type Writer = { kind: 'flow' } | { kind: 'host' } | { kind: 'api'; admin: boolean };
+
+/**
+ * The guard's decision for one user. The host's own writes are never refused (the host keeps
+ * working). Statuses outside the six (the host's `inactive-license`, or anything else) belong to
+ * the host: flows and admins may move users into and out of them, other API callers may not.
+ */
+export function mayTransition(table: TransitionTable, from: string | null, to: string, writer: Writer): boolean {
+	if (writer.kind === 'host') return true;
+	if (from === to && !isLifecycleStatus(to)) return true;
+	const known = isLifecycleStatus(to) && (from === null || isLifecycleStatus(from));
+	if (!known) return writer.kind === 'flow' || writer.admin;
+	return isTransitionAllowed(table, from, to, writer.kind === 'flow');
+}
+
+export function refusalReason(from: string | null, to: string): string {
+	return `Status can't change from "${from ?? CREATE}" to "${to}"`;
 }

@@ -1,0 +1,177 @@
+// The status route (reason, timed suspensions), sessions ending, the schedule (run every second
+// here), and the audit trail as a read-only Data Studio collection.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { availableDatabases, startTestHost, type TestHost } from '../../harness/host.js';
+
+const PASSWORD = 'a-long-password-1';
+
+describe.each(await availableDatabases())('status route, schedule and audit trail on %s', (db) => {
+	let host: TestHost;
+	let role: string;
+	let adminId: string;
+	let seq = 0;
+	const newEmail = () => `status.${db}.${++seq}@example.com`;
+	const statusOf = async (id: string) => (await host.knex('directus_users').select('status').where({ id }).first())?.status;
+	const userIn = async (status: string, fields: Record<string, unknown> = {}) => {
+		const id = await host.createUser({ email: newEmail(), role, status: 'active', ...fields });
+		if (status !== 'active') await host.knex('directus_users').update({ status }).where({ id });
+		return id;
+	};
+	const setStatus = (id: string, body: unknown, token = host.adminToken) => host.api('POST', `/user-lifecycle/users/${id}/status`, body, { token });
+
+	beforeAll(async () => {
+		host = await startTestHost({ db, env: { USER_LIFECYCLE_SCHEDULE: '*/1 * * * * *', PRESSURE_LIMITER_ENABLED: 'false' } });
+		role = await host.createApiRole('Status members');
+		adminId = (await host.admin('GET', '/users/me')).body.data.id;
+	});
+	afterAll(async () => {
+		await host?.stop();
+	});
+
+	it('changes a status with a reason: { data: { id, status } }, audited with actor, via and reason', async () => {
+		const id = await userIn('active');
+		const res = await setStatus(id, { status: 'archived', reason: 'left the company' });
+		expect(res.status).toBe(200);
+		expect(res.body).toEqual({ data: { id, status: 'archived' } });
+		expect(await statusOf(id)).toBe('archived');
+		const events = (await host.admin('GET', `/user-lifecycle/users/${id}/events`)).body.data;
+		expect(events.at(-1)).toMatchObject({ event: 'status', from: 'active', to: 'archived', actor: adminId, via: 'api', reason: 'left the company' });
+		expect(Date.parse(events.at(-1).at)).toBeGreaterThan(Date.now() - 60_000);
+	});
+
+	it('the table still applies to the route: flow-only and refused cells are 400, nothing changes', async () => {
+		const invited = await userIn('invited');
+		const res = await setStatus(invited, { status: 'active', reason: 'skip the invite' });
+		expect(res.status).toBe(400);
+		expect(res.body.errors[0].message).toContain('from "invited" to "active"');
+		expect(await statusOf(invited)).toBe('invited');
+		const archived = await userIn('archived');
+		expect((await setStatus(archived, { status: 'suspended' })).status).toBe(400);
+		expect(await statusOf(archived)).toBe('archived');
+	});
+
+	it('bad input is 400 and writes nothing', async () => {
+		const id = await userIn('active');
+		const past = new Date(Date.now() - 1000).toISOString();
+		const future = new Date(Date.now() + 3_600_000).toISOString();
+		const cases: unknown[] = [
+			{},
+			{ status: 'banned' },
+			{ status: 'suspended', until: past },
+			{ status: 'archived', until: future },
+			{ status: 'suspended', until: 'tomorrow' },
+			{ status: 'suspended', reason: 42 },
+			{ status: 'suspended', extra: true },
+			[],
+			'suspended',
+		];
+		for (const body of cases) {
+			const res = await setStatus(id, body);
+			expect(res.status, JSON.stringify(body)).toBe(400);
+			expect(res.body.errors[0].extensions.code).toBe('INVALID_PAYLOAD');
+		}
+		expect((await host.api('POST', '/user-lifecycle/users/not-a-uuid/status', { status: 'suspended' }, { token: host.adminToken })).status).toBe(400);
+		expect(await statusOf(id)).toBe('active');
+		expect(await host.knex('user_lifecycle_suspensions').where({ user_id: id })).toHaveLength(0);
+	});
+
+	it('needs the host\'s update permission on that user', async () => {
+		const target = await userIn('active');
+		const plainRole = await host.createApiRole('No permissions');
+		const plainEmail = newEmail();
+		await host.createUser({ email: plainEmail, password: PASSWORD, role: plainRole, status: 'active' });
+		const plain = (await host.login(plainEmail, PASSWORD)).body.data.access_token;
+		const denied = await setStatus(target, { status: 'suspended' }, plain);
+		expect(denied.status).toBe(403);
+		expect((await host.api('GET', `/user-lifecycle/users/${target}/events`, undefined, { token: plain })).status).toBe(403);
+		expect((await host.api('POST', `/user-lifecycle/users/${target}/status`, { status: 'suspended' })).status).toBe(403);
+		expect(await statusOf(target)).toBe('active');
+
+		const managerRole = await host.createApiRole('User managers', [
+			{ collection: 'directus_users', action: 'read' },
+			{ collection: 'directus_users', action: 'update' },
+		]);
+		const managerEmail = newEmail();
+		const managerId = await host.createUser({ email: managerEmail, password: PASSWORD, role: managerRole, status: 'active' });
+		const manager = (await host.login(managerEmail, PASSWORD)).body.data.access_token;
+		const allowed = await setStatus(target, { status: 'suspended', reason: 'by a manager' }, manager);
+		expect(allowed.status).toBe(200);
+		expect(await statusOf(target)).toBe('suspended');
+		const events = (await host.api('GET', `/user-lifecycle/users/${target}/events`, undefined, { token: manager })).body.data;
+		expect(events.at(-1)).toMatchObject({ from: 'active', to: 'suspended', actor: managerId, via: 'api', reason: 'by a manager' });
+	});
+
+	it('suspending ends the user\'s sessions: their refresh token fails at once', async () => {
+		const email = newEmail();
+		const id = await userIn('active', { email, password: PASSWORD });
+		const login = await host.api('POST', '/auth/login', { email, password: PASSWORD, mode: 'json' });
+		expect(login.status).toBe(200);
+		const refresh = login.body.data.refresh_token as string;
+		expect(await host.knex('directus_sessions').where({ user: id })).toHaveLength(1);
+		expect((await setStatus(id, { status: 'suspended', reason: 'sessions test' })).status).toBe(200);
+		expect(await host.knex('directus_sessions').where({ user: id })).toHaveLength(0);
+		const again = await host.api('POST', '/auth/refresh', { refresh_token: refresh, mode: 'json' });
+		expect(again.status).toBeGreaterThanOrEqual(400);
+		expect(again.status).toBeLessThan(500);
+	});
+
+	it('a timed suspension lifts itself; both changes are in the audit trail with actor and reason', async () => {
+		const id = await userIn('active');
+		const until = new Date(Date.now() + 1500).toISOString();
+		const res = await setStatus(id, { status: 'suspended', reason: 'cooling off', until });
+		expect(res.status).toBe(200);
+		expect(await statusOf(id)).toBe('suspended');
+		expect(await host.knex('user_lifecycle_suspensions').where({ user_id: id })).toHaveLength(1);
+		await expect.poll(() => statusOf(id), { timeout: 10_000, interval: 250 }).toBe('active');
+		expect(await host.knex('user_lifecycle_suspensions').where({ user_id: id })).toHaveLength(0);
+		const events = (await host.admin('GET', `/user-lifecycle/users/${id}/events`)).body.data.filter((e: any) => e.from !== null);
+		expect(events).toHaveLength(2);
+		expect(events[0]).toMatchObject({ from: 'active', to: 'suspended', actor: adminId, via: 'api', reason: 'cooling off' });
+		expect(events[1]).toMatchObject({ from: 'suspended', to: 'active', actor: null, via: 'schedule', reason: 'suspension ended' });
+	});
+
+	it('a suspension ended by hand forgets its timer', async () => {
+		const id = await userIn('active');
+		await setStatus(id, { status: 'suspended', until: new Date(Date.now() + 3_600_000).toISOString() });
+		expect((await host.admin('PATCH', `/users/${id}`, { status: 'active' })).status).toBe(200);
+		await expect.poll(async () => (await host.knex('user_lifecycle_suspensions').where({ user_id: id })).length).toBe(0);
+	});
+
+	it('the schedule archives invitations past their TTL and prunes spent tokens', async () => {
+		const expired = await userIn('invited');
+		const pending = await userIn('invited');
+		const now = Date.now();
+		const token = (user: string, id: string, fields: Record<string, unknown>) => ({
+			id, kind: 'invite', user_id: user, token_hash: id.replace(/-/g, '').padEnd(64, '0'), data: null, created_at: now - 10_000, expires_at: now + 3_600_000, consumed_at: null, revoked_at: null, ...fields,
+		});
+		await host.knex('user_lifecycle_tokens').insert([
+			token(expired, '00000000-0000-4000-8000-000000000001', { expires_at: now - 1000 }),
+			token(pending, '00000000-0000-4000-8000-000000000002', {}),
+			token(pending, '00000000-0000-4000-8000-000000000003', { consumed_at: now - 3 * 86_400_000, created_at: now - 4 * 86_400_000 }),
+		]);
+		await expect.poll(() => statusOf(expired), { timeout: 10_000, interval: 250 }).toBe('archived');
+		expect(await statusOf(pending)).toBe('invited');
+		await expect.poll(async () => (await host.knex('user_lifecycle_tokens').where({ id: '00000000-0000-4000-8000-000000000003' })).length).toBe(0);
+		expect(await host.knex('user_lifecycle_tokens').whereIn('id', ['00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000002'])).toHaveLength(2);
+		const events = await host.knex('user_lifecycle_events').where({ user: expired, to: 'archived' });
+		expect(events).toHaveLength(1);
+		expect(events[0]).toMatchObject({ from: 'invited', actor: null, via: 'schedule', reason: 'invitation expired' });
+	});
+
+	it('the audit collection is in the Data Studio for an admin, browsable, and read-only for everyone', async () => {
+		const collections = await host.admin('GET', '/collections');
+		expect(collections.status).toBe(200);
+		const entry = collections.body.data.find((c: any) => c.collection === 'user_lifecycle_events');
+		expect(entry).toBeDefined();
+		expect(entry.meta?.hidden).toBeFalsy();
+		const items = await host.admin('GET', '/items/user_lifecycle_events?sort=-at&limit=5&filter[via][_eq]=api');
+		expect(items.status).toBe(200);
+		expect(items.body.data.length).toBeGreaterThan(0);
+		const one = items.body.data[0];
+		expect((await host.admin('POST', '/items/user_lifecycle_events', { user: adminId, event: 'status', via: 'forged', at: new Date().toISOString() })).status).toBe(403);
+		expect((await host.admin('PATCH', `/items/user_lifecycle_events/${one.id}`, { reason: 'rewritten' })).status).toBe(403);
+		expect((await host.admin('DELETE', `/items/user_lifecycle_events/${one.id}`)).status).toBe(403);
+		expect(await host.knex('user_lifecycle_events').where({ via: 'forged' })).toHaveLength(0);
+		expect((await host.knex('user_lifecycle_events').where({ id: one.id }).first()).reason).toBe(one.reason);
+	});
+});
