@@ -22,11 +22,12 @@ export async function ensureTwoFactorTables(knex: Knex): Promise<void> {
 	}
 	if (!(await knex.schema.hasTable(OTP_STEPS_TABLE))) {
 		await knex.schema.createTable(OTP_STEPS_TABLE, (table) => {
-			table.string('user_id', 36).notNullable();
+			// "<user>:<step>". "Insert wins": a second acceptance of one step for one user breaks
+			// this key. (One column rather than a composite key: the host ignores tables without one.)
+			table.string('id', 64).primary();
+			table.string('user_id', 36).notNullable().index();
 			table.bigInteger('step').notNullable();
 			table.bigInteger('accepted_at').notNullable().index();
-			// "Insert wins": the second acceptance of one step for one user breaks this key.
-			table.primary(['user_id', 'step']);
 		});
 	}
 	if (!(await knex.schema.hasTable(OTP_ATTEMPTS_TABLE))) {
@@ -77,10 +78,10 @@ export async function deleteRecoveryCodes(knex: Knex, userId: string): Promise<v
  */
 export async function recordAcceptedStep(knex: Knex, userId: string, step: number, now = Date.now()): Promise<boolean> {
 	try {
-		await knex(OTP_STEPS_TABLE).insert({ user_id: userId, step, accepted_at: now });
+		await knex(OTP_STEPS_TABLE).insert({ id: `${userId}:${step}`, user_id: userId, step, accepted_at: now });
 		return true;
 	} catch (error) {
-		const existing = await knex(OTP_STEPS_TABLE).select('step').where({ user_id: userId, step }).first();
+		const existing = await knex(OTP_STEPS_TABLE).select('step').where({ id: `${userId}:${step}` }).first();
 		if (existing) return false;
 		throw error;
 	}
@@ -136,8 +137,8 @@ export async function deleteTwoFactorState(knex: Knex, userId: string): Promise<
 /** Deletes accepted-step and failed-attempt records older than `olderThan`, at most `limit` per call (the schedule). */
 export async function pruneTwoFactorRecords(knex: Knex, olderThan: number, limit: number): Promise<number> {
 	let removed = 0;
-	const steps = await knex(OTP_STEPS_TABLE).select('user_id', 'step').where('accepted_at', '<', olderThan).limit(limit);
-	for (const row of steps) removed += await knex(OTP_STEPS_TABLE).where({ user_id: row.user_id, step: row.step }).delete();
+	const steps = await knex(OTP_STEPS_TABLE).select('id').where('accepted_at', '<', olderThan).limit(limit);
+	if (steps.length > 0) removed += await knex(OTP_STEPS_TABLE).whereIn('id', steps.map((r) => r.id)).delete();
 	if (removed >= limit) return removed;
 	const attempts = await knex(OTP_ATTEMPTS_TABLE)
 		.select('user_id')
