@@ -9,7 +9,7 @@ describe.each(await availableDatabases())('recovery codes on %s', (db) => {
 
 	beforeAll(async () => {
 		// Losers of a concurrent use count as wrong codes: a high cap keeps the lock out of this file.
-		host = await startTestHost({ db, env: { LOGIN_STALL_TIME: '50', USER_LIFECYCLE_OTP_MAX_ATTEMPTS: '100' } });
+		host = await startTestHost({ db, env: { PRESSURE_LIMITER_ENABLED: 'false', LOGIN_STALL_TIME: '50', USER_LIFECYCLE_OTP_MAX_ATTEMPTS: '100' } });
 		role = await host.createApiRole('Recovery users', [{ collection: 'directus_users', action: 'read' }]);
 	});
 

@@ -8,7 +8,7 @@ describe.each(await availableDatabases())('two-factor on %s', (db) => {
 	const secrets: string[] = [];
 
 	beforeAll(async () => {
-		host = await startTestHost({ db, env: { LOGIN_STALL_TIME: '50' } });
+		host = await startTestHost({ db, env: { PRESSURE_LIMITER_ENABLED: 'false', LOGIN_STALL_TIME: '50' } });
 		role = await host.createApiRole('TFA users', [{ collection: 'directus_users', action: 'read' }]);
 		await host.setSettings({ project_name: 'Lifecycle Test' });
 	});
