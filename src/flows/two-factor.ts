@@ -23,9 +23,10 @@ import {
 	clearFailures,
 	countRecoveryCodes,
 	deleteTwoFactorState,
+	countAttempt,
+	lockCodes,
 	lockedUntil,
 	recordAcceptedStep,
-	recordFailure,
 	replaceRecoveryCodes,
 	restoreRecoveryCode,
 	spendRecoveryCode,
@@ -55,37 +56,54 @@ async function readUser(rt: Runtime, where: { id: string } | { email: string }):
 export type CodeCheck = { ok: true } | { ok: false; lockedUntil: number | null };
 
 /**
- * Accepts a TOTP code for a user at most once: refused while the user is locked out; a wrong or
- * replayed code counts as a failure (the Nth within the lock duration starts the lock); a right
- * one records its time step (the unique key makes a second acceptance fail everywhere) and clears
- * the failure count.
+ * The gate every code goes through. Refused while the user is locked out. Otherwise the attempt
+ * is counted before the code is checked (so concurrent guesses each take a number and at most
+ * OTP_MAX_ATTEMPTS are ever checked per window); the one that reaches the cap starts the lock
+ * unless its code is right. A right code clears the count.
  */
-export async function acceptOtp(rt: Runtime, userId: string, secret: string, code: string, window = DEFAULT_WINDOW): Promise<CodeCheck> {
+async function gate(rt: Runtime, userId: string, check: (now: number) => Promise<boolean>): Promise<CodeCheck> {
 	await rt.ready;
+	const { knex, config } = rt;
 	const now = Date.now();
-	const locked = await lockedUntil(rt.knex, userId, now);
+	const locked = await lockedUntil(knex, userId, now);
 	if (locked !== null) return { ok: false, lockedUntil: locked };
-	const step = matchTotpStep(code, secret, now, window);
-	if (step !== null && (await recordAcceptedStep(rt.knex, userId, step, now))) {
-		await clearFailures(rt.knex, userId, now);
+	const attempt = await countAttempt(knex, userId, config.otpLockMs, now);
+	if (attempt > config.otpMaxAttempts) {
+		await lockCodes(knex, userId, now + config.otpLockMs, now);
+		return { ok: false, lockedUntil: now + config.otpLockMs };
+	}
+	if (await check(now)) {
+		await clearFailures(knex, userId, now);
 		return { ok: true };
 	}
-	return { ok: false, lockedUntil: await recordFailure(rt.knex, userId, rt.config.otpMaxAttempts, rt.config.otpLockMs, now) };
+	if (attempt < config.otpMaxAttempts) return { ok: false, lockedUntil: null };
+	await lockCodes(knex, userId, now + config.otpLockMs, now);
+	return { ok: false, lockedUntil: now + config.otpLockMs };
 }
 
-/** Same gate for a recovery code: lock check, one conditional UPDATE, failure count. */
+/**
+ * Accepts a TOTP code for a user at most once (RFC 6238 §5.2): a right code records its time
+ * step, and the unique key makes a second acceptance fail on every instance (a replay counts as a
+ * wrong code).
+ */
+export async function acceptOtp(rt: Runtime, userId: string, secret: string, code: string, window = DEFAULT_WINDOW): Promise<CodeCheck> {
+	return gate(rt, userId, async (now) => {
+		const step = matchTotpStep(code, secret, now, window);
+		return step !== null && (await recordAcceptedStep(rt.knex, userId, step, now));
+	});
+}
+
+/** Same gate for a recovery code, spent by one conditional UPDATE. */
 async function acceptRecoveryCode(rt: Runtime, userId: string, input: string): Promise<CodeCheck & { spentAt?: number; hash?: string }> {
-	await rt.ready;
-	const now = Date.now();
-	const locked = await lockedUntil(rt.knex, userId, now);
-	if (locked !== null) return { ok: false, lockedUntil: locked };
 	const code = normalizeRecoveryCode(input);
 	const hash = code === null ? null : hashRecoveryCode(rt, userId, code);
-	if (hash !== null && (await spendRecoveryCode(rt.knex, userId, hash, now))) {
-		await clearFailures(rt.knex, userId, now);
-		return { ok: true, spentAt: now, hash };
-	}
-	return { ok: false, lockedUntil: await recordFailure(rt.knex, userId, rt.config.otpMaxAttempts, rt.config.otpLockMs, now) };
+	let spentAt: number | undefined;
+	const result = await gate(rt, userId, async (now) => {
+		if (hash === null || !(await spendRecoveryCode(rt.knex, userId, hash, now))) return false;
+		spentAt = now;
+		return true;
+	});
+	return result.ok ? { ...result, spentAt, hash: hash! } : result;
 }
 
 function lockedError(rt: Runtime, until: number): Error {
@@ -287,6 +305,11 @@ export async function guardHostLogin(rt: Runtime, input: { userId: string; provi
 	await rt.ready;
 	const user = await readUser(rt, { id: input.userId });
 	if (!user?.tfa_secret || user.provider !== input.provider) return;
+	const locked = await lockedUntil(rt.knex, user.id);
+	if (locked !== null) {
+		await stallUntil(start, rt.config.loginStallMs);
+		throw lockedError(rt, locked); // no password check needed to refuse every code
+	}
 	if (user.provider === DEFAULT_PROVIDER) {
 		if (typeof input.password !== 'string') return;
 		const auth = new rt.services.AuthenticationService({ knex: rt.knex, schema: await schemaFor(rt, options), accountability: null });

@@ -97,14 +97,15 @@ export async function lockedUntil(knex: Knex, userId: string, now = Date.now()):
 }
 
 /**
- * Counts a wrong code. Failures count within a window of `lockMs` from the first one; the
- * `maxAttempts`-th locks every code out for `lockMs` and starts a fresh count. Returns the lock's
- * end when this failure locked the user (or the user was locked already), else null.
+ * Counts one attempt before its code is checked, so a burst of concurrent guesses can't all slip
+ * past the lock check: each attempt gets its own number. Attempts count within a window of
+ * `lockMs` from the first. Returns the count after this one (it may include concurrent attempts:
+ * never lower than this attempt's own number).
  */
-export async function recordFailure(knex: Knex, userId: string, maxAttempts: number, lockMs: number, now = Date.now()): Promise<number | null> {
+export async function countAttempt(knex: Knex, userId: string, lockMs: number, now = Date.now()): Promise<number> {
 	const windowOpen = now - lockMs;
 	await knex(OTP_ATTEMPTS_TABLE).insert({ user_id: userId, failures: 0, window_start: now, locked_until: null }).onConflict('user_id').ignore();
-	// One statement: the database serialises concurrent failures on the row. `failures` is set
+	// One statement: the database serialises concurrent attempts on the row. `failures` is set
 	// first and reads the old `window_start` (MySQL applies SET clauses left to right).
 	await knex(OTP_ATTEMPTS_TABLE)
 		.where({ user_id: userId })
@@ -112,14 +113,32 @@ export async function recordFailure(knex: Knex, userId: string, maxAttempts: num
 			failures: knex.raw('CASE WHEN ?? <= ? THEN 1 ELSE ?? + 1 END', ['window_start', windowOpen, 'failures']),
 			window_start: knex.raw('CASE WHEN ?? <= ? THEN ? ELSE ?? END', ['window_start', windowOpen, now, 'window_start']),
 		});
+	const row = await knex(OTP_ATTEMPTS_TABLE).select('failures').where({ user_id: userId }).first();
+	return Number(row?.failures ?? 1);
+}
+
+/**
+ * Every code is refused until `until`. The count is left alone (attempts already past the lock
+ * check keep counting up); its window ends no later than the lock, so it starts afresh after.
+ */
+export async function lockCodes(knex: Knex, userId: string, until: number, now = Date.now()): Promise<void> {
 	await knex(OTP_ATTEMPTS_TABLE)
 		.where({ user_id: userId })
-		.where('failures', '>=', maxAttempts)
-		.update({ locked_until: now + lockMs, failures: 0, window_start: now });
+		.where((q) => q.whereNull('locked_until').orWhere('locked_until', '<=', now))
+		.update({ locked_until: until });
+}
+
+/**
+ * Counts a wrong code (for callers that check first); the `maxAttempts`-th within `lockMs` locks
+ * every code out for `lockMs`. Returns the lock's end when the user is locked, else null.
+ */
+export async function recordFailure(knex: Knex, userId: string, maxAttempts: number, lockMs: number, now = Date.now()): Promise<number | null> {
+	const count = await countAttempt(knex, userId, lockMs, now);
+	if (count >= maxAttempts) await lockCodes(knex, userId, now + lockMs, now);
 	return lockedUntil(knex, userId, now);
 }
 
-/** A right code wipes the count of wrong ones (never a running lock: a locked user gets no right code). */
+/** A right code wipes the count (never a running lock: a locked user gets no code accepted). */
 export async function clearFailures(knex: Knex, userId: string, now = Date.now()): Promise<void> {
 	await knex(OTP_ATTEMPTS_TABLE)
 		.where({ user_id: userId })

@@ -6,6 +6,7 @@ import knexFactory, { type Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
 	clearFailures,
+	countAttempt,
 	countRecoveryCodes,
 	ensureTwoFactorTables,
 	lockedUntil,
@@ -58,6 +59,13 @@ describe('two-factor store (SQLite)', () => {
 		for (let i = 0; i < 4; i++) await recordFailure(knex, 'C', 5, 10_000, t0 + i);
 		await clearFailures(knex, 'C', t0 + 5);
 		expect(await recordFailure(knex, 'C', 5, 10_000, t0 + 6)).toBeNull();
+	});
+
+	it('numbers concurrent attempts: never two below the cap when the total is above it', async () => {
+		const counts = await Promise.all(Array.from({ length: 12 }, () => countAttempt(knex, 'burst', 60_000)));
+		expect(counts.every((n) => n >= 1 && n <= 12)).toBe(true);
+		expect(counts.filter((n) => n <= 5).length).toBeLessThanOrEqual(5);
+		expect(Math.max(...counts)).toBe(12);
 	});
 
 	it('spends a recovery code once, even concurrently; a new set voids the old', async () => {

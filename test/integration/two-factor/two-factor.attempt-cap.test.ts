@@ -58,6 +58,20 @@ describe.each(await availableDatabases())('two-factor lockout on %s', (db) => {
 		expect((await host.login(email, PASSWORD, { otp: fresh })).status).toBe(200);
 	});
 
+	it('a burst of 20 concurrent guesses: at most 5 codes are checked, the rest meet the lock', async () => {
+		const email = 'lock.burst@example.com';
+		const { token } = await apiUser(host, role, email);
+		const { secret } = await enableTfa(host, token);
+		const { current, previous, next } = await codes(secret);
+		const guesses = Array.from({ length: 20 }, (_, i) => wrongCode(current, previous, next, ...Array.from({ length: i }, (_, j) => wrongCode(current, previous, next) + j)));
+		const answers = await Promise.all(guesses.map((otp) => host.login(email, PASSWORD, { otp })));
+		const statuses = answers.map((a) => a.status);
+		expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(4);
+		expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(16);
+		expect(statuses.every((s) => s === 401 || s === 429)).toBe(true);
+		expect((await host.login(email, PASSWORD, { otp: current })).status).toBe(429);
+	});
+
 	it('a right code resets the count', async () => {
 		const email = 'lock.reset@example.com';
 		const { token } = await apiUser(host, role, email);
