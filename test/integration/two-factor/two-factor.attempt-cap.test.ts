@@ -44,7 +44,7 @@ describe.each(await availableDatabases())('two-factor lockout on %s', (db) => {
 	it('wrong codes on our routes lock the host login too; a wrong password spends no attempt', async () => {
 		const email = 'lock.routes@example.com';
 		const { token } = await apiUser(host, role, email);
-		const { secret } = await enableTfa(host, token);
+		const { secret, recoveryCodes } = await enableTfa(host, token);
 		const { current, previous, next } = await codes(secret);
 		const wrong = wrongCode(current, previous, next);
 
@@ -53,9 +53,14 @@ describe.each(await availableDatabases())('two-factor lockout on %s', (db) => {
 		for (let i = 0; i < 4; i++) expect((await host.api('POST', '/user-lifecycle/tfa/disable', { otp: wrong }, { token })).status).toBe(400);
 		expect((await host.api('POST', '/user-lifecycle/tfa/disable', { otp: wrong }, { token })).status).toBe(429);
 		expect((await host.login(email, PASSWORD, { otp: current })).status).toBe(429);
+		// Recovery codes too: refused, and not spent.
+		const recovery = await host.api('POST', '/user-lifecycle/login', { email, password: PASSWORD, recovery_code: recoveryCodes[0] });
+		expect(recovery.status).toBe(429);
+		expect((await host.api('GET', '/user-lifecycle/tfa', undefined, { token })).body.data.recovery_codes_remaining).toBe(10);
 		await sleep(LOCK_MS + 300);
 		const { current: fresh } = await codes(secret);
 		expect((await host.login(email, PASSWORD, { otp: fresh })).status).toBe(200);
+		expect((await host.api('POST', '/user-lifecycle/login', { email, password: PASSWORD, recovery_code: recoveryCodes[0] })).status).toBe(200);
 	});
 
 	it('a burst of 20 concurrent guesses: at most 5 codes are checked, the rest meet the lock', async () => {
