@@ -181,7 +181,8 @@ function loginCookie(env: Env, prefix: string, defaultName: string, ttlName: str
 		options: {
 			httpOnly: true,
 			...(typeof domain === 'string' && domain !== '' ? { domain } : {}),
-			maxAge: duration(env, ttlName, defaultTtl),
+			// The host's own setting, read by the host with the `ms` package: never refuse to start over it.
+			maxAge: parseDuration(raw(env, ttlName, defaultTtl)) ?? parseDuration(defaultTtl)!,
 			secure: secure === true || secure === 'true',
 			sameSite: sameSite === 'lax' || sameSite === 'none' ? sameSite : 'strict',
 		},

@@ -121,7 +121,8 @@ const invalidRecoveryCode = () => new InvalidPayloadError({ reason: `"recovery_c
 
 /** Recovery codes are stored as HMACs keyed from the host's SECRET: a database dump alone can't brute-force 50 bits. */
 function hashRecoveryCode(rt: Runtime, userId: string, code: string): string {
-	return createHmac('sha256', rt.tokenKey).update(`recovery-code:${userId}:${code}`).digest('hex');
+	const key = createHmac('sha256', rt.tokenKey).update('directus-extension-user-lifecycle:recovery-codes').digest();
+	return createHmac('sha256', key).update(`${userId}:${code}`).digest('hex');
 }
 
 async function issueRecoveryCodes(rt: Runtime, knex: Runtime['knex'], userId: string): Promise<string[]> {
