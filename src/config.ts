@@ -27,6 +27,15 @@ export interface Config {
 	outboxPollMs: number;
 	scheduleCron: string;
 	scheduleBatchSize: number;
+	/** The host's LOGIN_STALL_TIME: failed logins on our login route take at least this long. */
+	loginStallMs: number;
+	/** The host's login cookies (REFRESH_TOKEN_COOKIE_*, SESSION_COOKIE_*), for `mode: "cookie" | "session"`. */
+	loginCookies: { refresh: LoginCookie; session: LoginCookie };
+}
+
+export interface LoginCookie {
+	name: string;
+	options: { httpOnly: true; domain?: string; maxAge: number; secure: boolean; sameSite: 'strict' | 'lax' | 'none' };
 }
 
 export class ConfigError extends Error {
@@ -83,6 +92,11 @@ export function loadConfig(env: Env): Config {
 		outboxPollMs: duration(env, 'USER_LIFECYCLE_OUTBOX_POLL_INTERVAL', DEFAULTS.USER_LIFECYCLE_OUTBOX_POLL_INTERVAL, 50),
 		scheduleCron: cron(env, 'USER_LIFECYCLE_SCHEDULE'),
 		scheduleBatchSize: integer(env, 'USER_LIFECYCLE_SCHEDULE_BATCH_SIZE', DEFAULTS.USER_LIFECYCLE_SCHEDULE_BATCH_SIZE, 1, 10_000),
+		loginStallMs: integer(env, 'LOGIN_STALL_TIME', '500', 0),
+		loginCookies: {
+			refresh: loginCookie(env, 'REFRESH_TOKEN_COOKIE', 'directus_refresh_token', 'REFRESH_TOKEN_TTL', '7d'),
+			session: loginCookie(env, 'SESSION_COOKIE', 'directus_session_token', 'SESSION_COOKIE_TTL', '1d'),
+		},
 	};
 }
 
@@ -154,5 +168,23 @@ function registrationRateLimit(env: Env): { points: number; windowMs: number } |
 	return {
 		points: integer(env, 'RATE_LIMITER_REGISTRATION_POINTS', '5', 1),
 		windowMs: integer(env, 'RATE_LIMITER_REGISTRATION_DURATION', '60', 1) * 1000,
+	};
+}
+
+/** The host's cookie settings, read as its controllers read them. */
+function loginCookie(env: Env, prefix: string, defaultName: string, ttlName: string, defaultTtl: string): LoginCookie {
+	const domain = env[`${prefix}_DOMAIN`];
+	const sameSite = String(raw(env, `${prefix}_SAME_SITE`, 'strict')).toLowerCase();
+	const secure = env[`${prefix}_SECURE`];
+	return {
+		name: String(raw(env, `${prefix}_NAME`, defaultName)),
+		options: {
+			httpOnly: true,
+			...(typeof domain === 'string' && domain !== '' ? { domain } : {}),
+			// The host's own setting, read by the host with the `ms` package: never refuse to start over it.
+			maxAge: parseDuration(raw(env, ttlName, defaultTtl)) ?? parseDuration(defaultTtl)!,
+			secure: secure === true || secure === 'true',
+			sameSite: sameSite === 'lax' || sameSite === 'none' ? sameSite : 'strict',
+		},
 	};
 }
