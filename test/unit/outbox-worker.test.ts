@@ -60,24 +60,25 @@ describe('outbox worker (SQLite)', () => {
 	it('retries with growing backoff, then gives up keeping the error', async () => {
 		await enqueueMails(knex, key, mails(1));
 		let tries = 0;
+		// A 400 ms first backoff: wide enough that a loaded machine can't blur "not due yet".
 		const worker = new OutboxWorker(runtime(async () => {
 			tries++;
 			throw new Error(`smtp down ${tries}`);
-		}));
+		}, 3, 400));
 		await drain(worker);
 		let row = await knex(OUTBOX_TABLE).first();
 		expect(row).toMatchObject({ status: 'pending', last_error: 'smtp down 1' });
 		const firstDelay = Number(row.next_attempt_at) - Date.now();
 		expect(firstDelay).toBeGreaterThan(0);
-		expect(firstDelay).toBeLessThanOrEqual(20);
+		expect(firstDelay).toBeLessThanOrEqual(400);
 		await drain(worker); // not due yet: no new try
 		expect(tries).toBe(1);
-		await new Promise((r) => setTimeout(r, 25));
+		await new Promise((r) => setTimeout(r, 420));
 		await drain(worker);
 		row = await knex(OUTBOX_TABLE).first();
 		expect(tries).toBe(2);
-		expect(Number(row.next_attempt_at) - Date.now()).toBeGreaterThan(20); // doubled: 40 ms
-		await new Promise((r) => setTimeout(r, 45));
+		expect(Number(row.next_attempt_at) - Date.now()).toBeGreaterThan(400); // doubled: 800 ms
+		await new Promise((r) => setTimeout(r, 820));
 		await drain(worker);
 		row = await knex(OUTBOX_TABLE).first();
 		expect(row).toMatchObject({ status: 'failed', last_error: 'smtp down 3', payload: null });
