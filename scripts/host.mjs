@@ -160,7 +160,7 @@ export async function startHost({ db = 'sqlite', env = {}, dir = undefined, data
 	capture(child);
 	let exited = false;
 	child.on('exit', () => (exited = true));
-	const deadline = Date.now() + 60_000;
+	const deadline = Date.now() + 150_000;
 	for (;;) {
 		if (exited) throw new Error(`directus exited during start-up; log: ${logFile}\n${lines.slice(-30).join('\n')}`);
 		try {
@@ -169,7 +169,7 @@ export async function startHost({ db = 'sqlite', env = {}, dir = undefined, data
 		} catch {
 			// not listening yet
 		}
-		if (Date.now() > deadline) throw new Error(`directus did not answer within 60 s; log: ${logFile}`);
+		if (Date.now() > deadline) throw new Error(`directus did not answer within 150 s; log: ${logFile}`);
 		await new Promise((r) => setTimeout(r, 150));
 	}
 	return {

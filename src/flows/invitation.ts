@@ -42,13 +42,16 @@ export async function inviteUsers(rt: Runtime, input: InviteInput, options: Flow
 	if (input.inviteUrl !== undefined && !isUrlAllowed(input.inviteUrl, config.inviteUrlAllowList)) {
 		throw new InvalidPayloadError({ reason: `URL "${input.inviteUrl}" can't be used to invite users` });
 	}
+	const schema = await schemaFor(rt, options);
+	// The host's own email rules (Joi), for the whole list at once: rows inserted in batches below
+	// skip the host's per-item validation, so nothing it would refuse gets in.
+	(new rt.services.UsersService({ knex, schema, accountability: null }) as unknown as { validateEmail(emails: string[]): void }).validateEmail(input.emails);
 	const role = await knex('directus_roles').select('id').where({ id: input.role }).first();
 	if (!role) throw new InvalidPayloadError({ reason: `Role "${input.role}" doesn't exist` });
-	const schema = await schemaFor(rt, options);
 	const actor = options.accountability?.user ?? null;
 	const ttlMs = input.ttlMs ?? config.inviteTokenTtlMs;
 
-	const outcomes = await runAsFlow({ via: 'invitation', actor }, () =>
+	const write = () => runAsFlow({ via: 'invitation', actor }, () =>
 		knex.transaction(async (trx) => {
 			await assertMayWrite(rt, trx, options.accountability, schema, 'create', { email: `permission-check-${randomUUID()}@example.com`, role: input.role, status: 'invited' });
 
@@ -110,6 +113,15 @@ export async function inviteUsers(rt: Runtime, input: InviteInput, options: Flow
 			return results;
 		}),
 	);
+	let outcomes: InviteOutcome[] | undefined;
+	for (let attempt = 1; outcomes === undefined; attempt++) {
+		try {
+			outcomes = await write();
+		} catch (error) {
+			// A concurrent request created one of these emails between our read and our insert: read again.
+			if (attempt >= 3 || !isUniqueViolation(error)) throw error;
+		}
+	}
 	rt.outbox.kick();
 	return outcomes;
 }
@@ -306,4 +318,10 @@ async function assertMayWrite(
 		if (error === PROBE_ROLLBACK) return;
 		throw error;
 	}
+}
+
+function isUniqueViolation(error: unknown): boolean {
+	if (isDirectusError(error, 'RECORD_NOT_UNIQUE')) return true;
+	const e = error as { code?: unknown; message?: unknown } | null;
+	return e?.code === '23505' || e?.code === 'ER_DUP_ENTRY' || (e?.code === 'SQLITE_CONSTRAINT' && String(e.message).includes('UNIQUE'));
 }

@@ -8,7 +8,8 @@ import { decideRegistration } from '../policy/registration-rules.js';
 import { isUrlAllowed } from '../policy/url-allow-list.js';
 import type { Runtime } from '../runtime.js';
 import { enqueueMails } from '../store/outbox.js';
-import { consumeToken, issueToken, liveTokens } from '../store/tokens.js';
+import { recordEvents } from '../store/audit.js';
+import { consumeToken, issueToken, liveTokens, unspentTokenData } from '../store/tokens.js';
 import { runAsFlow } from './flow-context.js';
 import { findUserByEmail, findUserById, isOn, linkWithToken, publicPath, readSettings, stallUntil, type FlowOptions } from './host.js';
 
@@ -60,7 +61,7 @@ export async function registerUser(rt: Runtime, input: RegistrationInput, option
 		const role = (decision?.action === 'allow' ? decision.role : undefined) ?? settings.public_registration_role ?? null;
 		try {
 			await createRegisteredUser(rt, options, {
-				user: { ...input.extra, email: input.email, password: input.password, first_name: payload.first_name, last_name: payload.last_name, role, status: verify ? 'unverified' : then },
+				user: { ...input.extra, email: input.email, password: input.password, first_name: payload.first_name, last_name: payload.last_name, role, status: verify && then === 'active' ? 'unverified' : then },
 				verification: verify ? { then, url: input.verification_url, first_name: payload.first_name, last_name: payload.last_name } : null,
 			});
 		} catch (error) {
@@ -129,10 +130,15 @@ export async function verifyEmail(rt: Runtime, token: string, options: FlowOptio
 		rt.knex.transaction(async (trx) => {
 			const spent = await consumeToken(trx, 'verify-email', token);
 			const user = await findUserById(trx, spent.userId);
+			// An account held for approval is created `draft` (the table has no unverified -> draft)
+			// and stays so: its verified email is recorded, an admin then approves it.
+			if (user && user.status === 'draft' && spent.data['then'] === 'draft') {
+				await recordEvents(trx, [{ user: user.id, event: 'email-verified', actor: null, via: 'registration' }]);
+				return user.id;
+			}
 			if (!user || user.status !== 'unverified') throw new InvalidTokenError();
-			const then = spent.data['then'] === 'draft' ? 'draft' : 'active';
 			const users = new rt.services.UsersService({ knex: trx, schema, accountability: null });
-			await users.updateOne(user.id, { status: then });
+			await users.updateOne(user.id, { status: 'active' });
 			return user.id;
 		}),
 	);
@@ -147,8 +153,9 @@ export async function resendVerification(rt: Runtime, input: { email: string; ve
 		throw new InvalidPayloadError({ reason: `URL "${input.verification_url}" can't be used to verify registered users` });
 	}
 	const user = await findUserByEmail(knex, input.email);
-	if (user?.status === 'unverified' && user.email) {
-		const previous = (await liveTokens(knex, 'verify-email', [user.id])).get(user.id)?.data;
+	const heldForApproval = user?.status === 'draft' && (await unspentTokenData(knex, 'verify-email', user.id))?.['then'] === 'draft';
+	if (user && (user.status === 'unverified' || heldForApproval) && user.email) {
+		const previous = heldForApproval ? { then: 'draft' } : (await liveTokens(knex, 'verify-email', [user.id])).get(user.id)?.data;
 		const data: VerificationData = {
 			then: previous?.['then'] === 'draft' ? 'draft' : 'active',
 			first_name: user.first_name ?? null,

@@ -123,6 +123,13 @@ export async function liveTokens(knex: Knex, kind: TokenKind, userIds: string[])
 	return result;
 }
 
+/** The data of the newest token of a kind the user has not spent (live, revoked or expired): for resends. */
+export async function unspentTokenData(knex: Knex, kind: TokenKind, userId: string): Promise<Record<string, unknown> | null> {
+	const row = await knex(TOKENS_TABLE).select('data').where({ kind, user_id: userId }).whereNull('consumed_at').orderBy('created_at', 'desc').first();
+	if (!row) return null;
+	return row.data ? JSON.parse(row.data) : {};
+}
+
 /** Deletes spent, revoked and long-expired tokens, at most `limit` per call. */
 export async function pruneTokens(knex: Knex, olderThan: number, limit: number): Promise<number> {
 	const ids = await knex(TOKENS_TABLE)

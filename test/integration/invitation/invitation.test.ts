@@ -27,7 +27,7 @@ describe.each(await availableDatabases())('invitations on %s', (db) => {
 	};
 
 	beforeAll(async () => {
-		host = await startTestHost({ db, env: { USER_INVITE_URL_ALLOW_LIST: INVITE_URL, USER_INVITE_TOKEN_TTL: '1h' } });
+		host = await startTestHost({ db, env: { USER_INVITE_URL_ALLOW_LIST: INVITE_URL, USER_INVITE_TOKEN_TTL: '1h', USER_LIFECYCLE_SCHEDULE: '0 0 1 1 *' } });
 		inviteeRole = await host.createApiRole('Invitees');
 		const inviterRole = await host.createApiRole('Inviters', [
 			{ collection: 'directus_users', action: 'create' },
@@ -232,6 +232,8 @@ describe.each(await availableDatabases())('invitations on %s', (db) => {
 			['POST', '/user-lifecycle/invite', { email: [], role: inviteeRole }],
 			['POST', '/user-lifecycle/invite', { email: ['ok@example.com', 'nope'], role: inviteeRole }],
 			['POST', '/user-lifecycle/invite', { email: [['x@example.com']], role: inviteeRole }],
+			// The host's own email rules (Joi) apply to every email of a bulk invite.
+			['POST', '/user-lifecycle/invite', { email: ['ok@example.com', 'bad@example.test'], role: inviteeRole }],
 			['POST', '/user-lifecycle/invite', { email: 'x'.repeat(300) + '@example.com', role: inviteeRole }],
 			['POST', '/user-lifecycle/invite', { email: 'x@example.com', role: inviteeRole, admin: true }],
 			['POST', '/user-lifecycle/invite', { email: 'x@example.com', role: inviteeRole, expires_in: 'forever' }],
