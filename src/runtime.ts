@@ -4,7 +4,6 @@ import type { ApiExtensionContext } from '@directus/types';
 import type { Knex } from 'knex';
 import { loadConfig, type Config } from './config.js';
 import { deriveKey } from './crypto.js';
-import { unlistedCollections } from './store/collections.js';
 import { ensureTables } from './store/schema.js';
 import { OutboxWorker } from './flows/outbox-worker.js';
 
@@ -36,7 +35,7 @@ export function getRuntime(context: HostContext): Runtime {
 		context.logger.warn('[user-lifecycle] SECRET is not set: tokens will not survive a restart nor work across instances');
 		secret = deriveKey(String(Math.random()) + Date.now(), 'ephemeral').toString('hex');
 	}
-	const ready = ensureTables(knex).then(() => listInStudio(context, knex));
+	const ready = ensureTables(knex);
 	ready.catch((error) => context.logger.error(error, '[user-lifecycle] could not create the extension tables'));
 	const runtime: Runtime = {
 		config,
@@ -54,18 +53,13 @@ export function getRuntime(context: HostContext): Runtime {
 	return runtime;
 }
 
+
 /**
- * Lists the audit trail and the outbox in the Data Studio through the host's CollectionsService,
- * which also clears the host's schema cache (on every instance), so the new tables are readable
- * at once. Another instance doing the same at the same moment is harmless.
+ * Drops the host's schema cache (on every instance): the host may have read its schema before our
+ * tables existed (its flows and licence start first), and /items and the Data Studio must see them.
  */
-async function listInStudio(context: HostContext, knex: Knex): Promise<void> {
-	const missing = await unlistedCollections(knex);
-	if (missing.length === 0) return;
-	const collections = new context.services.CollectionsService({ knex, schema: await context.getSchema({ bypassCache: true }), accountability: null });
-	for (const meta of missing) {
-		await collections.updateOne(meta.collection, { meta: { icon: meta.icon, note: meta.note, hidden: false, singleton: false, accountability: null } as never }).catch(async (error: unknown) => {
-			if ((await unlistedCollections(knex)).some((m) => m.collection === meta.collection)) throw error;
-		});
-	}
+export async function refreshHostSchema(rt: Runtime): Promise<void> {
+	const { UtilsService } = rt.services as unknown as { UtilsService: new (options: Record<string, unknown>) => { clearCache(options: { system: boolean }): Promise<unknown> } };
+	const system = { admin: true, app: false, user: null, role: null, roles: [], ip: null };
+	await new UtilsService({ accountability: system, knex: rt.knex, schema: await rt.getSchema() }).clearCache({ system: true });
 }

@@ -1,6 +1,6 @@
 import { defineHook } from '@directus/extensions-sdk';
 import type { Application } from 'express';
-import { getRuntime, type HostContext } from '../runtime.js';
+import { getRuntime, refreshHostSchema, type HostContext } from '../runtime.js';
 import { AUDIT_TABLE } from '../store/audit.js';
 import { OUTBOX_TABLE } from '../store/outbox.js';
 import { registerGuard } from './guard.js';
@@ -12,8 +12,15 @@ import { registerTwoFactorLoginHooks } from './two-factor-login.js';
 export default defineHook((register, context) => {
 	const rt = getRuntime(context as unknown as HostContext);
 	// Before the host's request logger: links that carry a token never reach a log line.
-	register.init('app.before', (meta: Record<string, any>) => {
+	register.init('app.before', async (meta: Record<string, any>) => {
 		(meta['app'] as Application).use(redactTokenLinks(rt));
+		// The host awaits this: no request is served before our tables exist and its schema shows them.
+		try {
+			await rt.ready;
+			await refreshHostSchema(rt);
+		} catch (error) {
+			rt.logger.error(error, '[user-lifecycle] start-up schema work failed');
+		}
 	});
 	register.init('routes.before', (meta: Record<string, any>) => {
 		if (rt.config.nativeRoutes) registerNativeRoutes(meta['app'] as Application, rt);

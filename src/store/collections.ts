@@ -15,9 +15,17 @@ export const STUDIO_COLLECTIONS: CollectionMeta[] = [
 	{ collection: OUTBOX_TABLE, icon: 'outbox', note: 'User lifecycle mail outbox: queued, sent and failed mails (read-only)' },
 ];
 
-/** The studio collections that have no directus_collections row yet. */
-export async function unlistedCollections(knex: Knex): Promise<CollectionMeta[]> {
-	const rows = await knex('directus_collections').select('collection').whereIn('collection', STUDIO_COLLECTIONS.map((c) => c.collection));
-	const listed = new Set(rows.map((r: { collection: string }) => r.collection));
-	return STUDIO_COLLECTIONS.filter((c) => !listed.has(c.collection));
+/** Lists the studio collections in directus_collections where they are missing (idempotent). */
+export async function ensureStudioCollections(knex: Knex): Promise<void> {
+	for (const meta of STUDIO_COLLECTIONS) {
+		const listed = async () => Boolean(await knex('directus_collections').select('collection').where({ collection: meta.collection }).first());
+		if (await listed()) continue;
+		try {
+			// No activity or revisions for rows the extension writes itself.
+			await knex('directus_collections').insert({ collection: meta.collection, icon: meta.icon, note: meta.note, hidden: false, singleton: false, accountability: null });
+		} catch (error) {
+			// Another instance listed it first.
+			if (!(await listed())) throw error;
+		}
+	}
 }

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { ensureAuditTables } from './audit.js';
+import { ensureStudioCollections } from './collections.js';
 import { ensureOutboxTables } from './outbox.js';
 import { ensureRateLimitTables } from './rate-limits.js';
 import { ensureStatusTables } from './status.js';
@@ -21,4 +22,5 @@ export async function ensureTables(knex: Knex): Promise<void> {
 			});
 		}
 	}
+	await ensureStudioCollections(knex);
 }
