@@ -9,12 +9,14 @@ export type From = LifecycleStatus | typeof CREATE;
 export type Verdict = 'yes' | 'flow' | 'no';
 export type TransitionTable = Record<From, Record<LifecycleStatus, Verdict>>;
 
-// The SPEC's table, row = from, column = to (draft, invited, unverified, active, suspended, archived).
+// The SPEC's table (one cell widened, see below), row = from, column = to (draft, invited, unverified, active, suspended, archived).
 const DEFAULT_ROWS: Record<From, Verdict[]> = {
 	create: ['yes', 'flow', 'flow', 'yes', 'no', 'no'],
 	draft: ['yes', 'flow', 'no', 'yes', 'no', 'yes'],
 	invited: ['yes', 'flow', 'no', 'flow', 'no', 'yes'],
-	unverified: ['no', 'no', 'yes', 'flow', 'no', 'yes'],
+	// SPEC says `no` for unverified -> draft, but also that registration holds a verified account
+	// as `draft` when a rule asks for approval: only that flow may make this move.
+	unverified: ['flow', 'no', 'yes', 'flow', 'no', 'yes'],
 	active: ['no', 'no', 'no', 'yes', 'yes', 'yes'],
 	suspended: ['no', 'no', 'no', 'yes', 'yes', 'yes'],
 	archived: ['yes', 'flow', 'no', 'yes', 'no', 'yes'],

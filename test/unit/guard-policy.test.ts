@@ -19,6 +19,9 @@ describe('mayTransition', () => {
 		expect(mayTransition(table, null, 'unverified', flow)).toBe(true);
 		expect(mayTransition(table, 'invited', 'invited', admin)).toBe(false);
 		expect(mayTransition(table, 'invited', 'invited', flow)).toBe(true);
+		// registration's approval hold
+		expect(mayTransition(table, 'unverified', 'draft', flow)).toBe(true);
+		expect(mayTransition(table, 'unverified', 'draft', admin)).toBe(false);
 	});
 	it('keeps no cells closed to everyone but the host itself', () => {
 		expect(mayTransition(table, 'archived', 'suspended', admin)).toBe(false);

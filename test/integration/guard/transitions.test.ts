@@ -10,7 +10,7 @@ const SPEC: Record<'create' | Status, string> = {
 	create: 'y f f y n n',
 	draft: '- f n y n y',
 	invited: 'y f n f n y',
-	unverified: 'n n - f n y',
+	unverified: 'n n - f n y', // unverified -> draft is `flow` in the code (registration's approval hold): refused here either way
 	active: 'n n n - y y',
 	suspended: 'n n n y - y',
 	archived: 'y f n y n -',
