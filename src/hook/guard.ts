@@ -118,13 +118,29 @@ function assertTfaSecretUntouched(item: Record<string, unknown>, scope: FlowScop
 	throw new InvalidPayloadError({ reason: `"tfa_secret" can't be written directly` });
 }
 
-/** The audit records and their consequences, in one transaction (one commit, however many rows). */
+/**
+ * The audit records and their consequences. Inside the write's transaction: there, in order.
+ * After the write: on SQLite in one transaction (one commit, one sync to disk); elsewhere as
+ * parallel statements (one round trip of latency instead of four).
+ */
 async function applyChanges(knex: Knex, changes: StatusChanges): Promise<void> {
-	if (!(knex as Knex & { isTransaction?: boolean }).isTransaction) return knex.transaction((trx) => applyChanges(trx, changes));
-	await recordEvents(knex, changes.events);
-	// The host ends sessions itself on UsersService writes; item writes to directus_users don't.
-	for (let i = 0; i < changes.leftActive.length; i += 500) {
-		await knex('directus_sessions').whereIn('user', changes.leftActive.slice(i, i + 500)).delete();
-	}
-	await clearSuspensionEnds(knex, changes.leftSuspended);
+	const inTransaction = (knex as Knex & { isTransaction?: boolean }).isTransaction === true;
+	if (!inTransaction && isSqlite(knex)) return knex.transaction((trx) => applyChanges(trx, changes));
+	const work = [
+		() => recordEvents(knex, changes.events),
+		// The host ends sessions itself on UsersService writes; item writes to directus_users don't.
+		async () => {
+			for (let i = 0; i < changes.leftActive.length; i += 500) {
+				await knex('directus_sessions').whereIn('user', changes.leftActive.slice(i, i + 500)).delete();
+			}
+		},
+		() => clearSuspensionEnds(knex, changes.leftSuspended),
+	];
+	if (inTransaction) for (const step of work) await step();
+	else await Promise.all(work.map((step) => step()));
+}
+
+function isSqlite(knex: Knex): boolean {
+	const client = (knex.client as { config?: { client?: unknown } }).config?.client;
+	return typeof client === 'string' && client.startsWith('sqlite');
 }
