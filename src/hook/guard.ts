@@ -30,6 +30,7 @@ export function registerGuard(register: RegisterFunctions, rt: Runtime): void {
 	// Changes checked by an update filter outside a transaction, recorded by the matching action
 	// once the write is done. The host hands the filter and the action the same `keys` array.
 	const pending = new WeakMap<object, StatusChanges>();
+	const newUsers = new AuditQueue(rt);
 
 	register.filter('users.create', async (payload, _meta, context) => {
 		const { accountability } = context as unknown as Context;
@@ -88,9 +89,38 @@ export function registerGuard(register: RegisterFunctions, rt: Runtime): void {
 		const { key, payload } = meta as { key?: string | number; payload?: Record<string, unknown> };
 		if (key === undefined || key === null) return;
 		const to = payload && payload['status'] !== undefined && payload['status'] !== null ? String(payload['status']) : DEFAULT_STATUS;
-		const event = statusEvent(String(key), null, to, currentFlow(), accountability);
-		await recordEvents(rt.knex, [event]).catch((error) => rt.logger.error(error, '[user-lifecycle] could not record a new user'));
+		newUsers.push(statusEvent(String(key), null, to, currentFlow(), accountability));
 	});
+}
+
+/**
+ * New users' audit records, written in batches: a bulk create (1,000 invitations in one
+ * transaction) fires one action per user, and on SQLite the first insert waits for that
+ * transaction to end, while the others gather for one insert after it.
+ */
+class AuditQueue {
+	private items: AuditEvent[] = [];
+	private draining: Promise<void> | null = null;
+
+	constructor(private readonly rt: Runtime) {}
+
+	push(event: AuditEvent): void {
+		this.items.push(event);
+		if (!this.draining) this.drain();
+	}
+
+	private drain(): void {
+		this.draining = (async () => {
+			await new Promise((resolve) => setImmediate(resolve));
+			while (this.items.length > 0) {
+				const batch = this.items.splice(0, 1000);
+				await recordEvents(this.rt.knex, batch).catch((error) => this.rt.logger.error(error, '[user-lifecycle] could not record new users'));
+			}
+		})().finally(() => {
+			this.draining = null;
+			if (this.items.length > 0) this.drain();
+		});
+	}
 }
 
 function writerOf(scope: FlowScope | undefined, accountability: Accountability | null): Writer {
