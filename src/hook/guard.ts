@@ -30,6 +30,7 @@ export function registerGuard(register: RegisterFunctions, rt: Runtime): void {
 	// Changes checked by an update filter outside a transaction, recorded by the matching action
 	// once the write is done. The host hands the filter and the action the same `keys` array.
 	const pending = new WeakMap<object, StatusChanges>();
+	const newUsers = new AuditQueue(rt);
 
 	register.filter('users.create', async (payload, _meta, context) => {
 		const { accountability } = context as unknown as Context;
@@ -88,9 +89,38 @@ export function registerGuard(register: RegisterFunctions, rt: Runtime): void {
 		const { key, payload } = meta as { key?: string | number; payload?: Record<string, unknown> };
 		if (key === undefined || key === null) return;
 		const to = payload && payload['status'] !== undefined && payload['status'] !== null ? String(payload['status']) : DEFAULT_STATUS;
-		const event = statusEvent(String(key), null, to, currentFlow(), accountability);
-		await recordEvents(rt.knex, [event]).catch((error) => rt.logger.error(error, '[user-lifecycle] could not record a new user'));
+		newUsers.push(statusEvent(String(key), null, to, currentFlow(), accountability));
 	});
+}
+
+/**
+ * New users' audit records, written in batches: a bulk create (1,000 invitations in one
+ * transaction) fires one action per user, and on SQLite the first insert waits for that
+ * transaction to end, while the others gather for one insert after it.
+ */
+class AuditQueue {
+	private items: AuditEvent[] = [];
+	private draining: Promise<void> | null = null;
+
+	constructor(private readonly rt: Runtime) {}
+
+	push(event: AuditEvent): void {
+		this.items.push(event);
+		if (!this.draining) this.drain();
+	}
+
+	private drain(): void {
+		this.draining = (async () => {
+			await new Promise((resolve) => setImmediate(resolve));
+			while (this.items.length > 0) {
+				const batch = this.items.splice(0, 1000);
+				await recordEvents(this.rt.knex, batch).catch((error) => this.rt.logger.error(error, '[user-lifecycle] could not record new users'));
+			}
+		})().finally(() => {
+			this.draining = null;
+			if (this.items.length > 0) this.drain();
+		});
+	}
 }
 
 function writerOf(scope: FlowScope | undefined, accountability: Accountability | null): Writer {
@@ -118,13 +148,29 @@ function assertTfaSecretUntouched(item: Record<string, unknown>, scope: FlowScop
 	throw new InvalidPayloadError({ reason: `"tfa_secret" can't be written directly` });
 }
 
-/** The audit records and their consequences, in one transaction (one commit, however many rows). */
+/**
+ * The audit records and their consequences. Inside the write's transaction: there, in order.
+ * After the write: on SQLite in one transaction (one commit, one sync to disk); elsewhere as
+ * parallel statements (one round trip of latency instead of four).
+ */
 async function applyChanges(knex: Knex, changes: StatusChanges): Promise<void> {
-	if (!(knex as Knex & { isTransaction?: boolean }).isTransaction) return knex.transaction((trx) => applyChanges(trx, changes));
-	await recordEvents(knex, changes.events);
-	// The host ends sessions itself on UsersService writes; item writes to directus_users don't.
-	for (let i = 0; i < changes.leftActive.length; i += 500) {
-		await knex('directus_sessions').whereIn('user', changes.leftActive.slice(i, i + 500)).delete();
-	}
-	await clearSuspensionEnds(knex, changes.leftSuspended);
+	const inTransaction = (knex as Knex & { isTransaction?: boolean }).isTransaction === true;
+	if (!inTransaction && isSqlite(knex)) return knex.transaction((trx) => applyChanges(trx, changes));
+	const work = [
+		() => recordEvents(knex, changes.events),
+		// The host ends sessions itself on UsersService writes; item writes to directus_users don't.
+		async () => {
+			for (let i = 0; i < changes.leftActive.length; i += 500) {
+				await knex('directus_sessions').whereIn('user', changes.leftActive.slice(i, i + 500)).delete();
+			}
+		},
+		() => clearSuspensionEnds(knex, changes.leftSuspended),
+	];
+	if (inTransaction) for (const step of work) await step();
+	else await Promise.all(work.map((step) => step()));
+}
+
+function isSqlite(knex: Knex): boolean {
+	const client = (knex.client as { config?: { client?: unknown } }).config?.client;
+	return typeof client === 'string' && client.startsWith('sqlite');
 }

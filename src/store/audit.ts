@@ -30,7 +30,8 @@ export async function ensureAuditTables(knex: Knex): Promise<void> {
 		table.string('actor', 36).nullable();
 		table.string('via', 64).notNullable();
 		table.text('reason').nullable();
-		table.timestamp('at', { useTz: true }).notNullable().index();
+		// Milliseconds: MySQL's TIMESTAMP would otherwise keep whole seconds and lose the order.
+		table.timestamp('at', { useTz: true, precision: 3 }).notNullable().index();
 	});
 }
 

@@ -19,6 +19,8 @@ describe('mayTransition', () => {
 		expect(mayTransition(table, null, 'unverified', flow)).toBe(true);
 		expect(mayTransition(table, 'invited', 'invited', admin)).toBe(false);
 		expect(mayTransition(table, 'invited', 'invited', flow)).toBe(true);
+		// closed to flows too: registration creates an account held for approval as `draft`
+		expect(mayTransition(table, 'unverified', 'draft', flow)).toBe(false);
 	});
 	it('keeps no cells closed to everyone but the host itself', () => {
 		expect(mayTransition(table, 'archived', 'suspended', admin)).toBe(false);

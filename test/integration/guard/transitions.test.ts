@@ -76,6 +76,11 @@ describe.each(await availableDatabases())('status transitions on %s', (db) => {
 			if (res.status === 200 && row?.status === to) outcomes.push(`create->${to}: ok`);
 			else if (res.status === 400 && !row && res.body.errors[0].extensions.code === 'INVALID_PAYLOAD') outcomes.push(`create->${to}: refused`);
 			else outcomes.push(`create->${to}: unexpected ${res.status} ${res.text}`);
+			// A new user is an audit event too: from nothing to its first status.
+			if (row) {
+				await expect.poll(async () => (await host.knex('user_lifecycle_events').where({ user: row.id })).length).toBe(1);
+				expect(await host.knex('user_lifecycle_events').where({ user: row.id }).first()).toMatchObject({ from: null, to, actor: adminId, via: 'api' });
+			}
 		}
 		expect(outcomes).toEqual(expected);
 	});
