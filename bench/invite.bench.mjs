@@ -54,7 +54,12 @@ for (const db of dbs) {
 		console.log(`${db}: not answering on 127.0.0.1, skipped`);
 		continue;
 	}
-	const host = await startHost({ db, env: { EMAIL_SMTP_PORT: String(smtpPort), USER_LIFECYCLE_NATIVE_ROUTES: 'false', LOG_LEVEL: 'warn' } });
+	// The guard lets only our flows create `invited` users; the override opens that cell so the
+	// host's own invite route can run on the same instance for the comparison.
+	const host = await startHost({
+		db,
+		env: { EMAIL_SMTP_PORT: String(smtpPort), USER_LIFECYCLE_NATIVE_ROUTES: 'false', USER_LIFECYCLE_TRANSITIONS: '{"create":{"invited":"yes"}}', LOG_LEVEL: 'warn' },
+	});
 	try {
 		const token = (await call(host.url, 'POST', '/auth/login', null, { email: ADMIN_EMAIL, password: ADMIN_PASSWORD })).data.access_token;
 		const policy = (await call(host.url, 'POST', '/policies', token, { name: 'Invitees policy', app_access: false, admin_access: false })).data.id;
