@@ -21,6 +21,8 @@ export interface Runtime {
 	tokenKey: Buffer;
 	/** Seals queued mail data at rest. */
 	outboxKey: Buffer;
+	/** Keys the recovery codes' hashes: a database dump alone can't brute-force them. */
+	recoveryCodeKey: Buffer;
 	outbox: OutboxWorker;
 }
 
@@ -46,6 +48,7 @@ export function getRuntime(context: HostContext): Runtime {
 		ready,
 		tokenKey: deriveKey(secret, 'tokens'),
 		outboxKey: deriveKey(secret, 'outbox'),
+		recoveryCodeKey: deriveKey(secret, 'recovery-codes'),
 		outbox: undefined as unknown as OutboxWorker,
 	};
 	runtime.outbox = new OutboxWorker(runtime);
@@ -61,5 +64,5 @@ export function getRuntime(context: HostContext): Runtime {
 export async function refreshHostSchema(rt: Runtime): Promise<void> {
 	const { UtilsService } = rt.services as unknown as { UtilsService: new (options: Record<string, unknown>) => { clearCache(options: { system: boolean }): Promise<unknown> } };
 	const system = { admin: true, app: false, user: null, role: null, roles: [], ip: null };
-	await new UtilsService({ accountability: system, knex: rt.knex, schema: await rt.getSchema() }).clearCache({ system: true });
+	await new UtilsService({ accountability: system, knex: rt.knex }).clearCache({ system: true });
 }

@@ -15,7 +15,7 @@ import {
 } from '../flows/two-factor.js';
 import type { Runtime } from '../runtime.js';
 import { bodyOf, email, onlyKeys, optionalText, text, uuid, type Body } from './input.js';
-import { flowOptions, handle, requireUser } from './respond.js';
+import { flowOptions, handle, requireUser, type HostRequest } from './respond.js';
 
 const CODE_MAX = 64;
 
@@ -52,40 +52,40 @@ function loginAnswer(rt: Runtime, res: Response, mode: RecoveryLoginInput['mode'
 	return { expires: result.expires };
 }
 
+/** The signed-in user and their body, limited to `keys`. */
+function ownRequest(req: HostRequest, keys: string[]): { user: string; body: Body } {
+	const user = requireUser(req);
+	const body = bodyOf(req.body);
+	onlyKeys(body, keys);
+	return { user, body };
+}
+
 export function registerTwoFactorRoutes(router: Router, rt: Runtime): void {
 	router.post(
 		'/tfa/generate',
 		handle(async (req) => {
-			const user = requireUser(req);
-			const body = bodyOf(req.body);
-			onlyKeys(body, ['password']);
+			const { user, body } = ownRequest(req, ['password']);
 			return generateTwoFactorSecret(rt, user, optionalText(body, 'password'), flowOptions(req));
 		}),
 	);
 	router.post(
 		'/tfa/enable',
 		handle(async (req) => {
-			const user = requireUser(req);
-			const body = bodyOf(req.body);
-			onlyKeys(body, ['secret', 'otp']);
+			const { user, body } = ownRequest(req, ['secret', 'otp']);
 			return enableTwoFactor(rt, user, enableInputOf(body), { recoveryCodes: true });
 		}),
 	);
 	router.post(
 		'/tfa/disable',
 		handle(async (req) => {
-			const user = requireUser(req);
-			const body = bodyOf(req.body);
-			onlyKeys(body, ['otp', 'recovery_code']);
+			const { user, body } = ownRequest(req, ['otp', 'recovery_code']);
 			await disableTwoFactor(rt, user, secondFactorOf(body));
 		}),
 	);
 	router.post(
 		'/tfa/recovery-codes',
 		handle(async (req) => {
-			const user = requireUser(req);
-			const body = bodyOf(req.body);
-			onlyKeys(body, ['otp']);
+			const { user, body } = ownRequest(req, ['otp']);
 			return regenerateRecoveryCodes(rt, user, otpOf(body));
 		}),
 	);

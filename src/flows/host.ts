@@ -1,6 +1,7 @@
 // Small helpers around the host's services and settings, shared by every flow.
 import type { Accountability, SchemaOverview } from '@directus/types';
 import type { Knex } from 'knex';
+import { ForbiddenError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 
 export interface FlowOptions {
@@ -31,6 +32,17 @@ export async function findUserByEmail(knex: Knex, email: string): Promise<UserRo
 
 export async function findUserById(knex: Knex, id: string): Promise<UserRow | undefined> {
 	return knex('directus_users').select('id', 'email', 'status', 'role', 'provider', 'first_name', 'last_name').where({ id }).first();
+}
+
+/**
+ * The user as the caller may see it: the host decides, reading through its UsersService with the
+ * caller's accountability (its 403 for a user the caller can't read, or that doesn't exist).
+ */
+export async function readableUser(rt: Runtime, knex: Knex, accountability: Accountability | null, schema: SchemaOverview, id: string): Promise<UserRow> {
+	await new rt.services.UsersService({ knex, schema, accountability }).readOne(id, { fields: ['id'] });
+	const user = await findUserById(knex, id);
+	if (!user) throw new ForbiddenError();
+	return user;
 }
 
 export type HostSettings = {

@@ -6,7 +6,7 @@ import jwt from 'jsonwebtoken';
 import type { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
 import { generateToken } from '../crypto.js';
-import { ForbiddenError, InvalidPayloadError, InvalidTokenError, isDirectusError, TokenExpiredError } from '../errors.js';
+import { InvalidPayloadError, InvalidTokenError, isDirectusError, TokenExpiredError } from '../errors.js';
 import { passwordMatchesPolicy } from '../policy/password.js';
 import { isUrlAllowed } from '../policy/url-allow-list.js';
 import type { Runtime } from '../runtime.js';
@@ -14,7 +14,7 @@ import { recordEvents } from '../store/audit.js';
 import { enqueueMails, type OutboxMail } from '../store/outbox.js';
 import { chunks, consumeToken, issueTokens, liveTokens, revokeTokens } from '../store/tokens.js';
 import { runAsFlow } from './flow-context.js';
-import { findUserById, linkWithToken, publicPath, readSettings, schemaFor, type FlowOptions } from './host.js';
+import { findUserById, linkWithToken, publicPath, readableUser, readSettings, schemaFor, type FlowOptions } from './host.js';
 
 export type InviteOutcome =
 	| { email: string; user: string; outcome: 'invited' | 'reinvited' }
@@ -228,7 +228,7 @@ export async function resendInvite(rt: Runtime, input: { user: string; inviteUrl
 	const schema = await schemaFor(rt, options);
 	await runAsFlow({ via: 'invitation', actor: options.accountability?.user ?? null }, () =>
 		knex.transaction(async (trx) => {
-			const user = await visibleUser(rt, trx, options.accountability, schema, input.user);
+			const user = await readableUser(rt, trx, options.accountability, schema, input.user);
 			await assertMayWrite(rt, trx, options.accountability, schema, 'update', { status: 'invited' }, user.id);
 			if (user.status !== 'invited' || !user.email) throw new InvalidPayloadError({ reason: `User "${user.id}" has no pending invitation` });
 			await queueInvitations(rt, trx, [{ id: user.id, email: user.email }], { url: input.inviteUrl, ttlMs: input.ttlMs ?? config.inviteTokenTtlMs });
@@ -243,7 +243,7 @@ export async function revokeInvite(rt: Runtime, input: { user: string }, options
 	const schema = await schemaFor(rt, options);
 	await runAsFlow({ via: 'invitation', actor: options.accountability?.user ?? null, reason: 'invitation revoked' }, () =>
 		rt.knex.transaction(async (trx) => {
-			const user = await visibleUser(rt, trx, options.accountability, schema, input.user);
+			const user = await readableUser(rt, trx, options.accountability, schema, input.user);
 			if (user.status !== 'invited') throw new InvalidPayloadError({ reason: `User "${user.id}" has no pending invitation` });
 			await revokeTokens(trx, 'invite', [user.id]);
 			// The host decides whether the caller may archive this user.
@@ -274,20 +274,6 @@ export async function listInvites(rt: Runtime, options: FlowOptions): Promise<Pe
 		const expiresAt = tokens.get(row.id)?.expiresAt;
 		return { user: row.id, email: row.email ?? null, role: row.role ?? null, expires_at: expiresAt ? new Date(expiresAt).toISOString() : null };
 	});
-}
-
-/** The user as the caller may see it (the host decides); 403 when it can't, as the host answers. */
-async function visibleUser(rt: Runtime, trx: Knex, accountability: Accountability | null, schema: Awaited<ReturnType<Runtime['getSchema']>>, id: string) {
-	const users = new rt.services.UsersService({ knex: trx, schema, accountability });
-	try {
-		await users.readOne(id, { fields: ['id'] });
-	} catch (error) {
-		if (isDirectusError(error, 'FORBIDDEN')) throw new ForbiddenError();
-		throw error;
-	}
-	const user = await findUserById(trx, id);
-	if (!user) throw new ForbiddenError();
-	return user;
 }
 
 const PROBE_ROLLBACK = Symbol('permission probe');

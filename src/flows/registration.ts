@@ -9,7 +9,7 @@ import { isUrlAllowed } from '../policy/url-allow-list.js';
 import type { Runtime } from '../runtime.js';
 import { enqueueMails } from '../store/outbox.js';
 import { recordEvents } from '../store/audit.js';
-import { consumeToken, issueToken, liveTokens, unspentTokenData } from '../store/tokens.js';
+import { consumeToken, issueToken, unspentTokenData } from '../store/tokens.js';
 import { runAsFlow } from './flow-context.js';
 import { findUserByEmail, findUserById, isOn, linkWithToken, publicPath, readSettings, stallUntil, type FlowOptions } from './host.js';
 
@@ -153,11 +153,13 @@ export async function resendVerification(rt: Runtime, input: { email: string; ve
 		throw new InvalidPayloadError({ reason: `URL "${input.verification_url}" can't be used to verify registered users` });
 	}
 	const user = await findUserByEmail(knex, input.email);
-	const heldForApproval = user?.status === 'draft' && (await unspentTokenData(knex, 'verify-email', user.id))?.['then'] === 'draft';
-	if (user && (user.status === 'unverified' || heldForApproval) && user.email) {
-		const previous = heldForApproval ? { then: 'draft' } : (await liveTokens(knex, 'verify-email', [user.id])).get(user.id)?.data;
+	// Who waits for a verification: an `unverified` user, or one held for approval (created
+	// `draft`) whose address isn't verified yet (its verification token is still unspent).
+	const pending = user?.status === 'unverified' || user?.status === 'draft' ? await unspentTokenData(knex, 'verify-email', user.id) : null;
+	const then = pending?.['then'] === 'draft' ? 'draft' : 'active';
+	if (user?.email && (user.status === 'unverified' || then === 'draft')) {
 		const data: VerificationData = {
-			then: previous?.['then'] === 'draft' ? 'draft' : 'active',
+			then,
 			first_name: user.first_name ?? null,
 			last_name: user.last_name ?? null,
 		};

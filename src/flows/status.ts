@@ -6,7 +6,7 @@ import { AUDIT_TABLE } from '../store/audit.js';
 import { setSuspensionEnd } from '../store/status.js';
 import { toMillis } from '../store/time.js';
 import { runAsFlow } from './flow-context.js';
-import { findUserById, schemaFor, type FlowOptions } from './host.js';
+import { readableUser, schemaFor, type FlowOptions } from './host.js';
 
 export interface StatusChange {
 	user: string;
@@ -32,16 +32,13 @@ export async function changeStatus(rt: Runtime, change: StatusChange, options: F
 	const actor = options.accountability.user;
 	return runAsFlow({ via: 'api', actor, reason: change.reason ?? null }, () =>
 		rt.knex.transaction(async (trx) => {
-			const users = new rt.services.UsersService({ knex: trx, schema, accountability: options.accountability });
 			// Read through the host first: a user the caller can't see answers 403, like the host's routes.
-			await users.readOne(change.user, { fields: ['id'] });
-			const current = await findUserById(trx, change.user);
-			if (!current) throw new ForbiddenError();
+			const current = await readableUser(rt, trx, options.accountability, schema, change.user);
 			const writer = { kind: 'api' as const, admin: options.accountability?.admin === true };
 			if (!mayTransition(rt.config.transitions, current.status, change.status, writer)) {
 				throw new InvalidPayloadError({ reason: refusalReason(current.status, change.status) });
 			}
-			await users.updateOne(change.user, { status: change.status });
+			await new rt.services.UsersService({ knex: trx, schema, accountability: options.accountability }).updateOne(change.user, { status: change.status });
 			if (change.until !== undefined) await setSuspensionEnd(trx, change.user, change.until);
 			return { id: change.user, status: change.status };
 		}),

@@ -2,7 +2,6 @@
 // so the host's login, the Data Studio and per-policy "require 2FA" go on enforcing it. Every path
 // that accepts a code goes through `acceptOtp`: lock check -> verify -> record the step (replay) or
 // count the failure (lockout), all in the database so instances share it.
-import type { Accountability } from '@directus/types';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHmac } from 'node:crypto';
 import { ForbiddenError, HitRateLimitError, InvalidCredentialsError, InvalidOtpError, InvalidPayloadError } from '../errors.js';
@@ -121,8 +120,7 @@ const invalidRecoveryCode = () => new InvalidPayloadError({ reason: `"recovery_c
 
 /** Recovery codes are stored as HMACs keyed from the host's SECRET: a database dump alone can't brute-force 50 bits. */
 function hashRecoveryCode(rt: Runtime, userId: string, code: string): string {
-	const key = createHmac('sha256', rt.tokenKey).update('directus-extension-user-lifecycle:recovery-codes').digest();
-	return createHmac('sha256', key).update(`${userId}:${code}`).digest('hex');
+	return createHmac('sha256', rt.recoveryCodeKey).update(`${userId}:${code}`).digest('hex');
 }
 
 async function issueRecoveryCodes(rt: Runtime, knex: Runtime['knex'], userId: string): Promise<string[]> {

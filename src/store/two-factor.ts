@@ -128,16 +128,6 @@ export async function lockCodes(knex: Knex, userId: string, until: number, now =
 		.update({ locked_until: until });
 }
 
-/**
- * Counts a wrong code (for callers that check first); the `maxAttempts`-th within `lockMs` locks
- * every code out for `lockMs`. Returns the lock's end when the user is locked, else null.
- */
-export async function recordFailure(knex: Knex, userId: string, maxAttempts: number, lockMs: number, now = Date.now()): Promise<number | null> {
-	const count = await countAttempt(knex, userId, lockMs, now);
-	if (count >= maxAttempts) await lockCodes(knex, userId, now + lockMs, now);
-	return lockedUntil(knex, userId, now);
-}
-
 /** A right code wipes the count (never a running lock: a locked user gets no code accepted). */
 export async function clearFailures(knex: Knex, userId: string, now = Date.now()): Promise<void> {
 	await knex(OTP_ATTEMPTS_TABLE)

@@ -1,9 +1,6 @@
 // The outbox store and worker against a real SQLite file, with a fake MailService.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import knexFactory, { type Knex } from 'knex';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { useSqliteStore } from '../harness/sqlite-store.js';
 import { deriveKey } from '../../src/crypto.js';
 import { OutboxWorker } from '../../src/flows/outbox-worker.js';
 import type { Runtime } from '../../src/runtime.js';
@@ -12,13 +9,12 @@ import { claimDueMails, enqueueMails, ensureOutboxTables, markSent, OUTBOX_TABLE
 const key = deriveKey('secret', 'outbox');
 
 describe('outbox worker (SQLite)', () => {
-	let dir: string;
-	let knex: Knex;
+	const store = useSqliteStore(ensureOutboxTables);
 
 	const runtime = (send: (mail: any) => Promise<unknown>, maxAttempts = 3, backoffMs = 20): Runtime =>
 		({
 			config: { outboxMaxAttempts: maxAttempts, outboxBackoffMs: backoffMs, outboxPollMs: 1000 },
-			knex,
+			knex: store.knex,
 			ready: Promise.resolve(),
 			getSchema: async () => ({}),
 			services: { MailService: class { send = send } },
@@ -32,33 +28,23 @@ describe('outbox worker (SQLite)', () => {
 	const mails = (n: number, prefix = 'm') =>
 		Array.from({ length: n }, (_, i) => ({ kind: 'invite', to: `${prefix}${i}@example.com`, subject: 's', template: { name: 'user-invitation', data: { url: `https://x.example.com/?token=secret-${i}` } } }));
 
-	beforeAll(async () => {
-		dir = mkdtempSync(join(tmpdir(), 'ul-outbox-'));
-		knex = knexFactory({ client: 'sqlite3', connection: { filename: join(dir, 'db.sqlite') }, useNullAsDefault: true });
-		await ensureOutboxTables(knex);
-		await ensureOutboxTables(knex);
-	});
 	beforeEach(async () => {
-		await knex(OUTBOX_TABLE).delete();
-	});
-	afterAll(async () => {
-		await knex.destroy();
-		rmSync(dir, { recursive: true, force: true });
+		await store.knex(OUTBOX_TABLE).delete();
 	});
 
 	it('seals the link at rest, sends once, then erases it', async () => {
-		await enqueueMails(knex, key, mails(1));
-		expect(JSON.stringify(await knex(OUTBOX_TABLE).select())).not.toContain('secret-0');
+		await enqueueMails(store.knex, key, mails(1));
+		expect(JSON.stringify(await store.knex(OUTBOX_TABLE).select())).not.toContain('secret-0');
 		const sent: any[] = [];
 		await drain(new OutboxWorker(runtime(async (m) => sent.push(m))));
 		expect(sent).toHaveLength(1);
 		expect(sent[0].template.data.url).toContain('secret-0');
-		const [row] = await knex(OUTBOX_TABLE).select();
+		const [row] = await store.knex(OUTBOX_TABLE).select();
 		expect(row).toMatchObject({ status: 'sent', payload: null, last_error: null });
 	});
 
 	it('retries with growing backoff, then gives up keeping the error', async () => {
-		await enqueueMails(knex, key, mails(1));
+		await enqueueMails(store.knex, key, mails(1));
 		let tries = 0;
 		// A 400 ms first backoff: wide enough that a loaded machine can't blur "not due yet".
 		const worker = new OutboxWorker(runtime(async () => {
@@ -66,7 +52,7 @@ describe('outbox worker (SQLite)', () => {
 			throw new Error(`smtp down ${tries}`);
 		}, 3, 400));
 		await drain(worker);
-		let row = await knex(OUTBOX_TABLE).first();
+		let row = await store.knex(OUTBOX_TABLE).first();
 		expect(row).toMatchObject({ status: 'pending', last_error: 'smtp down 1' });
 		const firstDelay = Number(row.next_attempt_at) - Date.now();
 		expect(firstDelay).toBeGreaterThan(0);
@@ -75,12 +61,12 @@ describe('outbox worker (SQLite)', () => {
 		expect(tries).toBe(1);
 		await new Promise((r) => setTimeout(r, 420));
 		await drain(worker);
-		row = await knex(OUTBOX_TABLE).first();
+		row = await store.knex(OUTBOX_TABLE).first();
 		expect(tries).toBe(2);
 		expect(Number(row.next_attempt_at) - Date.now()).toBeGreaterThan(400); // doubled: 800 ms
 		await new Promise((r) => setTimeout(r, 820));
 		await drain(worker);
-		row = await knex(OUTBOX_TABLE).first();
+		row = await store.knex(OUTBOX_TABLE).first();
 		expect(row).toMatchObject({ status: 'failed', last_error: 'smtp down 3', payload: null });
 		expect(Number(row.attempts)).toBe(3);
 		await new Promise((r) => setTimeout(r, 50));
@@ -89,7 +75,7 @@ describe('outbox worker (SQLite)', () => {
 	});
 
 	it('two workers draining together send every mail exactly once', async () => {
-		await enqueueMails(knex, key, mails(120, 'pair'));
+		await enqueueMails(store.knex, key, mails(120, 'pair'));
 		const sends = new Map<string, number>();
 		const send = async (m: any) => {
 			await new Promise((r) => setTimeout(r, Math.random() * 3));
@@ -102,18 +88,18 @@ describe('outbox worker (SQLite)', () => {
 		await Promise.all([a.idle(), b.idle()]);
 		expect(sends.size).toBe(120);
 		expect([...sends.values()].every((n) => n === 1)).toBe(true);
-		expect(await knex(OUTBOX_TABLE).whereNot({ status: 'sent' })).toHaveLength(0);
+		expect(await store.knex(OUTBOX_TABLE).whereNot({ status: 'sent' })).toHaveLength(0);
 	});
 
 	it('a worker whose lease ran out cannot mark over the newer claim', async () => {
-		await enqueueMails(knex, key, mails(1));
-		const [first] = await claimDueMails(knex, key, 10, -1); // lease already over
-		const [second] = await claimDueMails(knex, key, 10, 60_000);
+		await enqueueMails(store.knex, key, mails(1));
+		const [first] = await claimDueMails(store.knex, key, 10, -1); // lease already over
+		const [second] = await claimDueMails(store.knex, key, 10, 60_000);
 		expect(second!.id).toBe(first!.id);
 		expect(second!.attempts).toBe(2);
-		await markSent(knex, first!.id, first!.claim);
-		expect((await knex(OUTBOX_TABLE).first()).status).toBe('sending');
-		await markSent(knex, second!.id, second!.claim);
-		expect((await knex(OUTBOX_TABLE).first()).status).toBe('sent');
+		await markSent(store.knex, first!.id, first!.claim);
+		expect((await store.knex(OUTBOX_TABLE).first()).status).toBe('sending');
+		await markSent(store.knex, second!.id, second!.claim);
+		expect((await store.knex(OUTBOX_TABLE).first()).status).toBe('sent');
 	});
 });

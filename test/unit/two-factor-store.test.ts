@@ -1,4 +1,5 @@
 // The two-factor store against a real SQLite file: replay keys, the failure window and lock, prune.
+import type { Knex } from 'knex';
 import { describe, expect, it } from 'vitest';
 import { useSqliteStore } from '../harness/sqlite-store.js';
 import {
@@ -11,11 +12,18 @@ import {
 	OTP_STEPS_TABLE,
 	pruneTwoFactorRecords,
 	recordAcceptedStep,
-	recordFailure,
+	lockCodes,
 	replaceRecoveryCodes,
 	restoreRecoveryCode,
 	spendRecoveryCode,
 } from '../../src/store/two-factor.js';
+
+/** A wrong code as the flows' gate books it: the attempt is counted, and the one reaching the cap locks. */
+async function recordFailure(knex: Knex, userId: string, maxAttempts: number, lockMs: number, now: number): Promise<number | null> {
+	const count = await countAttempt(knex, userId, lockMs, now);
+	if (count >= maxAttempts) await lockCodes(knex, userId, now + lockMs, now);
+	return lockedUntil(knex, userId, now);
+}
 
 describe('two-factor store (SQLite)', () => {
 	const store = useSqliteStore(ensureTwoFactorTables);
