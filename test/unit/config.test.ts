@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
-import { parseDuration } from '../../src/policy/duration.js';
+import { ConfigError, loadConfig } from '../../src/shared/config.js';
+import { parseDuration } from '../../src/shared/policy/duration.js';
 
 describe('loadConfig', () => {
 	it('applies the documented defaults', () => {

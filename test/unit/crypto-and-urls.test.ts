@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { deriveKey, generateToken, hashToken, seal, unseal } from '../../src/crypto.js';
-import { passwordMatchesPolicy } from '../../src/policy/password.js';
-import { isUrlAllowed } from '../../src/policy/url-allow-list.js';
+import { deriveKey, generateToken, hashToken, seal, unseal } from '../../src/shared/util/crypto.js';
+import { passwordMatchesPolicy } from '../../src/shared/policy/password.js';
+import { isUrlAllowed } from '../../src/shared/policy/url-allow-list.js';
 
 describe('tokens', () => {
 	it('are random, >= 128 bits, URL-safe; the hash is stable and not the token', () => {

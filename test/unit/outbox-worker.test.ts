@@ -1,26 +1,22 @@
 // The outbox store and worker against a real SQLite file, with a fake MailService.
 import { beforeEach, describe, expect, it } from 'vitest';
 import { useSqliteStore } from '../harness/sqlite-store.js';
-import { deriveKey } from '../../src/crypto.js';
-import { OutboxWorker } from '../../src/flows/outbox-worker.js';
-import type { Runtime } from '../../src/runtime.js';
-import { claimDueMails, enqueueMails, ensureOutboxTables, markSent, OUTBOX_TABLE } from '../../src/store/outbox.js';
+import { deriveKey } from '../../src/shared/util/crypto.js';
+import { OutboxWorker, type OutboxDeps } from '../../src/shared/outbox/worker.js';
+import { claimDueMails, enqueueMails, ensureOutboxTables, markSent, OUTBOX_TABLE } from '../../src/shared/outbox/store.js';
 
 const key = deriveKey('secret', 'outbox');
 
 describe('outbox worker (SQLite)', () => {
 	const store = useSqliteStore(ensureOutboxTables);
 
-	const runtime = (send: (mail: any) => Promise<unknown>, maxAttempts = 3, backoffMs = 20): Runtime =>
-		({
-			config: { outboxMaxAttempts: maxAttempts, outboxBackoffMs: backoffMs, outboxPollMs: 1000 },
-			knex: store.knex,
-			ready: Promise.resolve(),
-			getSchema: async () => ({}),
-			services: { MailService: class { send = send } },
-			logger: { warn: () => {}, error: () => {}, info: () => {} },
-			outboxKey: key,
-		}) as unknown as Runtime;
+	const runtime = (send: (mail: any) => Promise<unknown>, maxAttempts = 3, backoffMs = 20): OutboxDeps => ({
+		knex: store.knex,
+		key,
+		logger: { warn: () => {}, error: () => {} },
+		mailer: async () => ({ send }),
+		timings: { maxAttempts, backoffMs, pollMs: 1000 },
+	});
 	const drain = async (worker: OutboxWorker) => {
 		worker.kick();
 		await worker.idle();

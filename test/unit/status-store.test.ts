@@ -1,10 +1,14 @@
 // The schedule's lease and timed suspensions against a real SQLite file.
 import { describe, expect, it } from 'vitest';
 import { useSqliteStore } from '../harness/sqlite-store.js';
-import { claimLease, clearSuspensionEnds, endedSuspensions, ensureStatusTables, setSuspensionEnd, suspensionEnd } from '../../src/store/status.js';
+import { claimLease, ensureLeaseTables } from '../../src/shared/leases.js';
+import { clearSuspensionEnds, endedSuspensions, ensureStatusTables, setSuspensionEnd, suspensionEnd } from '../../src/status/store.js';
 
 describe('status store (SQLite)', () => {
-	const store = useSqliteStore(ensureStatusTables);
+	const store = useSqliteStore(async (knex) => {
+		await ensureStatusTables(knex);
+		await ensureLeaseTables(knex);
+	});
 
 	it('a lease is won by one holder per period', async () => {
 		const t = 1_000_000;

@@ -1,8 +1,8 @@
 // The token store against a real SQLite file.
 import { describe, expect, it } from 'vitest';
 import { useSqliteStore } from '../harness/sqlite-store.js';
-import { generateToken } from '../../src/crypto.js';
-import { consumeToken, ensureTokenTables, issueToken, issueTokens, liveTokens, pruneTokens, TOKENS_TABLE } from '../../src/store/tokens.js';
+import { generateToken } from '../../src/shared/util/crypto.js';
+import { consumeToken, ensureTokenTables, issueToken, issueTokens, liveTokens, pruneTokens, TOKENS_TABLE } from '../../src/shared/tokens.js';
 
 describe('token store (SQLite)', () => {
 	const store = useSqliteStore(ensureTokenTables);

@@ -9,7 +9,7 @@ import {
 	otpauthUrl,
 	timeStep,
 	totpAt,
-} from '../../src/policy/totp.js';
+} from '../../src/two-factor/totp.js';
 
 // RFC 6238 appendix B, SHA-1 rows: the seed is the ASCII string "12345678901234567890".
 const RFC_SEED = '12345678901234567890';

@@ -16,7 +16,7 @@ import {
 	replaceRecoveryCodes,
 	restoreRecoveryCode,
 	spendRecoveryCode,
-} from '../../src/store/two-factor.js';
+} from '../../src/two-factor/store.js';
 
 /** A wrong code as the flows' gate books it: the attempt is counted, and the one reaching the cap locks. */
 async function recordFailure(knex: Knex, userId: string, maxAttempts: number, lockMs: number, now: number): Promise<number | null> {

@@ -1,9 +1,7 @@
 // The status route (reason, timed suspensions), sessions ending, the schedule (run every second
 // here), and the audit trail as a read-only Data Studio collection.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { availableDatabases, startTestHost, type TestHost } from '../../harness/host.js';
-
-const PASSWORD = 'a-long-password-1';
+import { availableDatabases, PASSWORD, startTestHost, type TestHost } from '../../harness/host.js';
 
 describe.each(await availableDatabases())('status route, schedule and audit trail on %s', (db) => {
 	let host: TestHost;
@@ -78,9 +76,7 @@ describe.each(await availableDatabases())('status route, schedule and audit trai
 	it('needs the host\'s update permission on that user', async () => {
 		const target = await userIn('active');
 		const plainRole = await host.createApiRole('No permissions');
-		const plainEmail = newEmail();
-		await host.createUser({ email: plainEmail, password: PASSWORD, role: plainRole, status: 'active' });
-		const plain = (await host.login(plainEmail, PASSWORD)).body.data.access_token;
+		const { token: plain } = await host.createApiUser(plainRole, newEmail());
 		const denied = await setStatus(target, { status: 'suspended' }, plain);
 		expect(denied.status).toBe(403);
 		expect((await host.api('GET', `/user-lifecycle/users/${target}/events`, undefined, { token: plain })).status).toBe(403);
@@ -91,9 +87,7 @@ describe.each(await availableDatabases())('status route, schedule and audit trai
 			{ collection: 'directus_users', action: 'read' },
 			{ collection: 'directus_users', action: 'update' },
 		]);
-		const managerEmail = newEmail();
-		const managerId = await host.createUser({ email: managerEmail, password: PASSWORD, role: managerRole, status: 'active' });
-		const manager = (await host.login(managerEmail, PASSWORD)).body.data.access_token;
+		const { id: managerId, token: manager } = await host.createApiUser(managerRole, newEmail());
 		const allowed = await setStatus(target, { status: 'suspended', reason: 'by a manager' }, manager);
 		expect(allowed.status).toBe(200);
 		expect(await statusOf(target)).toBe('suspended');

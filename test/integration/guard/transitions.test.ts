@@ -71,7 +71,7 @@ describe.each(await availableDatabases())('status transitions on %s', (db) => {
 		for (const to of STATUSES) {
 			const email = newEmail();
 			const res = await host.admin('POST', '/users', { email, role, status: to });
-			const row = await host.knex('directus_users').where({ email }).first();
+			const row = await host.userByEmail(email);
 			expected.push(`create->${to}: ${adminMay('create', to) ? 'ok' : 'refused'}`);
 			if (res.status === 200 && row?.status === to) outcomes.push(`create->${to}: ok`);
 			else if (res.status === 400 && !row && res.body.errors[0].extensions.code === 'INVALID_PAYLOAD') outcomes.push(`create->${to}: refused`);
@@ -147,7 +147,7 @@ describe.each(await availableDatabases())('status transitions on %s', (db) => {
 		const create = await host.admin('POST', '/users', { email, role, tfa_secret: 'JBSWY3DPEHPK3PXP' });
 		expect(create.status).toBe(400);
 		expect(create.body.errors[0].message).toContain('tfa_secret');
-		expect(await host.knex('directus_users').where({ email }).first()).toBeUndefined();
+		expect(await host.userByEmail(email)).toBeUndefined();
 		expect((await host.knex('directus_users').select('tfa_secret').where({ id }).first()).tfa_secret).toBeNull();
 	});
 

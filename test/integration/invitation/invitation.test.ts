@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { availableDatabases, startTestHost, type TestHost } from '../../harness/host.js';
+import { availableDatabases, PASSWORD, startTestHost, type TestHost } from '../../harness/host.js';
 
 const INVITE_URL = 'https://app.example.com/accept';
-const PASSWORD = 'a-good-password';
 
 function decodeJwt(token: string): Record<string, unknown> {
 	return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8'));
@@ -17,8 +16,6 @@ describe.each(await availableDatabases())('invitations on %s', (db) => {
 
 	const invite = (body: unknown, token = host.adminToken) => host.api('POST', '/user-lifecycle/invite', body, { token });
 	const accept = (body: unknown) => host.api('POST', '/user-lifecycle/invite/accept', body);
-	const userByEmail = (email: string) => host.knex('directus_users').whereRaw('LOWER(email) = ?', [email.toLowerCase()]).first();
-	const userCount = async () => Number((await host.knex('directus_users').count({ n: '*' }).first())!.n);
 	const outboxCount = async () => Number((await host.knex('user_lifecycle_outbox').count({ n: '*' }).first())!.n);
 	const tokenOf = async (email: string, nth = 1) => {
 		const token = await host.mailbox.tokenFor(email, nth);
@@ -35,10 +32,8 @@ describe.each(await availableDatabases())('invitations on %s', (db) => {
 			{ collection: 'directus_users', action: 'update' },
 		]);
 		const readerRole = await host.createApiRole('Readers', [{ collection: 'directus_users', action: 'read' }]);
-		await host.createUser({ email: 'inviter@example.net', password: PASSWORD, role: inviterRole });
-		await host.createUser({ email: 'reader@example.net', password: PASSWORD, role: readerRole });
-		inviterToken = (await host.login('inviter@example.net', PASSWORD)).body.data.access_token;
-		readerToken = (await host.login('reader@example.net', PASSWORD)).body.data.access_token;
+		inviterToken = (await host.createApiUser(inviterRole, 'inviter@example.net')).token;
+		readerToken = (await host.createApiUser(readerRole, 'reader@example.net')).token;
 		await host.setSettings({ auth_password_policy: '/^.{8,}$/' });
 	});
 
@@ -52,7 +47,7 @@ describe.each(await availableDatabases())('invitations on %s', (db) => {
 		expect(res.status).toBe(200);
 		expect(res.body.data).toHaveLength(2);
 		for (const [i, email] of emails.entries()) {
-			const user = await userByEmail(email);
+			const user = await host.userByEmail(email);
 			expect(user.status).toBe('invited');
 			expect(user.role).toBe(inviteeRole);
 			expect(res.body.data[i]).toEqual({ email, user: user.id, outcome: 'invited' });
@@ -68,7 +63,7 @@ describe.each(await availableDatabases())('invitations on %s', (db) => {
 		expect((await host.login('ann@example.com', 'new-password-1')).status).toBe(401);
 		const ok = await accept({ token: annToken, password: 'new-password-1', first_name: 'Ann' });
 		expect(ok.status).toBe(204);
-		const ann = await userByEmail('ann@example.com');
+		const ann = await host.userByEmail('ann@example.com');
 		expect(ann.status).toBe('active');
 		expect(ann.first_name).toBe('Ann');
 		expect((await host.login('ann@example.com', 'new-password-1')).status).toBe(200);
@@ -76,7 +71,7 @@ describe.each(await availableDatabases())('invitations on %s', (db) => {
 		const again = await accept({ token: annToken, password: 'new-password-2' });
 		expect(again.status).toBe(403);
 		expect(again.body.errors[0].extensions.code).toBe('INVALID_TOKEN');
-		expect((await userByEmail('bob@example.com')).status).toBe('invited');
+		expect((await host.userByEmail('bob@example.com')).status).toBe('invited');
 	});
 
 	it('re-inviting kills the old link and the new one works; an active user is skipped', async () => {
@@ -85,10 +80,10 @@ describe.each(await availableDatabases())('invitations on %s', (db) => {
 		const first = await tokenOf(email, 1);
 		const res = await invite({ email: [email, 'ann@example.com', 'CAROL@example.com'], role: inviteeRole });
 		expect(res.status).toBe(200);
-		const carol = await userByEmail(email);
+		const carol = await host.userByEmail(email);
 		expect(res.body.data).toEqual([
 			{ email, user: carol.id, outcome: 'reinvited' },
-			{ email: 'ann@example.com', user: (await userByEmail('ann@example.com')).id, outcome: 'skipped', reason: 'already active' },
+			{ email: 'ann@example.com', user: (await host.userByEmail('ann@example.com')).id, outcome: 'skipped', reason: 'already active' },
 			{ email: 'CAROL@example.com', user: null, outcome: 'skipped', reason: 'duplicate in this request' },
 		]);
 		const second = await tokenOf(email, 2);
@@ -97,7 +92,7 @@ describe.each(await availableDatabases())('invitations on %s', (db) => {
 		expect(old.status).toBe(403);
 		expect(old.body.errors[0].extensions.code).toBe('INVALID_TOKEN');
 		expect((await accept({ token: second, password: PASSWORD })).status).toBe(204);
-		expect((await userByEmail(email)).status).toBe('active');
+		expect((await host.userByEmail(email)).status).toBe('active');
 	});
 
 	it('an expired link answers 401 TOKEN_EXPIRED, and a re-invite unsticks the user (host issue #17255)', async () => {
@@ -108,7 +103,7 @@ describe.each(await availableDatabases())('invitations on %s', (db) => {
 		const res = await accept({ token, password: PASSWORD });
 		expect(res.status).toBe(401);
 		expect(res.body.errors[0].extensions.code).toBe('TOKEN_EXPIRED');
-		expect((await userByEmail(email)).status).toBe('invited');
+		expect((await host.userByEmail(email)).status).toBe('invited');
 
 		const again = await invite({ email, role: inviteeRole });
 		expect(again.body.data[0].outcome).toBe('reinvited');
@@ -118,7 +113,7 @@ describe.each(await availableDatabases())('invitations on %s', (db) => {
 	it('resend sends a new link and kills the old; revoke kills the link and archives the user', async () => {
 		const email = 'erin@example.com';
 		await invite({ email, role: inviteeRole });
-		const user = await userByEmail(email);
+		const user = await host.userByEmail(email);
 		const first = await tokenOf(email, 1);
 		expect((await host.api('POST', '/user-lifecycle/invite/resend', { user: user.id }, { token: inviterToken })).status).toBe(204);
 		const second = await tokenOf(email, 2);
@@ -131,7 +126,7 @@ describe.each(await availableDatabases())('invitations on %s', (db) => {
 		expect(Date.parse(row.expires_at)).toBeGreaterThan(Date.now() + 50 * 60_000);
 
 		expect((await host.api('POST', '/user-lifecycle/invite/revoke', { user: user.id }, { token: inviterToken })).status).toBe(204);
-		expect((await userByEmail(email)).status).toBe('archived');
+		expect((await host.userByEmail(email)).status).toBe('archived');
 		const res = await accept({ token: second, password: PASSWORD });
 		expect(res.status).toBe(403);
 		expect(res.body.errors[0].extensions.code).toBe('INVALID_TOKEN');
@@ -150,7 +145,7 @@ describe.each(await availableDatabases())('invitations on %s', (db) => {
 		const statuses = results.map((r) => r.status);
 		expect(statuses.filter((s) => s === 204)).toHaveLength(1);
 		expect(statuses.every((s) => s === 204 || s === 403)).toBe(true);
-		expect((await userByEmail(email)).status).toBe('active');
+		expect((await host.userByEmail(email)).status).toBe('active');
 	});
 
 	it('the host decides who may invite: a role that may create users can, one that may not gets 403 and nothing is written', async () => {
@@ -159,27 +154,27 @@ describe.each(await availableDatabases())('invitations on %s', (db) => {
 		expect(allowed.body.data[0].outcome).toBe('invited');
 		await host.mailbox.waitFor('gina@example.com');
 
-		const users = await userCount();
+		const users = await host.userCount();
 		const refused = await invite({ email: 'hank@example.com', role: inviteeRole }, readerToken);
 		expect(refused.status).toBe(403);
 		expect(refused.body.errors[0].extensions.code).toBe('FORBIDDEN');
 		const anonymous = await host.api('POST', '/user-lifecycle/invite', { email: 'hank@example.com', role: inviteeRole });
 		expect(anonymous.status).toBe(403);
-		expect(await userCount()).toBe(users);
+		expect(await host.userCount()).toBe(users);
 		expect((await host.api('GET', '/user-lifecycle/invites')).status).toBe(403);
 		expect((await host.api('POST', '/user-lifecycle/invite/revoke', { user: allowed.body.data[0].user }, { token: readerToken })).status).toBe(403);
-		expect((await userByEmail('gina@example.com')).status).toBe('invited');
+		expect((await host.userByEmail('gina@example.com')).status).toBe('invited');
 	});
 
 	it('refuses an invite_url off the allow-list and a missing role with 400, writing nothing', async () => {
-		const users = await userCount();
+		const users = await host.userCount();
 		const mails = await outboxCount();
 		const offList = await invite({ email: 'ivan@example.com', role: inviteeRole, invite_url: 'https://evil.example.net/accept' });
 		expect(offList.status).toBe(400);
 		expect(offList.body.errors[0].extensions.code).toBe('INVALID_PAYLOAD');
 		const noRole = await invite({ email: 'ivan@example.com', role: '3f0b4c3e-9a55-4d7c-8b8e-0d6f5a1e2b3c' });
 		expect(noRole.status).toBe(400);
-		expect(await userCount()).toBe(users);
+		expect(await host.userCount()).toBe(users);
 		expect(await outboxCount()).toBe(mails);
 
 		const listed = await invite({ email: 'ivan@example.com', role: inviteeRole, invite_url: INVITE_URL });
@@ -194,7 +189,7 @@ describe.each(await availableDatabases())('invitations on %s', (db) => {
 		const token = await tokenOf(email);
 		const weak = await accept({ token, password: 'short' });
 		expect(weak.status).toBe(400);
-		expect((await userByEmail(email)).status).toBe('invited');
+		expect((await host.userByEmail(email)).status).toBe('invited');
 
 		const [h, p] = token.split('.');
 		const forged = await accept({ token: `${h}.${p}.${'A'.repeat(43)}`, password: PASSWORD });
@@ -211,17 +206,17 @@ describe.each(await availableDatabases())('invitations on %s', (db) => {
 		const email = 'kate@example.com';
 		const res = await host.api('POST', '/users/invite', { email, role: inviteeRole }, { token: host.adminToken });
 		expect(res.status).toBe(204);
-		expect((await userByEmail(email)).status).toBe('invited');
+		expect((await host.userByEmail(email)).status).toBe('invited');
 		const token = await tokenOf(email);
 		expect(decodeJwt(token)['jti']).toBeTruthy();
 		expect((await host.api('POST', '/users/invite/accept', { token, password: PASSWORD })).status).toBe(204);
 		const again = await host.api('POST', '/users/invite/accept', { token, password: PASSWORD });
 		expect(again.status).toBe(403);
-		expect((await userByEmail(email)).status).toBe('active');
+		expect((await host.userByEmail(email)).status).toBe('active');
 	});
 
 	it('answers malformed input on every route with a 4xx in the host error format and writes nothing', async () => {
-		const users = await userCount();
+		const users = await host.userCount();
 		const mails = await outboxCount();
 		const token = host.adminToken;
 		const cases: [string, string, unknown, string?][] = [
@@ -261,7 +256,7 @@ describe.each(await availableDatabases())('invitations on %s', (db) => {
 			expect(res.status, `${method} ${path} ${raw ?? JSON.stringify(body)?.slice(0, 80)}`).toBeLessThan(500);
 			expect(Array.isArray(res.body?.errors) && typeof res.body.errors[0]?.extensions?.code === 'string').toBe(true);
 		}
-		expect(await userCount()).toBe(users);
+		expect(await host.userCount()).toBe(users);
 		expect(await outboxCount()).toBe(mails);
 	});
 

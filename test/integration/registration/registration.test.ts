@@ -28,8 +28,6 @@ describe.each(await availableDatabases())('registration on %s', (db) => {
 		responses.push(res.text);
 		return res;
 	};
-	const userByEmail = (email: string) => host.knex('directus_users').where({ email }).first();
-	const userCount = async () => Number((await host.knex('directus_users').count({ n: '*' }).first())!.n);
 	const tokenOf = async (email: string, nth = 1) => {
 		const token = await host.mailbox.tokenFor(email, nth);
 		seenTokens.push(token);
@@ -47,9 +45,7 @@ describe.each(await availableDatabases())('registration on %s', (db) => {
 			},
 		});
 		for (const [id, name] of [[DEFAULT_ROLE, 'Registered'], [PARTNER_ROLE, 'Partner']] as const) {
-			const policy = await host.admin('POST', '/policies', { name: `${name} policy`, app_access: false, admin_access: false });
-			const role = await host.admin('POST', '/roles', { id, name, policies: [{ policy: policy.body.data.id }] });
-			expect(role.status).toBe(200);
+			expect(await host.createApiRole(name, [], { id })).toBe(id);
 		}
 		await host.setSettings({
 			public_registration: true,
@@ -68,7 +64,7 @@ describe.each(await availableDatabases())('registration on %s', (db) => {
 		const res = await register({ email, password: 'correct-horse', first_name: 'New', verification_url: VERIFY_URL });
 		expect(res.status).toBe(204);
 		expect(res.text).toBe('');
-		const user = await userByEmail(email);
+		const user = await host.userByEmail(email);
 		expect(user.status).toBe('unverified');
 		expect(user.role).toBe(DEFAULT_ROLE);
 		expect(user.first_name).toBe('New');
@@ -82,7 +78,7 @@ describe.each(await availableDatabases())('registration on %s', (db) => {
 		expect(Buffer.from(token, 'base64url').length).toBeGreaterThanOrEqual(16);
 
 		expect((await verify(token)).status).toBe(204);
-		expect((await userByEmail(email)).status).toBe('active');
+		expect((await host.userByEmail(email)).status).toBe('active');
 		const login = await host.login(email, 'correct-horse');
 		expect(login.status).toBe(200);
 
@@ -105,7 +101,7 @@ describe.each(await availableDatabases())('registration on %s', (db) => {
 		expect(mail.links.some((l) => l.startsWith(`${host.url}/users/register/verify-email?token=`))).toBe(true);
 		const res = await host.api('GET', `/users/register/verify-email?token=${encodeURIComponent(token)}`);
 		expect(res.status).toBe(302);
-		expect((await userByEmail(email)).status).toBe('active');
+		expect((await host.userByEmail(email)).status).toBe('active');
 		const again = await host.api('GET', `/user-lifecycle/register/verify-email?token=${encodeURIComponent(token)}`);
 		expect(again.status).toBe(403);
 		expect(again.body.errors[0].extensions.code).toBe('INVALID_TOKEN');
@@ -122,7 +118,7 @@ describe.each(await availableDatabases())('registration on %s', (db) => {
 
 		const fresh = await register({ email: 'fresh.one@example.com', password: 'correct-horse', first_name: 'X' });
 		const before = await host.knex('directus_users').whereIn('email', [active, unverified, draft]).orderBy('email');
-		const countBefore = await userCount();
+		const countBefore = await host.userCount();
 		for (const email of [active, unverified, draft]) {
 			const res = await register({ email, password: 'another-password', first_name: 'Changed' });
 			expect(res.status).toBe(fresh.status);
@@ -134,7 +130,7 @@ describe.each(await availableDatabases())('registration on %s', (db) => {
 			expect(upper.status).toBe(204);
 		}
 		expect(fresh.ms).toBeGreaterThanOrEqual(STALL - 5);
-		expect(await userCount()).toBe(countBefore);
+		expect(await host.userCount()).toBe(countBefore);
 		const after = await host.knex('directus_users').whereIn('email', [active, unverified, draft]).orderBy('email');
 		expect(after).toEqual(before);
 		await new Promise((r) => setTimeout(r, 500));
@@ -156,7 +152,7 @@ describe.each(await availableDatabases())('registration on %s', (db) => {
 		expect(old.status).toBe(403);
 		expect(old.body.errors[0].extensions.code).toBe('INVALID_TOKEN');
 		expect((await verify(second)).status).toBe(204);
-		expect((await userByEmail(email)).status).toBe('active');
+		expect((await host.userByEmail(email)).status).toBe('active');
 
 		const unknown = await host.api('POST', '/user-lifecycle/register/resend', { email: 'nobody.here@example.com' });
 		const activeOne = await host.api('POST', '/user-lifecycle/register/resend', { email });
@@ -174,12 +170,12 @@ describe.each(await availableDatabases())('registration on %s', (db) => {
 		const email = 'expired.token@example.com';
 		await register({ email, password: 'correct-horse' });
 		const token = await tokenOf(email);
-		const user = await userByEmail(email);
+		const user = await host.userByEmail(email);
 		await host.knex('user_lifecycle_tokens').where({ user_id: user.id }).update({ expires_at: Date.now() - 1000 });
 		const res = await verify(token);
 		expect(res.status).toBe(401);
 		expect(res.body.errors[0].extensions.code).toBe('TOKEN_EXPIRED');
-		expect((await userByEmail(email)).status).toBe('unverified');
+		expect((await host.userByEmail(email)).status).toBe('unverified');
 	});
 
 	it('20 concurrent verifies of one token: exactly one 204', async () => {
@@ -190,36 +186,36 @@ describe.each(await availableDatabases())('registration on %s', (db) => {
 		const statuses = results.map((r) => r.status);
 		expect(statuses.filter((s) => s === 204)).toHaveLength(1);
 		expect(statuses.filter((s) => s === 403)).toHaveLength(19);
-		expect((await userByEmail(email)).status).toBe('active');
+		expect((await host.userByEmail(email)).status).toBe('active');
 	});
 
 	it('rules: deny a domain (403), give a role, hold an account as draft for approval', async () => {
-		const countBefore = await userCount();
+		const countBefore = await host.userCount();
 		const denied = await register({ email: 'someone@blocked.example.net', password: 'correct-horse' });
 		expect(denied.status).toBe(403);
 		expect(denied.body.errors[0].extensions.code).toBe('FORBIDDEN');
-		expect(await userCount()).toBe(countBefore);
+		expect(await host.userCount()).toBe(countBefore);
 
 		expect((await register({ email: 'p@partner.example.com', password: 'correct-horse' })).status).toBe(204);
-		expect((await userByEmail('p@partner.example.com')).role).toBe(PARTNER_ROLE);
+		expect((await host.userByEmail('p@partner.example.com')).role).toBe(PARTNER_ROLE);
 
 		// Held for approval: `draft` from the start (the table has no unverified -> draft); the mail
 		// still verifies the address, which the audit trail records; an admin then approves.
 		expect((await register({ email: 'r@review.example.com', password: 'correct-horse' })).status).toBe(204);
-		const held = await userByEmail('r@review.example.com');
+		const held = await host.userByEmail('r@review.example.com');
 		expect(held.status).toBe('draft');
 		expect((await verify(await tokenOf('r@review.example.com'))).status).toBe(204);
-		expect((await userByEmail('r@review.example.com')).status).toBe('draft');
+		expect((await host.userByEmail('r@review.example.com')).status).toBe('draft');
 		const events = await host.knex('user_lifecycle_events').where({ user: held.id }).orderBy('at');
 		expect(events.map((e: any) => e.event)).toContain('email-verified');
 		expect((await host.admin('PATCH', `/users/${held.id}`, { status: 'active' })).status).toBe(200);
 
 		// an extra field listed in USER_LIFECYCLE_REGISTER_FIELDS takes part in the rules and is stored
 		expect((await register({ email: 'vip@review.example.com', password: 'correct-horse', title: 'vip' })).status).toBe(204);
-		const vip = await userByEmail('vip@review.example.com');
+		const vip = await host.userByEmail('vip@review.example.com');
 		expect(vip.title).toBe('vip');
 		expect((await verify(await tokenOf('vip@review.example.com'))).status).toBe(204);
-		expect((await userByEmail('vip@review.example.com')).status).toBe('active');
+		expect((await host.userByEmail('vip@review.example.com')).status).toBe('active');
 	});
 
 	it('honours the host settings: email filter, no verification, registration off', async () => {
@@ -228,26 +224,26 @@ describe.each(await availableDatabases())('registration on %s', (db) => {
 		expect(off.status).toBe(403);
 		await host.setSettings({ public_registration_email_filter: null, public_registration_verify_email: false });
 		expect((await register({ email: 'direct@example.com', password: 'correct-horse' })).status).toBe(204);
-		expect((await userByEmail('direct@example.com')).status).toBe('active');
+		expect((await host.userByEmail('direct@example.com')).status).toBe('active');
 		await host.setSettings({ public_registration: false });
 		const closed = await register({ email: 'closed@example.com', password: 'correct-horse' });
 		expect(closed.status).toBe(403);
-		expect(await userByEmail('closed@example.com')).toBeUndefined();
+		expect(await host.userByEmail('closed@example.com')).toBeUndefined();
 		await host.setSettings({ public_registration: true, public_registration_verify_email: true });
 	});
 
 	it('refuses a verification_url off the allow-list with 400 and writes nothing', async () => {
-		const countBefore = await userCount();
+		const countBefore = await host.userCount();
 		const res = await register({ email: 'evil.link@example.com', password: 'correct-horse', verification_url: 'https://evil.example.net/verify' });
 		expect(res.status).toBe(400);
 		expect(res.body.errors[0].extensions.code).toBe('INVALID_PAYLOAD');
-		expect(await userCount()).toBe(countBefore);
+		expect(await host.userCount()).toBe(countBefore);
 		const resend = await host.api('POST', '/user-lifecycle/register/resend', { email: 'resend.me@example.com', verification_url: 'https://evil.example.net/verify' });
 		expect(resend.status).toBe(400);
 	});
 
 	it('answers malformed input of every shape with a 4xx in the host error format and writes nothing', async () => {
-		const countBefore = await userCount();
+		const countBefore = await host.userCount();
 		const tokensBefore = Number((await host.knex('user_lifecycle_tokens').count({ n: '*' }).first())!.n);
 		const bodies: unknown[] = [
 			{},
@@ -305,14 +301,14 @@ describe.each(await availableDatabases())('registration on %s', (db) => {
 		expect(get.status).toBe(400);
 		const forged = await host.api('GET', '/user-lifecycle/register/verify-email?token=forged');
 		expect(forged.status).toBe(403);
-		expect(await userCount()).toBe(countBefore);
+		expect(await host.userCount()).toBe(countBefore);
 		expect(Number((await host.knex('user_lifecycle_tokens').count({ n: '*' }).first())!.n)).toBe(tokensBefore);
 	});
 
 	it('serves the host route POST /users/register with the hardened flow', async () => {
 		const res = await host.api('POST', '/users/register', { email: 'sdk.user@example.com', password: 'correct-horse', verification_url: VERIFY_URL });
 		expect(res.status).toBe(204);
-		expect((await userByEmail('sdk.user@example.com')).status).toBe('unverified');
+		expect((await host.userByEmail('sdk.user@example.com')).status).toBe('unverified');
 		const token = await tokenOf('sdk.user@example.com');
 		expect((await verify(token)).status).toBe(204);
 	});

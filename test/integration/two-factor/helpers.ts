@@ -1,9 +1,7 @@
 // Codes for the two-factor tests, made from the secret as an authenticator app would.
 import { expect } from 'vitest';
-import { msLeftInStep, timeStep, totpAt } from '../../../src/policy/totp.js';
-import type { TestHost } from '../../harness/host.js';
-
-export const PASSWORD = 'correct-horse-battery';
+import { msLeftInStep, timeStep, totpAt } from '../../../src/two-factor/totp.js';
+import { PASSWORD, type TestHost } from '../../harness/host.js';
 
 /** Waits out the end of a step, so a code made now stays current while the test uses it. */
 export async function settleStep(marginMs = 4000): Promise<void> {
@@ -24,14 +22,6 @@ export function wrongCode(...avoid: string[]): string {
 		const candidate = String((123456 + n * 7919) % 1_000_000).padStart(6, '0');
 		if (!avoid.includes(candidate)) return candidate;
 	}
-}
-
-/** An API-only user (no licence seat), logged in; returns its id and access token. */
-export async function apiUser(host: TestHost, role: string, email: string): Promise<{ id: string; token: string }> {
-	const id = await host.createUser({ email, password: PASSWORD, role, status: 'active' });
-	const login = await host.login(email, PASSWORD);
-	expect(login.status).toBe(200);
-	return { id, token: login.body.data.access_token };
 }
 
 /** Generates and enables TFA through our routes (enabling with the previous step's code keeps the current one free). */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { availableDatabases, startTestHost, type TestHost } from '../../harness/host.js';
-import { apiUser, codes, enableTfa, PASSWORD } from './helpers.js';
+import { availableDatabases, PASSWORD, startTestHost, type TestHost } from '../../harness/host.js';
+import { codes, enableTfa } from './helpers.js';
 
 describe.each(await availableDatabases())('recovery codes on %s', (db) => {
 	let host: TestHost;
@@ -19,7 +19,7 @@ describe.each(await availableDatabases())('recovery codes on %s', (db) => {
 
 	it('a recovery code logs in once, as the host login answers; a wrong password spends nothing', async () => {
 		const email = 'recover.once@example.com';
-		const { token } = await apiUser(host, role, email);
+		const { token } = await host.createApiUser(role, email);
 		const { recoveryCodes } = await enableTfa(host, token);
 		const [first, second, third] = recoveryCodes as [string, string, string];
 
@@ -58,7 +58,7 @@ describe.each(await availableDatabases())('recovery codes on %s', (db) => {
 
 	it('20 concurrent uses of one code: exactly one logs in', async () => {
 		const email = 'recover.race@example.com';
-		const { token } = await apiUser(host, role, email);
+		const { token } = await host.createApiUser(role, email);
 		const { recoveryCodes } = await enableTfa(host, token);
 		const results = await Promise.all(Array.from({ length: 20 }, () => login({ email, password: PASSWORD, recovery_code: recoveryCodes[4] })));
 		const statuses = results.map((r) => r.status);
@@ -68,7 +68,7 @@ describe.each(await availableDatabases())('recovery codes on %s', (db) => {
 
 	it('a new set voids the old one; disabling removes them all', async () => {
 		const email = 'recover.regen@example.com';
-		const { token } = await apiUser(host, role, email);
+		const { token } = await host.createApiUser(role, email);
 		const { secret, recoveryCodes } = await enableTfa(host, token);
 		const { next } = await codes(secret);
 		expect((await host.api('POST', '/user-lifecycle/tfa/recovery-codes', { otp: 'bad' }, { token })).status).toBe(400);
@@ -83,10 +83,10 @@ describe.each(await availableDatabases())('recovery codes on %s', (db) => {
 
 	it('a recovery code is no way in for a user without TFA, nor with a made-up code', async () => {
 		const email = 'recover.none@example.com';
-		await apiUser(host, role, email);
+		await host.createApiUser(role, email);
 		expect((await login({ email, password: PASSWORD, recovery_code: 'AAAAA-AAAAA' })).status).toBe(401);
 		const withTfa = 'recover.guess@example.com';
-		const { token } = await apiUser(host, role, withTfa);
+		const { token } = await host.createApiUser(role, withTfa);
 		await enableTfa(host, token);
 		for (const guess of ['AAAAA-AAAAA', '00000-00000', 'x']) expect((await login({ email: withTfa, password: PASSWORD, recovery_code: guess })).status).toBe(401);
 	});

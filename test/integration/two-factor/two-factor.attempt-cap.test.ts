@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { availableDatabases, startTestHost, type TestHost } from '../../harness/host.js';
-import { apiUser, codes, enableTfa, PASSWORD, wrongCode } from './helpers.js';
+import { availableDatabases, PASSWORD, startTestHost, type TestHost } from '../../harness/host.js';
+import { codes, enableTfa, wrongCode } from './helpers.js';
 
 const LOCK_MS = 4000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -20,7 +20,7 @@ describe.each(await availableDatabases())('two-factor lockout on %s', (db) => {
 
 	it('after 5 wrong codes the right one is refused (host login) until the lock passes', async () => {
 		const email = 'lock.host@example.com';
-		const { token } = await apiUser(host, role, email);
+		const { token } = await host.createApiUser(role, email);
 		const { secret } = await enableTfa(host, token);
 		const { current, previous, next } = await codes(secret);
 		const wrong = wrongCode(current, previous, next);
@@ -43,7 +43,7 @@ describe.each(await availableDatabases())('two-factor lockout on %s', (db) => {
 
 	it('wrong codes on our routes lock the host login too; a wrong password spends no attempt', async () => {
 		const email = 'lock.routes@example.com';
-		const { token } = await apiUser(host, role, email);
+		const { token } = await host.createApiUser(role, email);
 		const { secret, recoveryCodes } = await enableTfa(host, token);
 		const { current, previous, next } = await codes(secret);
 		const wrong = wrongCode(current, previous, next);
@@ -65,7 +65,7 @@ describe.each(await availableDatabases())('two-factor lockout on %s', (db) => {
 
 	it('a burst of 20 concurrent guesses: at most 5 codes are checked, the rest meet the lock', async () => {
 		const email = 'lock.burst@example.com';
-		const { token } = await apiUser(host, role, email);
+		const { token } = await host.createApiUser(role, email);
 		const { secret } = await enableTfa(host, token);
 		const { current, previous, next } = await codes(secret);
 		const guesses = Array.from({ length: 20 }, (_, i) => wrongCode(current, previous, next, ...Array.from({ length: i }, (_, j) => wrongCode(current, previous, next) + j)));
@@ -79,7 +79,7 @@ describe.each(await availableDatabases())('two-factor lockout on %s', (db) => {
 
 	it('a right code resets the count', async () => {
 		const email = 'lock.reset@example.com';
-		const { token } = await apiUser(host, role, email);
+		const { token } = await host.createApiUser(role, email);
 		const { secret } = await enableTfa(host, token);
 		const { current, previous, next } = await codes(secret);
 		const wrong = wrongCode(current, previous, next);
@@ -91,7 +91,7 @@ describe.each(await availableDatabases())('two-factor lockout on %s', (db) => {
 
 	it('the count is shared by instances on one database', async () => {
 		const email = 'lock.cluster@example.com';
-		const { token } = await apiUser(host, role, email);
+		const { token } = await host.createApiUser(role, email);
 		const { secret } = await enableTfa(host, token);
 		// The host's pressure limiter answers 503 while a fresh process warms up on a busy machine.
 		const sibling = await host.startSibling({ PRESSURE_LIMITER_ENABLED: 'false' });

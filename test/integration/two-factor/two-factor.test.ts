@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { availableDatabases, startTestHost, type TestHost } from '../../harness/host.js';
-import { apiUser, codes, enableTfa, PASSWORD, wrongCode } from './helpers.js';
+import { availableDatabases, PASSWORD, startTestHost, type TestHost } from '../../harness/host.js';
+import { codes, enableTfa, wrongCode } from './helpers.js';
 
 describe.each(await availableDatabases())('two-factor on %s', (db) => {
 	let host: TestHost;
@@ -19,7 +19,7 @@ describe.each(await availableDatabases())('two-factor on %s', (db) => {
 
 	it('generate needs the password; enable needs a right code and answers recovery codes; then the host login needs a code', async () => {
 		const email = 'tfa.one@example.com';
-		const { id, token } = await apiUser(host, role, email);
+		const { id, token } = await host.createApiUser(role, email);
 		const tfa = (body: unknown, path = 'generate') => host.api('POST', `/user-lifecycle/tfa/${path}`, body, { token });
 
 		const wrongPassword = await tfa({ password: 'not-the-password' });
@@ -71,7 +71,7 @@ describe.each(await availableDatabases())('two-factor on %s', (db) => {
 
 	it('a code is accepted once: replay refused through the host login and through disable', async () => {
 		const email = 'tfa.replay@example.com';
-		const { id, token } = await apiUser(host, role, email);
+		const { id, token } = await host.createApiUser(role, email);
 		const { secret, recoveryCodes } = await enableTfa(host, token);
 		secrets.push(secret, ...recoveryCodes);
 		const { current, next, step } = await codes(secret);
@@ -107,7 +107,7 @@ describe.each(await availableDatabases())('two-factor on %s', (db) => {
 
 	it('the host routes /users/me/tfa/* are served with the host shapes', async () => {
 		const email = 'tfa.native@example.com';
-		const { id, token } = await apiUser(host, role, email);
+		const { id, token } = await host.createApiUser(role, email);
 		expect((await host.api('POST', '/users/me/tfa/generate', { password: 'wrong-password' }, { token })).status).toBe(401);
 		expect((await host.api('POST', '/users/me/tfa/generate', {}, { token })).status).toBe(400);
 		const generated = await host.api('POST', '/users/me/tfa/generate', { password: PASSWORD }, { token });
@@ -132,10 +132,10 @@ describe.each(await availableDatabases())('two-factor on %s', (db) => {
 
 	it('admin reset clears TFA with an audit record; non-admins get 403', async () => {
 		const email = 'tfa.reset@example.com';
-		const { id, token } = await apiUser(host, role, email);
+		const { id, token } = await host.createApiUser(role, email);
 		const { secret, recoveryCodes } = await enableTfa(host, token);
 		secrets.push(secret, ...recoveryCodes);
-		const other = await apiUser(host, role, 'tfa.other@example.com');
+		const other = await host.createApiUser(role, 'tfa.other@example.com');
 
 		const denied = await host.api('POST', `/user-lifecycle/users/${id}/tfa/reset`, undefined, { token: other.token });
 		expect(denied.status).toBe(403);
@@ -166,7 +166,7 @@ describe.each(await availableDatabases())('two-factor on %s', (db) => {
 	});
 
 	it('malformed input on every route answers 4xx, never 5xx', async () => {
-		const { id, token } = await apiUser(host, role, 'tfa.fuzz@example.com');
+		const { id, token } = await host.createApiUser(role, 'tfa.fuzz@example.com');
 		const { secret, recoveryCodes } = await enableTfa(host, token);
 		secrets.push(secret, ...recoveryCodes);
 		const bodies: unknown[] = [null, [], 'x', 42, {}, { otp: 123456 }, { otp: '' }, { otp: 'x'.repeat(5000) }, { otp: {} }, { secret: [], otp: [] },
@@ -190,7 +190,7 @@ describe.each(await availableDatabases())('two-factor on %s', (db) => {
 
 	it('no secret, code or recovery code reaches the logs or GET /users/me', async () => {
 		const email = 'tfa.secret@example.com';
-		const { id, token } = await apiUser(host, role, email);
+		const { id, token } = await host.createApiUser(role, email);
 		const { secret, recoveryCodes } = await enableTfa(host, token);
 		secrets.push(secret, ...recoveryCodes);
 		const me = await host.api('GET', '/users/me?fields=*', undefined, { token });

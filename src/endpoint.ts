@@ -1,0 +1,15 @@
+// The endpoint entry (`/user-lifecycle`): every capability's routes, behind the one wait for the
+// extension's tables.
+import { defineEndpoint } from '@directus/extensions-sdk';
+import { CAPABILITIES, MIGRATIONS } from './capabilities.js';
+import { whenReady } from './shared/http.js';
+import { getRuntime, type HostContext } from './shared/runtime.js';
+
+export default defineEndpoint({
+	id: 'user-lifecycle',
+	handler: (router, context) => {
+		const rt = getRuntime(context as unknown as HostContext, MIGRATIONS);
+		router.use(whenReady(rt.ready));
+		for (const capability of CAPABILITIES) capability.routes?.(router, rt);
+	},
+});

@@ -1,0 +1,56 @@
+// The hook entry (`user-lifecycle-guard`): start-up (tables, the host's schema cache, token
+// redaction in logs), the host's own routes the capabilities serve, their hooks, the read-only
+// studio collections, the lifecycle schedule and the outbox worker.
+import { defineHook } from '@directus/extensions-sdk';
+import type { RegisterFunctions } from '@directus/types';
+import type { Application } from 'express';
+import { CAPABILITIES, MIGRATIONS } from './capabilities.js';
+import { whenReady } from './shared/http.js';
+import { getRuntime, refreshHostSchema, type HostContext, type Runtime } from './shared/runtime.js';
+import { pruneSpentTokens, registerSchedule, type Job } from './shared/schedule.js';
+import { registerReadOnlyCollections } from './shared/studio-collections.js';
+import { redactTokenLinks } from './shared/token-links.js';
+
+export default defineHook((register, context) => {
+	const rt = getRuntime(context as unknown as HostContext, MIGRATIONS);
+	// Before the host's request logger: links that carry a token never reach a log line.
+	register.init('app.before', async (meta: Record<string, any>) => {
+		(meta['app'] as Application).use(redactTokenLinks());
+		// The host awaits this: no request is served before our tables exist and its schema shows them.
+		try {
+			await rt.ready;
+			await refreshHostSchema(rt);
+		} catch (error) {
+			rt.logger.error(error, '[user-lifecycle] start-up schema work failed');
+		}
+	});
+	register.init('routes.before', (meta: Record<string, any>) => {
+		if (!rt.config.nativeRoutes) return;
+		const app = meta['app'] as Application;
+		app.use(whenReady(rt.ready));
+		for (const capability of CAPABILITIES) capability.nativeRoutes?.(app, rt);
+	});
+	register.init('app.after', () => rt.outbox.start());
+	registerReadOnlyCollections(register);
+	const hooks = afterReady(register, rt);
+	for (const capability of CAPABILITIES) capability.hooks?.(hooks, rt);
+	const jobs: Job[] = [...CAPABILITIES.flatMap((capability) => (capability.job ? [capability.job] : [])), pruneSpentTokens];
+	registerSchedule(register, rt, jobs);
+});
+
+/** The host's register functions, with every filter and action waiting for the extension's tables first. */
+function afterReady(register: RegisterFunctions, rt: Runtime): RegisterFunctions {
+	return {
+		...register,
+		filter: (event, handler) =>
+			register.filter(event, async (payload, meta, ctx) => {
+				await rt.ready;
+				return handler(payload as never, meta, ctx);
+			}),
+		action: (event, handler) =>
+			register.action(event, async (meta, ctx) => {
+				await rt.ready;
+				return handler(meta, ctx);
+			}),
+	};
+}

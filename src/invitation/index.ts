@@ -1,0 +1,14 @@
+// Invitations: revocable single-use invite links (a JWT the Data Studio can read, made single use
+// by a hashed `jti` in the token store), re-invites that revoke the old link, bulk invites in one
+// transaction, the host deciding who may invite, mails through the outbox, and expired
+// invitations archived by the schedule.
+import type { Capability } from '../shared/capability.js';
+import { archiveExpiredInvitations } from './job.js';
+import { invitationNativeRoutes, invitationRoutes } from './routes.js';
+
+export const invitation: Capability = {
+	name: 'invitation',
+	routes: invitationRoutes,
+	nativeRoutes: invitationNativeRoutes,
+	job: archiveExpiredInvitations,
+};

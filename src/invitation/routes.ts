@@ -1,0 +1,28 @@
+// Invitation's routes: ours under /user-lifecycle, and the host's own (`POST /users/invite`,
+// `POST /users/invite/accept`) with the host's shapes (204, no body), so `inviteUser` /
+// `acceptUserInvite` of @directus/sdk and the Data Studio's accept-invite page work unchanged.
+import type { Application, Router } from 'express';
+import { flowOptions, handle } from '../shared/http.js';
+import { parseInput } from '../shared/input.js';
+import type { Runtime } from '../shared/runtime.js';
+import { acceptInvite, inviteUsers, listInvites, resendInvite, revokeInvite } from './flow.js';
+import { acceptBody, hostAcceptBody, hostInviteBody, inviteBody, resendBody, revokeBody } from './schemas.js';
+import { isOurInviteToken } from './token.js';
+
+export function invitationRoutes(router: Router, rt: Runtime): void {
+	router.post('/invite', handle(async (req) => inviteUsers(rt, parseInput(inviteBody, req.body), flowOptions(req))));
+	router.post('/invite/accept', handle(async (req) => void (await acceptInvite(rt, parseInput(acceptBody, req.body), flowOptions(req)))));
+	router.post('/invite/resend', handle(async (req) => resendInvite(rt, parseInput(resendBody, req.body), flowOptions(req))));
+	router.post('/invite/revoke', handle(async (req) => revokeInvite(rt, parseInput(revokeBody, req.body), flowOptions(req))));
+	router.get('/invites', handle(async (req) => listInvites(rt, flowOptions(req))));
+}
+
+export function invitationNativeRoutes(app: Application, rt: Runtime): void {
+	app.post('/users/invite', handle(async (req) => void (await inviteUsers(rt, parseInput(hostInviteBody, req.body), flowOptions(req)))));
+	app.post('/users/invite/accept', (req, res, next) => {
+		// A link the host signed before the extension was installed is still the host's to accept.
+		const token = (req.body as Record<string, unknown> | undefined)?.['token'];
+		if (typeof token === 'string' && !isOurInviteToken(rt, token)) return next();
+		return handle(async (r) => void (await acceptInvite(rt, parseInput(hostAcceptBody, r.body), flowOptions(r))))(req, res, next);
+	});
+}

@@ -1,0 +1,49 @@
+// Invitation's request bodies: ours, and the host's narrower ones for its own routes.
+import { parseDuration } from '../shared/policy/duration.js';
+import { email, httpUrl, nullableText, text, token, uuid, z } from '../shared/input.js';
+
+/** One request may invite this many emails (bulk invites are a normal call). */
+export const MAX_INVITES_PER_REQUEST = 5000;
+const MIN_TTL_MS = 1000;
+const MAX_TTL_MS = 366 * 24 * 3600 * 1000;
+
+/** "7d", "12h", or milliseconds, between 1 s and 366 d; as milliseconds (absent or null: the default). */
+const expiresIn = () =>
+	z
+		.unknown()
+		.optional()
+		.transform((value, ctx) => {
+			if (value === undefined || value === null) return undefined;
+			const ms = typeof value === 'string' || typeof value === 'number' ? parseDuration(value) : null;
+			if (ms === null || !Number.isFinite(ms) || ms < MIN_TTL_MS || ms > MAX_TTL_MS) {
+				ctx.addIssue({ code: 'custom', message: 'must be a duration between 1s and 366d (e.g. "7d", "12h", or milliseconds)' });
+				return z.NEVER;
+			}
+			return ms;
+		});
+
+/** One email or a list of them; always a list after parsing. */
+const emails = z.preprocess((value) => (typeof value === 'string' ? [value] : value), z.array(email()).min(1).max(MAX_INVITES_PER_REQUEST));
+
+const hostInvite = { email: emails, role: uuid(), invite_url: httpUrl().optional() };
+
+const toInviteInput = (body: { email: string[]; role: string; invite_url?: string; expires_in?: number }) => ({
+	emails: body.email,
+	role: body.role,
+	inviteUrl: body.invite_url,
+	ttlMs: body.expires_in,
+});
+
+export const inviteBody = z.strictObject({ ...hostInvite, expires_in: expiresIn() }).transform(toInviteInput);
+/** The host's `POST /users/invite`: no `expires_in`. */
+export const hostInviteBody = z.strictObject(hostInvite).transform(toInviteInput);
+
+export const acceptBody = z.strictObject({ token: token(), password: text(), first_name: nullableText(), last_name: nullableText() });
+/** The host's `POST /users/invite/accept`: token and password only. */
+export const hostAcceptBody = z.strictObject({ token: token(), password: text() });
+
+export const resendBody = z
+	.strictObject({ user: uuid(), invite_url: httpUrl().optional(), expires_in: expiresIn() })
+	.transform((body) => ({ user: body.user, inviteUrl: body.invite_url, ttlMs: body.expires_in }));
+
+export const revokeBody = z.strictObject({ user: uuid() });

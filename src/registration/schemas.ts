@@ -1,0 +1,31 @@
+// Registration's request bodies. The registration body is extended at start-up with the extra
+// fields USER_LIFECYCLE_REGISTER_FIELDS allows (scalars); any other key is refused.
+import { email, httpUrl, nullableText, scalar, text, token, z } from '../shared/input.js';
+import type { RegistrationInput } from './flow.js';
+
+const BASE = {
+	email: email(),
+	password: text(),
+	first_name: nullableText(),
+	last_name: nullableText(),
+	verification_url: httpUrl().optional(),
+};
+
+export function registrationSchema(extraFields: readonly string[]) {
+	const extra = Object.fromEntries(extraFields.map((field) => [field, scalar().optional()]));
+	return z.strictObject({ ...extra, ...BASE }).transform((body): RegistrationInput => {
+		const { email, password, first_name, last_name, verification_url, ...rest } = body as typeof body & Record<string, unknown>;
+		return {
+			email,
+			password,
+			first_name: first_name ?? null,
+			last_name: last_name ?? null,
+			verification_url,
+			extra: Object.fromEntries(extraFields.filter((f) => f in rest).map((f) => [f, rest[f]])),
+		};
+	});
+}
+
+export const verifyEmailBody = z.strictObject({ token: token() });
+
+export const resendBody = z.strictObject({ email: email(), verification_url: httpUrl().optional() });

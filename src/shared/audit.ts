@@ -1,0 +1,79 @@
+// The audit trail: one row per lifecycle event (a status change, a two-factor reset, ...).
+// Written only by the extension (with knex, never through the host's item services), so the
+// collection stays read-only for everyone while admins browse it in the Data Studio.
+import type { Knex } from 'knex';
+import { createTableIfMissing, type Migration } from './migrations.js';
+import { chunks } from './util/batch.js';
+import { newId } from './util/crypto.js';
+import { toMillis } from './util/time.js';
+
+export const AUDIT_TABLE = 'user_lifecycle_events';
+
+export interface AuditEvent {
+	user: string;
+	/** 'status' for a status change; other kinds: 'tfa-reset', ... */
+	event: string;
+	from?: string | null;
+	to?: string | null;
+	/** The user who made the change, or null for the public / the system. */
+	actor: string | null;
+	/** The path that made it: 'registration', 'invitation', 'api', 'schedule', 'tfa-reset', ... */
+	via: string;
+	reason?: string | null;
+}
+
+export async function ensureAuditTables(knex: Knex): Promise<void> {
+	await createTableIfMissing(knex, AUDIT_TABLE, (table) => {
+		table.string('id', 36).primary();
+		table.string('user', 36).notNullable().index();
+		table.string('event', 32).notNullable();
+		table.string('from', 32).nullable();
+		table.string('to', 32).nullable();
+		table.string('actor', 36).nullable();
+		table.string('via', 64).notNullable();
+		table.text('reason').nullable();
+		// Milliseconds: MySQL's TIMESTAMP would otherwise keep whole seconds and lose the order.
+		table.timestamp('at', { useTz: true, precision: 3 }).notNullable().index();
+	});
+}
+
+export const AUDIT_MIGRATIONS: Migration[] = [{ id: '0004-audit', up: ensureAuditTables }];
+
+export async function recordEvents(knex: Knex, events: AuditEvent[]): Promise<void> {
+	if (events.length === 0) return;
+	const at = new Date();
+	const rows = events.map((e) => ({
+		id: newId(),
+		user: e.user,
+		event: e.event,
+		from: e.from ?? null,
+		to: e.to ?? null,
+		actor: e.actor,
+		via: e.via,
+		reason: e.reason ?? null,
+		at,
+	}));
+	for (const batch of chunks(rows, 100)) await knex(AUDIT_TABLE).insert(batch);
+}
+
+export interface AuditEventView {
+	id: string;
+	user: string;
+	event: string;
+	from: string | null;
+	to: string | null;
+	actor: string | null;
+	via: string;
+	reason: string | null;
+	at: string;
+}
+
+/** One user's events, oldest first, `at` as an ISO date-time. */
+export async function eventsOfUser(knex: Knex, userId: string, limit: number): Promise<AuditEventView[]> {
+	const rows = await knex(AUDIT_TABLE)
+		.select('id', 'user', 'event', 'from', 'to', 'actor', 'via', 'reason', 'at')
+		.where({ user: userId })
+		.orderBy('at', 'asc')
+		.limit(limit);
+	return rows.map((row) => ({ ...row, at: new Date(toMillis(row.at) ?? Date.parse(String(row.at))).toISOString() }));
+}

@@ -1,0 +1,23 @@
+// What a capability hands the two entry files: its routes under /user-lifecycle, the host's own
+// routes it serves, its hooks, its share of the periodic job, and its tables. The entries wire
+// these in; nothing in shared/ knows which capabilities exist.
+import type { RegisterFunctions } from '@directus/types';
+import type { Application, Router } from 'express';
+import type { Migration } from './migrations.js';
+import type { Runtime } from './runtime.js';
+
+/** Counts of what one run of a periodic job did, for the log (`{ archivedInvitations: 3 }`). */
+export type JobReport = Record<string, number>;
+
+export interface Capability {
+	name: string;
+	/** Routes under /user-lifecycle. */
+	routes?: (router: Router, rt: Runtime) => void;
+	/** The host's own routes this capability answers when USER_LIFECYCLE_NATIVE_ROUTES is on. */
+	nativeRoutes?: (app: Application, rt: Runtime) => void;
+	hooks?: (register: RegisterFunctions, rt: Runtime) => void;
+	/** Work for the lifecycle schedule; runs once per period across a cluster. */
+	job?: (rt: Runtime, now: number) => Promise<JobReport>;
+	/** The capability's tables, as numbered migrations (ids sort in the order they run). */
+	migrations?: Migration[];
+}

@@ -1,0 +1,40 @@
+// Route plumbing shared by every capability: one-line handlers in the host's envelope and error
+// format, the signed-in user, the options a flow takes, and the one wait for start-up.
+import type { Accountability, SchemaOverview } from '@directus/types';
+import type { NextFunction, Request, Response } from 'express';
+import { InvalidCredentialsError } from './util/errors.js';
+
+export type HostRequest = Request & { accountability?: Accountability | null; schema?: SchemaOverview };
+
+/**
+ * Wraps an async route: its result is the answer (`undefined` = 204, otherwise `{ data }`), and
+ * any error goes to the host's error handler, which speaks the host's error format.
+ */
+export function handle(work: (req: HostRequest, res: Response) => Promise<unknown>) {
+	return (req: Request, res: Response, next: NextFunction) => {
+		work(req as HostRequest, res)
+			.then((result) => {
+				if (res.headersSent) return;
+				if (result === undefined) res.status(204).end();
+				else res.json({ data: result });
+			})
+			.catch(next);
+	};
+}
+
+export function requireUser(req: HostRequest): string {
+	const user = req.accountability?.user;
+	if (!user) throw new InvalidCredentialsError();
+	return user;
+}
+
+export function flowOptions(req: HostRequest) {
+	return { accountability: req.accountability ?? null, schema: req.schema };
+}
+
+/** Holds requests until the extension's tables exist: the one place requests wait for start-up. */
+export function whenReady(ready: Promise<unknown>) {
+	return (_req: Request, _res: Response, next: NextFunction) => {
+		ready.then(() => next(), next);
+	};
+}

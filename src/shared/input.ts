@@ -1,0 +1,76 @@
+// Route input by declared schema (zod, bundled): each capability declares its bodies in its
+// `schemas.ts` with the field builders below, and `parseInput` turns the first problem into the
+// host's 400 INVALID_PAYLOAD with a readable reason, before any flow runs.
+import { z } from 'zod';
+import { InvalidPayloadError } from './util/errors.js';
+
+export { z };
+
+export const MAX_TEXT = 1000;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A non-empty string of at most `max` characters. */
+export const text = (max = MAX_TEXT) => z.string().min(1).max(max);
+/** Optional text where null means "clear it" (names). */
+export const nullableText = () => text().nullable().optional();
+export const email = () => text(254).regex(EMAIL, { error: 'must be a valid email' });
+export const uuid = () => z.string().regex(UUID, { error: 'must be a valid id' });
+export const httpUrl = () => text(2000).refine(isHttpUrl, { error: 'must be a valid http(s) URL' });
+export const token = () => text(4096);
+/** A scalar for an extra user field. */
+export const scalar = () =>
+	z.union([z.string().max(MAX_TEXT), z.number(), z.boolean(), z.null()], { error: 'must be a string, number, boolean or null' });
+
+function isHttpUrl(value: string): boolean {
+	try {
+		const { protocol } = new URL(value);
+		return protocol === 'http:' || protocol === 'https:';
+	} catch {
+		return false;
+	}
+}
+
+/** Parses `value` with `schema`, or throws 400 INVALID_PAYLOAD naming the field and the problem. */
+export function parseInput<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+	const result = schema.safeParse(value, { error: describeIssue });
+	if (result.success) return result.data;
+	throw new InvalidPayloadError({ reason: reasonOf(result.error.issues) });
+}
+
+/** The first problem, as a sentence; unknown keys first, as before any field is read. */
+export function reasonOf(issues: readonly z.core.$ZodIssue[]): string {
+	const issue = issues.find((i) => i.code === 'unrecognized_keys') ?? issues[0];
+	if (!issue) return 'Invalid payload';
+	if (issue.code === 'unrecognized_keys') return `"${[...issue.path.map(String), issue.keys[0]].join('.')}" is not allowed`;
+	if (issue.path.length === 0) return issue.code === 'invalid_type' ? 'The request body must be a JSON object' : issue.message;
+	return `"${pathName(issue.path)}" ${issue.message}`;
+}
+
+function pathName(path: readonly PropertyKey[]): string {
+	return path.map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i === 0 ? '' : '.'}${String(part)}`)).join('');
+}
+
+/** Messages without their subject: `reasonOf` puts the field's name in front. */
+function describeIssue(issue: z.core.$ZodRawIssue): string | undefined {
+	switch (issue.code) {
+		case 'invalid_type':
+			return issue.input === undefined || issue.input === null ? 'is required' : `must be ${article(issue.expected)}`;
+		case 'too_small':
+			if (issue.origin === 'string') return Number(issue.minimum) <= 1 ? 'is not allowed to be empty' : `must be at least ${issue.minimum} characters long`;
+			if (issue.origin === 'array') return `must contain at least ${issue.minimum} item${Number(issue.minimum) === 1 ? '' : 's'}`;
+			return `must be at least ${issue.minimum}`;
+		case 'too_big':
+			if (issue.origin === 'string') return 'is too long';
+			if (issue.origin === 'array') return `must contain at most ${issue.maximum} items`;
+			return `must be at most ${issue.maximum}`;
+		case 'invalid_value':
+			return `must be one of [${issue.values.map(String).join(', ')}]`;
+		default:
+			return undefined;
+	}
+}
+
+function article(expected: string): string {
+	return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
+}

@@ -1,0 +1,48 @@
+// Numbered, idempotent migrations for the extension's tables. Each capability lists its own
+// (shared tables are listed here); the runner applies them in id order and records each in
+// `user_lifecycle_migrations`. Every `up` is idempotent too: databases set up before this table
+// existed already have the first tables, and two instances starting together may both run one.
+import type { Knex } from 'knex';
+
+export interface Migration {
+	/** "0001-tokens": the number orders migrations across capabilities. */
+	id: string;
+	up: (knex: Knex) => Promise<void>;
+}
+
+export const MIGRATIONS_TABLE = 'user_lifecycle_migrations';
+
+export async function migrate(knex: Knex, migrations: readonly Migration[]): Promise<void> {
+	const ids = new Set<string>();
+	for (const m of migrations) {
+		if (!/^\d{4}-[a-z0-9-]+$/.test(m.id) || ids.has(m.id)) throw new Error(`[user-lifecycle] bad or duplicate migration id "${m.id}"`);
+		ids.add(m.id);
+	}
+	await retryOnce(() => createTableIfMissing(knex, MIGRATIONS_TABLE, (t) => {
+		t.string('id', 64).primary();
+		t.bigInteger('applied_at').notNullable();
+	}));
+	const applied = new Set((await knex(MIGRATIONS_TABLE).select('id')).map((row: { id: string }) => row.id));
+	for (const migration of [...migrations].sort((a, b) => a.id.localeCompare(b.id))) {
+		if (applied.has(migration.id)) continue;
+		await retryOnce(() => migration.up(knex));
+		await knex(MIGRATIONS_TABLE).insert({ id: migration.id, applied_at: Date.now() }).onConflict('id').ignore();
+	}
+}
+
+/** CREATE TABLE unless it exists: the building block of an idempotent `up`. */
+export async function createTableIfMissing(knex: Knex, name: string, build: (table: Knex.CreateTableBuilder) => void): Promise<void> {
+	if (await knex.schema.hasTable(name)) return;
+	await knex.schema.createTable(name, build);
+}
+
+/** Two instances may race on CREATE TABLE: the loser runs the (idempotent) step again instead of failing. */
+async function retryOnce(step: () => Promise<void>): Promise<void> {
+	try {
+		await step();
+	} catch (error) {
+		await step().catch(() => {
+			throw error;
+		});
+	}
+}

@@ -1,0 +1,123 @@
+// The durable mail outbox. A mail is written in the transaction of the change that caused it,
+// then claimed (atomically, so two instances never send one mail twice), sent, and marked.
+// The template data carries a link with a token: it is sealed at rest and erased once sent.
+import type { Knex } from 'knex';
+import { createTableIfMissing, type Migration } from '../migrations.js';
+import { chunks } from '../util/batch.js';
+import { newId, seal, unseal } from '../util/crypto.js';
+import { toMillis } from '../util/time.js';
+
+export const OUTBOX_TABLE = 'user_lifecycle_outbox';
+
+export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed';
+
+export interface OutboxMail {
+	kind: string;
+	to: string;
+	subject: string;
+	template: { name: string; data: Record<string, unknown> };
+}
+
+export interface ClaimedMail extends OutboxMail {
+	id: string;
+	attempts: number;
+	/** This worker's claim: marking needs it, so a worker whose lease ran out can't overwrite a newer claim. */
+	claim: string;
+}
+
+export async function ensureOutboxTables(knex: Knex): Promise<void> {
+	await createTableIfMissing(knex, OUTBOX_TABLE, (table) => {
+		table.string('id', 36).primary();
+		table.string('kind', 64).notNullable();
+		table.string('recipient', 255).notNullable();
+		table.string('subject', 255).notNullable();
+		table.string('template', 64).notNullable();
+		table.text('payload').nullable();
+		table.string('status', 16).notNullable();
+		table.integer('attempts').notNullable().defaultTo(0);
+		table.bigInteger('next_attempt_at').notNullable();
+		table.string('claim', 36).nullable();
+		table.bigInteger('claimed_until').nullable();
+		table.text('last_error').nullable();
+		table.bigInteger('created_at').notNullable();
+		table.bigInteger('sent_at').nullable();
+		table.index(['status', 'next_attempt_at']);
+		table.index(['claim']);
+	});
+}
+
+export const OUTBOX_MIGRATIONS: Migration[] = [{ id: '0002-outbox', up: ensureOutboxTables }];
+
+export async function enqueueMails(knex: Knex, key: Buffer, mails: OutboxMail[]): Promise<void> {
+	const now = Date.now();
+	const rows = mails.map((mail) => ({
+		id: newId(),
+		kind: mail.kind,
+		recipient: mail.to,
+		subject: mail.subject,
+		template: mail.template.name,
+		payload: seal(key, JSON.stringify(mail.template.data)),
+		status: 'pending',
+		attempts: 0,
+		next_attempt_at: now,
+		created_at: now,
+	}));
+	// 250 rows a statement: under SQLite's 500-term compound select, far under PostgreSQL's parameter cap.
+	for (const batch of chunks(rows, 250)) await knex(OUTBOX_TABLE).insert(batch);
+}
+
+/**
+ * Claims up to `limit` due mails for this worker. Due: pending and past its next attempt, or
+ * stuck in `sending` past its claim (its instance died mid-send). Two statements, portable to
+ * every database: mark by id with the due condition repeated, then read back by claim id.
+ */
+export async function claimDueMails(knex: Knex, key: Buffer, limit: number, leaseMs: number): Promise<ClaimedMail[]> {
+	const now = Date.now();
+	const due = (q: Knex.QueryBuilder) =>
+		q.where((w) =>
+			w.where((p) => p.where('status', 'pending').where('next_attempt_at', '<=', now))
+				.orWhere((s) => s.where('status', 'sending').where('claimed_until', '<', now)),
+		);
+	const candidates = await due(knex(OUTBOX_TABLE).select('id')).orderBy('next_attempt_at', 'asc').limit(limit);
+	if (candidates.length === 0) return [];
+	const claim = newId();
+	await due(knex(OUTBOX_TABLE).whereIn('id', candidates.map((row: { id: string }) => row.id))).update({
+		status: 'sending',
+		claim,
+		claimed_until: now + leaseMs,
+		attempts: knex.raw('?? + 1', ['attempts']),
+	});
+	const rows = await knex(OUTBOX_TABLE).where({ claim, status: 'sending' });
+	return rows.map((row) => ({
+		id: row.id,
+		kind: row.kind,
+		to: row.recipient,
+		subject: row.subject,
+		attempts: Number(row.attempts),
+		claim,
+		template: { name: row.template, data: row.payload ? JSON.parse(unseal(key, row.payload)) : {} },
+	}));
+}
+
+export async function markSent(knex: Knex, id: string, claim?: string): Promise<void> {
+	await byClaim(knex, id, claim).update({ status: 'sent', sent_at: Date.now(), payload: null, claim: null, claimed_until: null, last_error: null });
+}
+
+/** A failed try: back to pending after `retryAt`, or `failed` for good (error kept) when none is left. */
+export async function markFailed(knex: Knex, id: string, error: string, retryAt: number | null, claim?: string): Promise<void> {
+	await byClaim(knex, id, claim).update(
+			retryAt === null
+				? { status: 'failed', last_error: error.slice(0, 2000), claim: null, claimed_until: null, payload: null }
+				: { status: 'pending', last_error: error.slice(0, 2000), claim: null, claimed_until: null, next_attempt_at: retryAt },
+		);
+}
+
+function byClaim(knex: Knex, id: string, claim: string | undefined): Knex.QueryBuilder {
+	const query = knex(OUTBOX_TABLE).where({ id });
+	return claim === undefined ? query : query.where({ claim });
+}
+
+export async function nextDueAt(knex: Knex): Promise<number | null> {
+	const row = await knex(OUTBOX_TABLE).min({ at: 'next_attempt_at' }).where('status', 'pending').first();
+	return toMillis(row?.at);
+}

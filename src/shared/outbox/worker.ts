@@ -1,0 +1,101 @@
+// Delivers the outbox through the host's MailService: claims due mails, sends them a few at a
+// time, marks each sent, or schedules a retry with exponential backoff until the tries run out.
+// It takes only what it needs (no runtime), so it is tested on its own with a SQLite file.
+import type { Knex } from 'knex';
+import { claimDueMails, enqueueMails, markFailed, markSent, type ClaimedMail, type OutboxMail } from './store.js';
+
+const BATCH = 50;
+const PARALLEL_SENDS = 10;
+const CLAIM_LEASE_MS = 120_000;
+const MAX_BACKOFF_MS = 3_600_000;
+
+export interface Mailer {
+	send(mail: { to: string; subject: string; template: OutboxMail['template'] }): Promise<unknown>;
+}
+
+export interface OutboxDeps {
+	knex: Knex;
+	/** Seals queued template data at rest. */
+	key: Buffer;
+	logger: { warn(message: string): void; error(message: string): void };
+	/** A mailer for one drain (the host's MailService, made with a fresh schema). */
+	mailer: () => Promise<Mailer>;
+	/** Resolves once the outbox table exists. */
+	ready?: Promise<unknown>;
+	timings: { maxAttempts: number; backoffMs: number; pollMs: number };
+}
+
+export class OutboxWorker {
+	private timer: NodeJS.Timeout | null = null;
+	private draining: Promise<void> | null = null;
+	private again = false;
+
+	constructor(private readonly deps: OutboxDeps) {}
+
+	/** Queues mails in the caller's transaction: they go out only if it commits. Call `kick()` after the commit. */
+	enqueue(trx: Knex, mails: OutboxMail[]): Promise<void> {
+		return enqueueMails(trx, this.deps.key, mails);
+	}
+
+	/** Polls for due mails (retries, and mails queued by other instances). */
+	start(): void {
+		if (this.timer) return;
+		this.timer = setInterval(() => this.kick(), this.deps.timings.pollMs);
+		this.timer.unref();
+		this.kick();
+	}
+
+	stop(): void {
+		if (this.timer) clearInterval(this.timer);
+		this.timer = null;
+	}
+
+	/** Asks for a drain now (after a commit that queued mail); never runs two drains at once. */
+	kick(): void {
+		if (this.draining) {
+			this.again = true;
+			return;
+		}
+		this.draining = this.drain()
+			.catch((error) => this.deps.logger.error(`[user-lifecycle] outbox drain failed: ${(error as Error).message}`))
+			.finally(() => {
+				this.draining = null;
+				if (this.again) {
+					this.again = false;
+					this.kick();
+				}
+			});
+	}
+
+	/** Resolves when the current drain (if any) is over: for tests and shutdown. */
+	async idle(): Promise<void> {
+		while (this.draining) await this.draining;
+	}
+
+	private async drain(): Promise<void> {
+		await this.deps.ready;
+		const { knex, key } = this.deps;
+		const mailer = await this.deps.mailer();
+		for (;;) {
+			const batch = await claimDueMails(knex, key, BATCH, CLAIM_LEASE_MS);
+			if (batch.length === 0) return;
+			for (let i = 0; i < batch.length; i += PARALLEL_SENDS) {
+				await Promise.all(batch.slice(i, i + PARALLEL_SENDS).map((mail) => this.deliver(mailer, mail)));
+			}
+		}
+	}
+
+	private async deliver(mailer: Mailer, mail: ClaimedMail): Promise<void> {
+		const { knex, logger, timings } = this.deps;
+		try {
+			await mailer.send({ to: mail.to, subject: mail.subject, template: mail.template });
+			await markSent(knex, mail.id, mail.claim);
+		} catch (error) {
+			const message = (error as Error)?.message ?? String(error);
+			const exhausted = mail.attempts >= timings.maxAttempts;
+			const retryAt = exhausted ? null : Date.now() + Math.min(timings.backoffMs * 2 ** (mail.attempts - 1), MAX_BACKOFF_MS);
+			await markFailed(knex, mail.id, message, retryAt, mail.claim);
+			logger.warn(`[user-lifecycle] mail ${mail.id} (${mail.kind}) try ${mail.attempts} failed: ${message}${exhausted ? '; giving up' : ''}`);
+		}
+	}
+}

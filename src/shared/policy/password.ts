@@ -1,0 +1,17 @@
+import { InvalidPayloadError } from '../util/errors.js';
+import { compileRegex } from './filter.js';
+
+/** The host's `auth_password_policy` semantics: a regex, optionally written as "/pattern/". */
+export function passwordMatchesPolicy(password: string, policy: string | null | undefined): boolean {
+	if (!policy) return true;
+	try {
+		return compileRegex(policy).test(password);
+	} catch {
+		return true; // the host would throw on a broken policy too; don't lock users out over it
+	}
+}
+
+/** 400 unless `password` matches the host's `auth_password_policy` (registration, invitation, reset). */
+export function assertPasswordPolicy(password: string, policy: string | null | undefined): void {
+	if (!passwordMatchesPolicy(password, policy)) throw new InvalidPayloadError({ reason: `Provided password doesn't match password policy` });
+}

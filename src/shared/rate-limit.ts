@@ -1,0 +1,49 @@
+// A fixed-window counter per key in the database, so every instance shares it. Serves the
+// host's registration limit (RATE_LIMITER_REGISTRATION_*) on routes the host's limiter no longer sees.
+import type { NextFunction, Request, Response } from 'express';
+import type { Knex } from 'knex';
+import type { HostRequest } from './http.js';
+import { createTableIfMissing, type Migration } from './migrations.js';
+import { HitRateLimitError } from './util/errors.js';
+
+export const RATE_TABLE = 'user_lifecycle_rate_limits';
+
+export async function ensureRateLimitTables(knex: Knex): Promise<void> {
+	await createTableIfMissing(knex, RATE_TABLE, (table) => {
+		table.string('key', 255).primary();
+		table.integer('hits').notNullable();
+		table.bigInteger('expires_at').notNullable().index();
+	});
+}
+
+export const RATE_LIMIT_MIGRATIONS: Migration[] = [{ id: '0003-rate-limits', up: ensureRateLimitTables }];
+
+/** Counts one hit for `key` in the current window; returns the hits so far and when the window ends. */
+export async function hit(knex: Knex, key: string, windowMs: number): Promise<{ hits: number; resetAt: number }> {
+	const now = Date.now();
+	const window = Math.floor(now / windowMs);
+	const resetAt = (window + 1) * windowMs;
+	const rowKey = `${key}:${window}`.slice(0, 255);
+	await knex(RATE_TABLE)
+		.insert({ key: rowKey, hits: 1, expires_at: resetAt })
+		.onConflict('key')
+		.merge({ hits: knex.raw('??.?? + 1', [RATE_TABLE, 'hits']) });
+	const row = await knex(RATE_TABLE).select('hits').where({ key: rowKey }).first();
+	if (Math.random() < 0.02) await knex(RATE_TABLE).where('expires_at', '<', now).delete();
+	return { hits: Number(row?.hits ?? 1), resetAt };
+}
+
+/** A per-IP limit as route middleware: `name` keys the counter, `limit` null turns it off. */
+export function perIpRateLimit(knex: Knex, name: string, limit: { points: number; windowMs: number } | null) {
+	return (req: Request, res: Response, next: NextFunction) => {
+		const ip = (req as HostRequest).accountability?.ip ?? req.ip;
+		if (!limit || !ip) return next();
+		hit(knex, `${name}:${ip}`, limit.windowMs)
+			.then(({ hits, resetAt }) => {
+				if (hits <= limit.points) return next();
+				res.set('Retry-After', String(Math.ceil((resetAt - Date.now()) / 1000)));
+				next(new HitRateLimitError({ limit: limit.points, reset: new Date(resetAt) }));
+			})
+			.catch(next);
+	};
+}

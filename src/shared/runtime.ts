@@ -1,0 +1,80 @@
+// One runtime per host process, shared by the endpoint and the hook of this bundle: config,
+// the host's knex and services, the start-up migrations, keys derived from SECRET, and the mail
+// outbox worker. Requests and hooks wait for `ready` where they enter (see the entry files).
+import type { ApiExtensionContext } from '@directus/types';
+import type { Knex } from 'knex';
+import { AUDIT_MIGRATIONS } from './audit.js';
+import { loadConfig, type Config } from './config.js';
+import { migrate, type Migration } from './migrations.js';
+import { OUTBOX_MIGRATIONS } from './outbox/store.js';
+import { OutboxWorker } from './outbox/worker.js';
+import { RATE_LIMIT_MIGRATIONS } from './rate-limit.js';
+import { LEASE_MIGRATIONS } from './leases.js';
+import { ensureStudioCollections } from './studio-collections.js';
+import { TOKEN_MIGRATIONS } from './tokens.js';
+import { deriveKey } from './util/crypto.js';
+
+export type HostContext = ApiExtensionContext & { emitter?: unknown };
+
+export interface Runtime {
+	config: Config;
+	knex: Knex;
+	services: HostContext['services'];
+	logger: HostContext['logger'];
+	getSchema: HostContext['getSchema'];
+	/** Resolves once the extension's tables exist. */
+	ready: Promise<void>;
+	/** Signs invitation JWTs; derived from the host's SECRET so the host never accepts them as its own. */
+	tokenKey: Buffer;
+	/** Keys the recovery codes' hashes: a database dump alone can't brute-force them. */
+	recoveryCodeKey: Buffer;
+	outbox: OutboxWorker;
+}
+
+export const SHARED_MIGRATIONS: Migration[] = [...TOKEN_MIGRATIONS, ...OUTBOX_MIGRATIONS, ...RATE_LIMIT_MIGRATIONS, ...AUDIT_MIGRATIONS, ...LEASE_MIGRATIONS];
+
+let current: Runtime | null = null;
+
+/** The process's runtime; the first entry to call it (endpoint or hook) creates it with the capabilities' migrations. */
+export function getRuntime(context: HostContext, migrations: readonly Migration[]): Runtime {
+	if (current) return current;
+	const config = loadConfig(context.env); // throws a ConfigError naming the variable
+	const knex = context.database as unknown as Knex;
+	let secret = config.secret;
+	if (!secret) {
+		context.logger.warn('[user-lifecycle] SECRET is not set: tokens will not survive a restart nor work across instances');
+		secret = deriveKey(String(Math.random()) + Date.now(), 'ephemeral').toString('hex');
+	}
+	const ready = migrate(knex, [...SHARED_MIGRATIONS, ...migrations]).then(() => ensureStudioCollections(knex));
+	ready.catch((error) => context.logger.error(error, '[user-lifecycle] could not create the extension tables'));
+	const outbox = new OutboxWorker({
+		knex,
+		key: deriveKey(secret, 'outbox'),
+		logger: context.logger,
+		mailer: async () => new context.services.MailService({ schema: await context.getSchema(), knex }),
+		ready,
+		timings: { maxAttempts: config.outboxMaxAttempts, backoffMs: config.outboxBackoffMs, pollMs: config.outboxPollMs },
+	});
+	current = {
+		config,
+		knex,
+		services: context.services,
+		logger: context.logger,
+		getSchema: context.getSchema,
+		ready,
+		tokenKey: deriveKey(secret, 'tokens'),
+		recoveryCodeKey: deriveKey(secret, 'recovery-codes'),
+		outbox,
+	};
+	return current;
+}
+
+/**
+ * Drops the host's schema cache (on every instance): the host may have read its schema before our
+ * tables existed (its flows and licence start first), and /items and the Data Studio must see them.
+ */
+export async function refreshHostSchema(rt: Runtime): Promise<void> {
+	const { UtilsService } = rt.services as unknown as { UtilsService: new (options: Record<string, unknown>) => { clearCache(options: { system: boolean }): Promise<unknown> } };
+	const system = { admin: true, app: false, user: null, role: null, roles: [], ip: null };
+	await new UtilsService({ accountability: system, knex: rt.knex }).clearCache({ system: true });
+}

@@ -1,0 +1,53 @@
+// The lifecycle schedule: each capability's periodic job (expire invitations, lift timed
+// suspensions, prune spent tokens, ...) — once per period across every instance on the database.
+// The period is claimed in the database (a lease row taken by one conditional UPDATE); an
+// instance that loses the claim skips the period.
+import type { RegisterFunctions } from '@directus/types';
+import type { JobReport } from './capability.js';
+import { claimLease } from './leases.js';
+import { cronPeriodMs } from './policy/cron-period.js';
+import type { Runtime } from './runtime.js';
+import { pruneTokens } from './tokens.js';
+import { drain } from './util/batch.js';
+import { newId } from './util/crypto.js';
+
+export const SCHEDULE_JOB = 'lifecycle-schedule';
+
+export type Job = (rt: Runtime, now: number) => Promise<JobReport>;
+
+/** Spent and expired tokens are kept this long (support, debugging) before they are deleted. */
+export const TOKEN_RETENTION_MS = 24 * 3_600_000;
+
+/** The shared tables' job: spent, revoked and expired tokens go a day after they ended. */
+export async function pruneSpentTokens(rt: Runtime, now: number): Promise<JobReport> {
+	return { prunedTokens: await drain((limit) => pruneTokens(rt.knex, now - TOKEN_RETENTION_MS, limit), rt.config.scheduleBatchSize) };
+}
+
+/** Half a period: long enough to cover instances ticking a little apart, short enough to free the next period. */
+export function scheduleLeaseMs(cron: string): number {
+	return Math.min(Math.max(Math.floor(cronPeriodMs(cron) / 2), 250), 600_000);
+}
+
+/** Runs every job once; one failing job (a licence limit refusing a reactivation) doesn't stop the others. */
+export async function runJobs(rt: Runtime, jobs: readonly Job[], now = Date.now()): Promise<JobReport> {
+	const report: JobReport = {};
+	for (const job of jobs) {
+		try {
+			Object.assign(report, await job(rt, now));
+		} catch (error) {
+			rt.logger.error(error, `[user-lifecycle] schedule: ${job.name || 'a job'} failed`);
+		}
+	}
+	return report;
+}
+
+export function registerSchedule(register: RegisterFunctions, rt: Runtime, jobs: readonly Job[]): void {
+	const holder = newId();
+	const leaseMs = scheduleLeaseMs(rt.config.scheduleCron);
+	register.schedule(rt.config.scheduleCron, async () => {
+		await rt.ready;
+		if (!(await claimLease(rt.knex, SCHEDULE_JOB, holder, leaseMs))) return;
+		const report = await runJobs(rt, jobs);
+		if (Object.values(report).some((n) => n > 0)) rt.logger.info(report, '[user-lifecycle] schedule run');
+	});
+}

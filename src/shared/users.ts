@@ -1,0 +1,110 @@
+// Every read of `directus_users` the extension makes, in one place, and the one status move the
+// periodic jobs share. Writes that the host must see go through its UsersService; the reads here
+// use knex because the host's service would apply the caller's permissions, which these lookups
+// (by design) must not.
+import type { Accountability, SchemaOverview } from '@directus/types';
+import type { Knex } from 'knex';
+import { runAsFlow } from './flow-scope.js';
+import type { Runtime } from './runtime.js';
+import { inBatches } from './util/batch.js';
+import { ForbiddenError } from './util/errors.js';
+
+export const USERS_TABLE = 'directus_users';
+/** The host's own (password) auth provider. */
+export const DEFAULT_PROVIDER = 'default';
+
+export interface UserRow {
+	id: string;
+	email: string | null;
+	status: string;
+	role: string | null;
+	provider: string;
+	first_name?: string | null;
+	last_name?: string | null;
+}
+
+/** A user with what the two-factor flows need. */
+export interface TwoFactorUserRow {
+	id: string;
+	email: string | null;
+	status: string;
+	provider: string;
+	external_identifier: string | null;
+	tfa_secret: string | null;
+}
+
+const USER_FIELDS = ['id', 'email', 'status', 'role', 'provider', 'first_name', 'last_name'];
+const TFA_FIELDS = ['id', 'email', 'status', 'provider', 'external_identifier', 'tfa_secret'];
+
+/** Emails compare case-insensitively, as the host's login does. */
+const byEmail = (query: Knex.QueryBuilder, email: string) => query.whereRaw('LOWER(??) = ?', ['email', email.toLowerCase()]);
+
+export async function findUserByEmail(knex: Knex, email: string): Promise<UserRow | undefined> {
+	return byEmail(knex(USERS_TABLE).select(USER_FIELDS), email).first();
+}
+
+export async function findUserById(knex: Knex, id: string): Promise<UserRow | undefined> {
+	return knex(USERS_TABLE).select(USER_FIELDS).where({ id }).first();
+}
+
+export async function findTwoFactorUser(knex: Knex, where: { id: string } | { email: string }): Promise<TwoFactorUserRow | undefined> {
+	const query = knex(USERS_TABLE).select(TFA_FIELDS);
+	return ('id' in where ? query.where({ id: where.id }) : byEmail(query, where.email)).first();
+}
+
+/** Users by lower-cased email, one query per 500 (bulk invitations). */
+export async function findUsersByEmails(knex: Knex, lowerEmails: string[]): Promise<Map<string, UserRow>> {
+	const found = new Map<string, UserRow>();
+	await inBatches(lowerEmails, 500, async (batch) => {
+		const rows: UserRow[] = await knex(USERS_TABLE).select(USER_FIELDS).whereIn(knex.raw('LOWER(??)', ['email']) as never, batch);
+		for (const row of rows) found.set(String(row.email).toLowerCase(), row);
+	});
+	return found;
+}
+
+/** The current status of each of `ids`, one query per 500 (the guard checks a whole batch at once). */
+export async function statusesOf(knex: Knex, ids: readonly (string | number)[]): Promise<{ id: string; status: string | null }[]> {
+	const rows = await inBatches(ids, 500, (batch) => knex(USERS_TABLE).select('id', 'status').whereIn('id', batch));
+	return rows.flat().map((row: { id: unknown; status: string | null }) => ({ id: String(row.id), status: row.status ?? null }));
+}
+
+/** One page of the ids of users in `status`, in id order after `after` (the periodic jobs' sweep). */
+export async function userIdsInStatus(knex: Knex, status: string, limit: number, after: string | null): Promise<string[]> {
+	const query = knex(USERS_TABLE).select('id').where({ status }).orderBy('id', 'asc').limit(limit);
+	if (after !== null) query.where('id', '>', after);
+	return (await query).map((row: { id: unknown }) => String(row.id));
+}
+
+/**
+ * The user as the caller may see it: the host decides, reading through its UsersService with the
+ * caller's accountability (its 403 for a user the caller can't read, or that doesn't exist).
+ */
+export async function readableUser(rt: Runtime, knex: Knex, accountability: Accountability | null, schema: SchemaOverview, id: string): Promise<UserRow> {
+	await new rt.services.UsersService({ knex, schema, accountability }).readOne(id, { fields: ['id'] });
+	const user = await findUserById(knex, id);
+	if (!user) throw new ForbiddenError();
+	return user;
+}
+
+/**
+ * Moves those of `userIds` still in `from` to `to`, as the system, in one transaction with the
+ * audit records the guard writes (and `alsoInTransaction`). Rows that changed meanwhile are left
+ * alone. The periodic jobs' one write.
+ */
+export async function moveStatus(
+	rt: Runtime,
+	userIds: string[],
+	change: { from: string; to: string; via: string; reason: string },
+	alsoInTransaction?: (trx: Knex) => Promise<void>,
+): Promise<number> {
+	const schema = await rt.getSchema();
+	return runAsFlow({ via: change.via, actor: null, reason: change.reason }, () =>
+		rt.knex.transaction(async (trx) => {
+			const rows = await trx(USERS_TABLE).select('id').whereIn('id', userIds).where({ status: change.from });
+			const ids = rows.map((row: { id: unknown }) => String(row.id));
+			if (ids.length > 0) await new rt.services.UsersService({ knex: trx, schema, accountability: null }).updateMany(ids, { status: change.to });
+			await alsoInTransaction?.(trx);
+			return ids.length;
+		}),
+	);
+}

@@ -1,0 +1,8 @@
+// Account status's refusals, declared once.
+import { InvalidPayloadError } from '../shared/util/errors.js';
+import { refusalReason } from '../shared/policy/transitions.js';
+
+export const transitionRefused = (from: string | null, to: string) => new InvalidPayloadError({ reason: refusalReason(from, to) });
+export const tfaSecretNotWritable = () => new InvalidPayloadError({ reason: `"tfa_secret" can't be written directly` });
+export const untilOnlyWithSuspended = () => new InvalidPayloadError({ reason: '"until" only goes with the status "suspended"' });
+export const untilInThePast = () => new InvalidPayloadError({ reason: '"until" must be in the future' });

@@ -1,0 +1,17 @@
+// Account status: the transition table enforced on every write to directus_users (the guard),
+// sessions ended when a user leaves `active`, `tfa_secret` kept for the two-factor flows, the
+// audit trail of every change, status changes with a reason, and timed suspensions lifted by the
+// schedule.
+import type { Capability } from '../shared/capability.js';
+import { registerGuard } from './guard.js';
+import { liftEndedSuspensions } from './job.js';
+import { statusRoutes } from './routes.js';
+import { STATUS_MIGRATIONS } from './store.js';
+
+export const status: Capability = {
+	name: 'status',
+	routes: statusRoutes,
+	hooks: registerGuard,
+	job: liftEndedSuspensions,
+	migrations: STATUS_MIGRATIONS,
+};

@@ -1,0 +1,26 @@
+// Account status's request bodies and path parameters.
+import { LIFECYCLE_STATUSES } from '../shared/policy/transitions.js';
+import { text, uuid, z } from '../shared/input.js';
+
+export const userIdParam = z.object({ id: uuid() });
+
+/** An ISO 8601 date-time (or epoch milliseconds), as epoch milliseconds. */
+const until = () =>
+	z
+		.unknown()
+		.optional()
+		.transform((value, ctx) => {
+			if (value === undefined || value === null) return undefined;
+			let ms = Number.NaN;
+			if (typeof value === 'number' && Number.isSafeInteger(value)) ms = value;
+			else if (typeof value === 'string' && value.length <= 64 && /^\d{4}-\d{2}-\d{2}T/.test(value)) ms = Date.parse(value);
+			if (Number.isFinite(ms)) return ms;
+			ctx.addIssue({ code: 'custom', message: 'must be an ISO 8601 date-time' });
+			return z.NEVER;
+		});
+
+export const statusChangeBody = z.strictObject({
+	status: z.enum(LIFECYCLE_STATUSES),
+	reason: text().nullable().optional().transform((reason) => reason ?? undefined),
+	until: until(),
+});

@@ -1,0 +1,24 @@
+// The admins' two-factor reset (our route and the host's "disable TFA for this user" in the Data
+// Studio): clears the secret and the recovery codes, and leaves an audit event naming the admin.
+import { recordEvents } from '../shared/audit.js';
+import { runAsFlow } from '../shared/flow-scope.js';
+import type { FlowOptions } from '../shared/host.js';
+import type { Runtime } from '../shared/runtime.js';
+import { findTwoFactorUser } from '../shared/users.js';
+import { ForbiddenError, InvalidCredentialsError } from '../shared/util/errors.js';
+import { deleteTwoFactorState, writeSecret } from './store.js';
+
+export async function resetTwoFactor(rt: Runtime, targetId: string, options: FlowOptions): Promise<void> {
+	const actor = options.accountability?.user ?? null;
+	if (!actor) throw new InvalidCredentialsError();
+	if (options.accountability?.admin !== true) throw new ForbiddenError();
+	const user = await findTwoFactorUser(rt.knex, { id: targetId });
+	if (!user) throw new ForbiddenError();
+	await runAsFlow({ via: 'tfa-reset', actor, tfa: true }, () =>
+		rt.knex.transaction(async (trx) => {
+			await writeSecret(trx, targetId, undefined, null);
+			await deleteTwoFactorState(trx, targetId);
+			await recordEvents(trx, [{ user: targetId, event: 'tfa-reset', actor, via: 'tfa-reset' }]);
+		}),
+	);
+}

@@ -1,0 +1,77 @@
+// The one gate every code goes through (TOTP codes and recovery codes, on every path): the lock
+// check, the attempt counted before the code is checked, replay protection for TOTP steps, and
+// the lock after USER_LIFECYCLE_OTP_MAX_ATTEMPTS wrong codes. All in the database, so every
+// instance of a cluster shares it.
+import { createHmac } from 'node:crypto';
+import type { Runtime } from '../shared/runtime.js';
+import { codesLocked } from './errors.js';
+import { clearFailures, countAttempt, lockCodes, lockedUntil, recordAcceptedStep, spendRecoveryCode } from './store.js';
+import { DEFAULT_WINDOW, matchTotpStep, normalizeRecoveryCode } from './totp.js';
+
+export type CodeCheck = { ok: true } | { ok: false; lockedUntil: number | null };
+
+/**
+ * Refused while the user is locked out. Otherwise the attempt is counted before the code is
+ * checked (so concurrent guesses each take a number and at most OTP_MAX_ATTEMPTS are ever checked
+ * per window); the one that reaches the cap starts the lock unless its code is right. A right
+ * code clears the count.
+ */
+async function gate(rt: Runtime, userId: string, check: (now: number) => Promise<boolean>): Promise<CodeCheck> {
+	const { knex, config } = rt;
+	const now = Date.now();
+	const locked = await lockedUntil(knex, userId, now);
+	if (locked !== null) return { ok: false, lockedUntil: locked };
+	const attempt = await countAttempt(knex, userId, config.otpLockMs, now);
+	if (attempt > config.otpMaxAttempts) {
+		await lockCodes(knex, userId, now + config.otpLockMs, now);
+		return { ok: false, lockedUntil: now + config.otpLockMs };
+	}
+	if (await check(now)) {
+		await clearFailures(knex, userId, now);
+		return { ok: true };
+	}
+	if (attempt < config.otpMaxAttempts) return { ok: false, lockedUntil: null };
+	await lockCodes(knex, userId, now + config.otpLockMs, now);
+	return { ok: false, lockedUntil: now + config.otpLockMs };
+}
+
+/**
+ * Accepts a TOTP code for a user at most once (RFC 6238 §5.2): a right code records its time
+ * step, and the unique key makes a second acceptance fail on every instance (a replay counts as a
+ * wrong code).
+ */
+export async function acceptOtp(rt: Runtime, userId: string, secret: string, code: string, window = DEFAULT_WINDOW): Promise<CodeCheck> {
+	return gate(rt, userId, async (now) => {
+		const step = matchTotpStep(code, secret, now, window);
+		return step !== null && (await recordAcceptedStep(rt.knex, userId, step, now));
+	});
+}
+
+/** Same gate for a recovery code, spent by one conditional UPDATE. */
+export async function acceptRecoveryCode(rt: Runtime, userId: string, input: string): Promise<CodeCheck & { spentAt?: number; hash?: string }> {
+	const code = normalizeRecoveryCode(input);
+	const hash = code === null ? null : hashRecoveryCode(rt, userId, code);
+	let spentAt: number | undefined;
+	const result = await gate(rt, userId, async (now) => {
+		if (hash === null || !(await spendRecoveryCode(rt.knex, userId, hash, now))) return false;
+		spentAt = now;
+		return true;
+	});
+	return result.ok ? { ...result, spentAt, hash: hash! } : result;
+}
+
+/** The lock's 429 for a refusal that came from the lock. */
+export function lockedError(rt: Runtime, until: number): Error {
+	return codesLocked(rt.config.otpMaxAttempts, until);
+}
+
+/** Throws the lock (429) or `wrong()` unless the check passed. */
+export function assertAccepted(rt: Runtime, check: CodeCheck, wrong: () => Error): void {
+	if (check.ok) return;
+	throw check.lockedUntil !== null ? lockedError(rt, check.lockedUntil) : wrong();
+}
+
+/** Recovery codes are stored as HMACs keyed from the host's SECRET: a database dump alone can't brute-force 50 bits. */
+export function hashRecoveryCode(rt: Runtime, userId: string, code: string): string {
+	return createHmac('sha256', rt.recoveryCodeKey).update(`${userId}:${code}`).digest('hex');
+}

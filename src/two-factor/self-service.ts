@@ -1,0 +1,93 @@
+// The signed-in user's own two-factor: a secret to scan (password first, so a stolen access token
+// alone can't start a takeover), enable with a code from the app, recovery codes (shown once,
+// stored as keyed hashes, one row each), disable with a code or a recovery code, and the status.
+import type { Knex } from 'knex';
+import { runAsFlow } from '../shared/flow-scope.js';
+import { readSettings, schemaFor, type FlowOptions } from '../shared/host.js';
+import type { Runtime } from '../shared/runtime.js';
+import { DEFAULT_PROVIDER, findTwoFactorUser, type TwoFactorUserRow } from '../shared/users.js';
+import { InvalidCredentialsError } from '../shared/util/errors.js';
+import { acceptOtp, acceptRecoveryCode, assertAccepted, hashRecoveryCode } from './code-gate.js';
+import { emailRequired, invalidOtp, invalidRecoveryCode, invalidSecret, notEnabled, passwordRequired, secretAlreadySet } from './errors.js';
+import { countRecoveryCodes, deleteTwoFactorState, replaceRecoveryCodes, writeSecret } from './store.js';
+import { generateRecoveryCodes, generateTotpSecret, isBase32Secret, normalizeRecoveryCode, otpauthUrl } from './totp.js';
+
+export type SecondFactor = { otp: string } | { recovery_code: string };
+
+type EnabledUser = TwoFactorUserRow & { tfa_secret: string };
+
+async function signedInUser(rt: Runtime, userId: string): Promise<TwoFactorUserRow> {
+	const user = await findTwoFactorUser(rt.knex, { id: userId });
+	if (!user) throw new InvalidCredentialsError();
+	return user;
+}
+
+async function enabledUser(rt: Runtime, userId: string): Promise<EnabledUser> {
+	const user = await signedInUser(rt, userId);
+	if (!user.tfa_secret) throw notEnabled(userId);
+	return user as EnabledUser;
+}
+
+async function issueRecoveryCodes(rt: Runtime, knex: Knex, userId: string): Promise<string[]> {
+	const codes = generateRecoveryCodes(rt.config.recoveryCodeCount);
+	await replaceRecoveryCodes(knex, userId, codes.map((c) => hashRecoveryCode(rt, userId, normalizeRecoveryCode(c)!)));
+	return codes;
+}
+
+export async function generateTwoFactorSecret(rt: Runtime, userId: string, password: string | undefined, options: FlowOptions): Promise<{ secret: string; otpauth_url: string }> {
+	const user = await signedInUser(rt, userId);
+	if (user.provider === DEFAULT_PROVIDER) {
+		if (password === undefined) throw passwordRequired();
+		const auth = new rt.services.AuthenticationService({ knex: rt.knex, schema: await schemaFor(rt, options), accountability: options.accountability });
+		await auth.verifyPassword(userId, password);
+	}
+	if (user.tfa_secret) throw secretAlreadySet();
+	if (user.provider === DEFAULT_PROVIDER && !user.email) throw emailRequired();
+	const secret = generateTotpSecret();
+	const settings = await readSettings(rt.knex);
+	const account = user.email || user.external_identifier || `user_${user.id}`;
+	return { secret, otpauth_url: otpauthUrl(account, settings.project_name || 'Directus', secret) };
+}
+
+/** Stores the secret once a code proves the app has it; returns a fresh set of recovery codes. */
+export async function enableTwoFactor(rt: Runtime, userId: string, input: { secret: string; otp: string }, opts: { recoveryCodes: boolean }): Promise<{ recovery_codes: string[] }> {
+	const user = await signedInUser(rt, userId);
+	if (user.tfa_secret) throw secretAlreadySet();
+	if (!isBase32Secret(input.secret)) throw invalidSecret();
+	assertAccepted(rt, await acceptOtp(rt, userId, input.secret, input.otp), invalidOtp);
+	return runAsFlow({ via: 'two-factor', actor: userId, tfa: true }, () =>
+		rt.knex.transaction(async (trx) => {
+			if (!(await writeSecret(trx, userId, null, input.secret))) throw secretAlreadySet();
+			return { recovery_codes: opts.recoveryCodes ? await issueRecoveryCodes(rt, trx, userId) : [] };
+		}),
+	);
+}
+
+async function assertSecondFactor(rt: Runtime, user: EnabledUser, factor: SecondFactor): Promise<void> {
+	if ('otp' in factor) assertAccepted(rt, await acceptOtp(rt, user.id, user.tfa_secret, factor.otp), invalidOtp);
+	else assertAccepted(rt, await acceptRecoveryCode(rt, user.id, factor.recovery_code), invalidRecoveryCode);
+}
+
+export async function disableTwoFactor(rt: Runtime, userId: string, factor: SecondFactor): Promise<void> {
+	const user = await enabledUser(rt, userId);
+	await assertSecondFactor(rt, user, factor);
+	await runAsFlow({ via: 'two-factor', actor: userId, tfa: true }, () =>
+		rt.knex.transaction(async (trx) => {
+			await writeSecret(trx, userId, user.tfa_secret, null);
+			await deleteTwoFactorState(trx, userId);
+		}),
+	);
+}
+
+/** A fresh set of recovery codes; the old set stops working. Needs a valid code. */
+export async function regenerateRecoveryCodes(rt: Runtime, userId: string, otp: string): Promise<{ recovery_codes: string[] }> {
+	const user = await enabledUser(rt, userId);
+	assertAccepted(rt, await acceptOtp(rt, userId, user.tfa_secret, otp), invalidOtp);
+	return rt.knex.transaction(async (trx) => ({ recovery_codes: await issueRecoveryCodes(rt, trx, userId) }));
+}
+
+export async function twoFactorStatus(rt: Runtime, userId: string): Promise<{ enabled: boolean; recovery_codes_remaining: number }> {
+	const user = await signedInUser(rt, userId);
+	const enabled = Boolean(user.tfa_secret);
+	return { enabled, recovery_codes_remaining: enabled ? await countRecoveryCodes(rt.knex, userId) : 0 };
+}

@@ -1,0 +1,58 @@
+// The layout's rules, checked on the source: src/ is a list of capabilities plus shared/; the
+// arrows point one way (entries -> capabilities -> shared); no capability reaches into another;
+// no import cycle (type-only imports included).
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const SRC = resolve(__dirname, '../../src');
+const ENTRIES = new Set(['endpoint.ts', 'hook.ts', 'capabilities.ts']);
+
+function files(dir: string): string[] {
+	return readdirSync(dir).flatMap((name) => {
+		const path = join(dir, name);
+		return statSync(path).isDirectory() ? files(path) : path.endsWith('.ts') ? [path] : [];
+	});
+}
+
+const graph = new Map<string, string[]>();
+for (const file of files(SRC)) {
+	const source = readFileSync(file, 'utf8');
+	const targets = [...source.matchAll(/(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']+)'/g)].map((m) => relative(SRC, resolve(dirname(file), m[1]!.replace(/\.js$/, '.ts'))));
+	graph.set(relative(SRC, file), targets);
+}
+const top = (path: string) => path.split('/')[0]!;
+
+describe('architecture', () => {
+	it('src/ holds the entries, the capabilities and shared/ only', () => {
+		const loose = [...graph.keys()].filter((f) => !f.includes('/') && !ENTRIES.has(f));
+		expect(loose).toEqual([]);
+	});
+
+	it('shared/ never imports a capability or an entry', () => {
+		const upward = [...graph].flatMap(([from, to]) => (top(from) === 'shared' ? to.filter((t) => top(t) !== 'shared').map((t) => `${from} -> ${t}`) : []));
+		expect(upward).toEqual([]);
+	});
+
+	it('no capability imports another capability or an entry', () => {
+		const sideways = [...graph].flatMap(([from, to]) => {
+			if (ENTRIES.has(from) || top(from) === 'shared') return [];
+			return to.filter((t) => top(t) !== 'shared' && top(t) !== top(from)).map((t) => `${from} -> ${t}`);
+		});
+		expect(sideways).toEqual([]);
+	});
+
+	it('has no import cycle', () => {
+		const cycles: string[] = [];
+		const state = new Map<string, 'open' | 'done'>();
+		const visit = (node: string, path: string[]) => {
+			if (state.get(node) === 'done') return;
+			if (state.get(node) === 'open') return void cycles.push([...path.slice(path.indexOf(node)), node].join(' -> '));
+			state.set(node, 'open');
+			for (const next of graph.get(node) ?? []) visit(next, [...path, node]);
+			state.set(node, 'done');
+		};
+		for (const node of graph.keys()) visit(node, []);
+		expect(cycles).toEqual([]);
+	});
+});
