@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findNode22 } from './setup-host.mjs';
 
@@ -25,14 +25,22 @@ export async function freePort() {
 	});
 }
 
-/** Copies the built bundle into `<dir>/extensions`, as `npm install` of the package would. */
-export function installExtension(dir) {
+/**
+ * Copies the built bundle into `<dir>/extensions`, as `npm install` of the package would, and
+ * each of `extra` (folders with a package.json and their code) next to it.
+ */
+export function installExtension(dir, extra = []) {
 	if (!existsSync(join(root, 'dist/api.js'))) throw new Error('dist/api.js is missing: run `npm run build` first');
 	const target = join(dir, 'extensions', 'directus-extension-user-lifecycle');
 	rmSync(target, { recursive: true, force: true });
 	mkdirSync(target, { recursive: true });
 	cpSync(join(root, 'package.json'), join(target, 'package.json'));
 	cpSync(join(root, 'dist'), join(target, 'dist'), { recursive: true });
+	for (const folder of extra) {
+		const other = join(dir, 'extensions', basename(resolve(folder)));
+		rmSync(other, { recursive: true, force: true });
+		cpSync(resolve(folder), other, { recursive: true });
+	}
 	return join(dir, 'extensions');
 }
 
@@ -85,9 +93,10 @@ export async function databaseAnswers(db) {
 /**
  * Bootstraps and starts a Directus. `env` overrides the defaults (`null` removes a variable).
  * `database` is what createDatabase returned, to share one database between several hosts.
- * @param {{ db?: string, env?: Record<string, string | null>, dir?: string, database?: any, bootstrap?: boolean, logToConsole?: boolean, port?: number }} [options]
+ * `extraExtensions`: folders of other extensions to load next to this one.
+ * @param {{ db?: string, env?: Record<string, string | null>, dir?: string, database?: any, bootstrap?: boolean, logToConsole?: boolean, port?: number, extraExtensions?: string[] }} [options]
  */
-export async function startHost({ db = 'sqlite', env = {}, dir = undefined, database = undefined, bootstrap = true, logToConsole = false, port = undefined } = {}) {
+export async function startHost({ db = 'sqlite', env = {}, dir = undefined, database = undefined, bootstrap = true, logToConsole = false, port = undefined, extraExtensions = [] } = {}) {
 	const node = findNode22();
 	if (!node) throw new Error('Node 22 runtime not found: run `npm install`');
 	mkdirSync(join(root, '.test-hosts'), { recursive: true });
@@ -95,7 +104,7 @@ export async function startHost({ db = 'sqlite', env = {}, dir = undefined, data
 	mkdirSync(dir, { recursive: true });
 	// The host resolves extensions only when its working folder has a package.json.
 	if (!existsSync(join(dir, 'package.json'))) writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'user-lifecycle-host', private: true }));
-	const extensionsPath = installExtension(dir);
+	const extensionsPath = installExtension(dir, extraExtensions);
 	database ??= await createDatabase(db);
 	port ??= await freePort();
 	const url = `http://127.0.0.1:${port}`;
@@ -177,7 +186,16 @@ export async function startHost({ db = 'sqlite', env = {}, dir = undefined, data
 		dir,
 		env: fullEnv,
 		database,
+		/** The Directus process id (for fault tests). */
+		pid: child.pid,
 		logs: () => lines.join('\n'),
+		/** Sends `signal` (SIGKILL: a crash, no clean-up) and resolves once the process is gone. */
+		async kill(signal = 'SIGKILL') {
+			if (exited) return;
+			const gone = new Promise((r) => child.once('exit', r));
+			child.kill(signal);
+			await gone;
+		},
 		async stop({ dropDatabase = true } = {}) {
 			if (!exited) {
 				child.kill('SIGTERM');

@@ -2,7 +2,7 @@
 // extension's tables.
 import { defineEndpoint } from '@directus/extensions-sdk';
 import { CAPABILITIES, MIGRATIONS } from './capabilities.js';
-import { whenReady } from './shared/http.js';
+import { badPathParameters, whenReady } from './shared/http.js';
 import { getRuntime, type HostContext } from './shared/runtime.js';
 
 export default defineEndpoint({
@@ -11,5 +11,6 @@ export default defineEndpoint({
 		const rt = getRuntime(context as unknown as HostContext, MIGRATIONS);
 		router.use(whenReady(rt.ready));
 		for (const capability of CAPABILITIES) capability.routes?.(router, rt);
+		router.use(badPathParameters());
 	},
 });

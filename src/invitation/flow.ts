@@ -1,10 +1,9 @@
 // Invitations: revocable, single-use invite links (a JWT the Data Studio can read, made single use
-// by a hashed `jti` in the token store), re-invites that revoke the old link, bulk invites written
-// in batches inside one transaction, and mails queued in the same transaction (the outbox).
-import type { Accountability } from '@directus/types';
+// by a hashed `jti` in the token store), re-invites that revoke the old link, bulk invites made by
+// the host's UsersService as the caller inside one transaction, and mails queued in the same
+// transaction (the outbox).
+import type { Accountability, SchemaOverview } from '@directus/types';
 import type { Knex } from 'knex';
-import { randomUUID } from 'node:crypto';
-import { recordEvents } from '../shared/audit.js';
 import { runAsFlow } from '../shared/flow-scope.js';
 import { linkWithToken, publicPath, readSettings, schemaFor, type FlowOptions } from '../shared/host.js';
 import type { OutboxMail } from '../shared/outbox/store.js';
@@ -13,15 +12,14 @@ import { isUrlAllowed } from '../shared/policy/url-allow-list.js';
 import type { Runtime } from '../shared/runtime.js';
 import { consumeToken, issueTokens, liveTokens, revokeTokens } from '../shared/tokens.js';
 import { findUserById, findUsersByEmails, readableUser } from '../shared/users.js';
-import { chunks } from '../shared/util/batch.js';
 import { generateToken } from '../shared/util/crypto.js';
 import { InvalidTokenError, isDirectusError } from '../shared/util/errors.js';
 import { inviteUrlNotAllowed, noPendingInvitation, unknownRole } from './errors.js';
 import { readInviteToken, signInvite } from './token.js';
 
 export type InviteOutcome =
-	| { email: string; user: string; outcome: 'invited' | 'reinvited' }
-	| { email: string; user: string | null; outcome: 'skipped'; reason: string };
+	| { email: string; user: string | null; outcome: 'invited' | 'reinvited' }
+	| { email: string; user: string | null; outcome: 'skipped'; reason?: string };
 
 export interface InviteInput {
 	emails: string[];
@@ -32,11 +30,15 @@ export interface InviteInput {
 }
 
 const SUBJECT = "You've been invited";
+const DUPLICATE = 'duplicate in this request';
 
 /**
- * Invites many emails in one transaction: one query for the existing users, batched inserts for
- * the new ones, one batch of tokens and one of mails. The host decides whether the caller may
- * create users (a permission probe through its UsersService, rolled back) before anything is written.
+ * Invites many emails in one transaction. The host decides and records every write as the
+ * caller's: new invitees are created through its UsersService (`createMany`, events on: its
+ * create permission on each real row, every `users.create` filter of the project, activity and
+ * action events), re-invited and revived users are updated through it (its update permission on
+ * each row). Then one batch of tokens and one of mails. The answer shows ids and reasons only for
+ * users the caller may read.
  */
 export async function inviteUsers(rt: Runtime, input: InviteInput, options: FlowOptions): Promise<InviteOutcome[]> {
 	const { knex, config } = rt;
@@ -44,70 +46,67 @@ export async function inviteUsers(rt: Runtime, input: InviteInput, options: Flow
 		throw inviteUrlNotAllowed(input.inviteUrl);
 	}
 	const schema = await schemaFor(rt, options);
-	// The host's own email rules (Joi), for the whole list at once: rows inserted in batches below
-	// skip the host's per-item validation, so nothing it would refuse gets in.
+	const { accountability } = options;
+	// Inviting needs the host's create permission on directus_users, whatever this batch turns out to hold.
+	await assertMayCreateUsers(rt, knex, accountability, schema);
+	// The host's own email rules (Joi), for the whole list at once, before anything is read or written.
 	(new rt.services.UsersService({ knex, schema, accountability: null }) as unknown as { validateEmail(emails: string[]): void }).validateEmail(input.emails);
 	const role = await knex('directus_roles').select('id').where({ id: input.role }).first();
 	if (!role) throw unknownRole(input.role);
-	const actor = options.accountability?.user ?? null;
+	const actor = accountability?.user ?? null;
 	const ttlMs = input.ttlMs ?? config.inviteTokenTtlMs;
 
 	const write = () => runAsFlow({ via: 'invitation', actor }, () =>
 		knex.transaction(async (trx) => {
-			await assertMayWrite(rt, trx, options.accountability, schema, 'create', { email: `permission-check-${randomUUID()}@example.com`, role: input.role, status: 'invited' });
-
 			const seen = new Set<string>();
 			const wanted: { email: string; lower: string; index: number }[] = [];
 			const results: InviteOutcome[] = new Array(input.emails.length);
 			input.emails.forEach((email, index) => {
 				const lower = email.toLowerCase();
-				if (seen.has(lower)) results[index] = { email, user: null, outcome: 'skipped', reason: 'duplicate in this request' };
+				if (seen.has(lower)) results[index] = { email, user: null, outcome: 'skipped', reason: DUPLICATE };
 				else wanted.push({ email, lower, index });
 				seen.add(lower);
 			});
 
 			const existing = await findUsersByEmails(trx, wanted.map((w) => w.lower));
 
-			const newUsers: { id: string; email: string }[] = [];
-			const reinvited: { id: string; email: string; role: string | null }[] = [];
-			// Drafts and archived users may be invited (again): the table's `flow` cells for this flow.
-			const revived: { id: string; email: string }[] = [];
-			for (const { email, lower, index } of wanted) {
-				const user = existing.get(lower);
+			const newUsers: { email: string; index: number }[] = [];
+			// Still-invited users get a new link; drafts and archived users are invited again (the
+			// table's `flow` cells for this flow). Both are a write of the real row, as the caller.
+			const again: { id: string; email: string }[] = [];
+			for (const { email, index } of wanted) {
+				const user = existing.get(email.toLowerCase());
 				const known = user?.email ?? email;
-				let outcome: InviteOutcome;
 				if (!user) {
-					const id = randomUUID();
-					newUsers.push({ id, email });
-					outcome = { email, user: id, outcome: 'invited' };
-				} else if (user.status === 'draft' || user.status === 'archived') {
-					revived.push({ id: user.id, email: known });
-					outcome = { email: known, user: user.id, outcome: 'invited' };
-				} else if (user.status === 'invited') {
-					reinvited.push({ id: user.id, email: known, role: user.role });
-					outcome = { email: known, user: user.id, outcome: 'reinvited' };
+					newUsers.push({ email, index });
+					results[index] = { email, user: null, outcome: 'invited' };
+				} else if (user.status === 'draft' || user.status === 'archived' || user.status === 'invited') {
+					again.push({ id: user.id, email: known });
+					results[index] = { email: known, user: user.id, outcome: user.status === 'invited' ? 'reinvited' : 'invited' };
 				} else {
-					outcome = { email: known, user: user.id, outcome: 'skipped', reason: `already ${user.status}` };
+					results[index] = { email: known, user: user.id, outcome: 'skipped', reason: `already ${user.status}` };
 				}
-				results[index] = outcome;
 			}
 
-			for (const chunk of chunks(newUsers, 200)) {
-				await trx('directus_users').insert(chunk.map((u) => ({ id: u.id, email: u.email, role: input.role, status: 'invited', provider: 'default' })));
+			const users = new rt.services.UsersService({ knex: trx, schema, accountability });
+			// Existing rows first. The new ones in one createMany: the host emits their action events
+			// (other extensions, Flows, the guard's audit) only once every row got in, and its
+			// MAX_BATCH_MUTATION counts the whole batch. It emits them before our transaction commits
+			// (as for any write on a caller's transaction): only token and mail rows come after it.
+			if (again.length > 0) {
+				await users.updateMany(again.map((u) => u.id), { status: 'invited', role: input.role });
 			}
-			// A re-invite may move the user to another role, as the host's invite does: the host decides that write.
-			const moved = reinvited.filter((u) => u.role !== input.role).map((u) => u.id);
-			if (moved.length > 0) {
-				const users = new rt.services.UsersService({ knex: trx, schema, accountability: options.accountability });
-				await users.updateMany(moved, { role: input.role });
+			const created: { id: string; email: string }[] = [];
+			if (newUsers.length > 0) {
+				const ids = (await users.createMany(newUsers.map((u) => ({ email: u.email, role: input.role, status: 'invited' })))) as (string | number)[];
+				newUsers.forEach((u, i) => {
+					const id = String(ids[i]);
+					created.push({ id, email: u.email });
+					results[u.index] = { email: u.email, user: id, outcome: 'invited' };
+				});
 			}
-			if (revived.length > 0) {
-				const users = new rt.services.UsersService({ knex: trx, schema, accountability: options.accountability });
-				await users.updateMany(revived.map((u) => u.id), { status: 'invited', role: input.role });
-			}
-			await recordEvents(trx, newUsers.map((u) => ({ user: u.id, event: 'status', from: null, to: 'invited', actor, via: 'invitation' })));
 
-			await queueInvitations(rt, trx, [...newUsers, ...revived, ...reinvited], { url: input.inviteUrl, ttlMs });
+			await queueInvitations(rt, trx, [...created, ...again], { url: input.inviteUrl, ttlMs });
 			return results;
 		}),
 	);
@@ -121,7 +120,36 @@ export async function inviteUsers(rt: Runtime, input: InviteInput, options: Flow
 		}
 	}
 	rt.outbox.kick();
-	return outcomes;
+	return hideUnreadable(rt, knex, accountability, schema, outcomes, input.emails);
+}
+
+/**
+ * Ids and reasons only for users the caller may read: one read of the whole batch through the
+ * host's UsersService as the caller, once the batch is committed (none readable when the host
+ * refuses the read outright).
+ */
+async function hideUnreadable(
+	rt: Runtime,
+	knex: Knex,
+	accountability: Accountability | null,
+	schema: SchemaOverview,
+	results: InviteOutcome[],
+	requested: string[],
+): Promise<InviteOutcome[]> {
+	if (!accountability || accountability.admin) return results;
+	const ids = [...new Set(results.flatMap((r) => (r.user ? [r.user] : [])))];
+	if (ids.length === 0) return results;
+	let readable: Set<string>;
+	try {
+		const users = new rt.services.UsersService({ knex, schema, accountability });
+		const rows = (await users.readByQuery({ filter: { id: { _in: ids } }, fields: ['id'], limit: -1 })) as { id: unknown }[];
+		readable = new Set(rows.map((row) => String(row.id)));
+	} catch (error) {
+		if (!isDirectusError(error, 'FORBIDDEN')) throw error;
+		readable = new Set();
+	}
+	// The email as it was asked for, not as it is stored: not even its case is told.
+	return results.map((r, i) => (!r.user || readable.has(r.user) ? r : { email: requested[i]!, user: null, outcome: r.outcome }));
 }
 
 /** Issues a token per invitee (revoking their earlier ones) and queues one mail each. */
@@ -194,8 +222,9 @@ export async function resendInvite(rt: Runtime, input: { user: string; inviteUrl
 	await runAsFlow({ via: 'invitation', actor: options.accountability?.user ?? null }, () =>
 		knex.transaction(async (trx) => {
 			const user = await readableUser(rt, trx, options.accountability, schema, input.user);
-			await assertMayWrite(rt, trx, options.accountability, schema, 'update', { status: 'invited' }, user.id);
 			if (user.status !== 'invited' || !user.email) throw noPendingInvitation(user.id);
+			// The host decides whether the caller may re-invite this user: a write of the real row, as the caller.
+			await new rt.services.UsersService({ knex: trx, schema, accountability: options.accountability }).updateOne(user.id, { status: 'invited' });
 			await queueInvitations(rt, trx, [{ id: user.id, email: user.email }], { url: input.inviteUrl, ttlMs: input.ttlMs ?? config.inviteTokenTtlMs });
 		}),
 	);
@@ -223,15 +252,22 @@ export interface PendingInvite {
 	expires_at: string | null;
 }
 
-/** Users still `invited` that the caller may read, with when their newest link expires (null: none left). */
+/**
+ * Users still `invited`, with when their newest link expires (null: none left), for callers with
+ * the host's create permission on directus_users; of those, the ones the caller may read.
+ */
 export async function listInvites(rt: Runtime, options: FlowOptions): Promise<PendingInvite[]> {
 	const schema = await schemaFor(rt, options);
+	await assertMayCreateUsers(rt, rt.knex, options.accountability, schema);
 	const users = new rt.services.UsersService({ knex: rt.knex, schema, accountability: options.accountability });
-	const rows = (await users.readByQuery({ filter: { status: { _eq: 'invited' } }, fields: ['id', 'email', 'role'], limit: -1, sort: ['email'] })) as {
-		id: string;
-		email: string | null;
-		role: string | null;
-	}[];
+	let rows: { id: string; email: string | null; role: string | null }[];
+	try {
+		rows = (await users.readByQuery({ filter: { status: { _eq: 'invited' } }, fields: ['id', 'email', 'role'], limit: -1, sort: ['email'] })) as typeof rows;
+	} catch (error) {
+		// May invite, may read no user at all: no invitation to show.
+		if (!isDirectusError(error, 'FORBIDDEN')) throw error;
+		rows = [];
+	}
 	const tokens = await liveTokens(rt.knex, 'invite', rows.map((r) => r.id));
 	return rows.map((row) => {
 		const expiresAt = tokens.get(row.id)?.expiresAt;
@@ -239,34 +275,26 @@ export async function listInvites(rt: Runtime, options: FlowOptions): Promise<Pe
 	});
 }
 
-const PROBE_ROLLBACK = Symbol('permission probe');
+const CHECK_ONLY = Symbol('create permission checked');
 
 /**
- * Asks the host whether the caller may make this write, by making it through the host's
- * UsersService inside a savepoint that is always rolled back (no events, nothing kept). A refusal
- * is the host's own error (403 FORBIDDEN); admins and the host itself pass without a probe.
+ * The host's answer to "may this caller create users at all?": its UsersService runs its own
+ * create checks (collection access, the caller's policies) on an empty payload and is stopped by
+ * `preMutationError` right before the insert, so no row is made up and nothing is written. A
+ * refusal is the host's own 403 FORBIDDEN; admins and the host itself pass without asking. Each
+ * real row is then checked by the host when it is created.
  */
-async function assertMayWrite(
-	rt: Runtime,
-	trx: Knex,
-	accountability: Accountability | null,
-	schema: Awaited<ReturnType<Runtime['getSchema']>>,
-	action: 'create' | 'update',
-	payload: Record<string, unknown>,
-	key?: string,
-): Promise<void> {
+async function assertMayCreateUsers(rt: Runtime, knex: Knex, accountability: Accountability | null, schema: SchemaOverview): Promise<void> {
 	if (!accountability || accountability.admin) return;
 	try {
-		await trx.transaction(async (sp) => {
-			const users = new rt.services.UsersService({ knex: sp, schema, accountability });
-			if (action === 'create') await users.createOne(payload, { emitEvents: false });
-			else await users.updateOne(key!, payload, { emitEvents: false });
-			throw PROBE_ROLLBACK;
-		});
+		await new rt.services.UsersService({ knex, schema, accountability }).createOne({}, { emitEvents: false, preMutationError: CHECK_ONLY } as never);
 	} catch (error) {
-		if (error === PROBE_ROLLBACK) return;
-		throw error;
+		if (error === CHECK_ONLY) return;
+		if (isDirectusError(error, 'FORBIDDEN')) throw error;
+		// Anything else (the host's validation of the empty payload) came after its permission check.
+		return;
 	}
+	throw new Error('[user-lifecycle] the host wrote a user while only its create permission was checked');
 }
 
 function isUniqueViolation(error: unknown): boolean {

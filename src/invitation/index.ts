@@ -3,6 +3,7 @@
 // transaction, the host deciding who may invite, mails through the outbox, and expired
 // invitations archived by the schedule.
 import type { Capability } from '../shared/capability.js';
+import { invitationGraphql } from './graphql.js';
 import { archiveExpiredInvitations } from './job.js';
 import { invitationNativeRoutes, invitationRoutes } from './routes.js';
 
@@ -10,5 +11,6 @@ export const invitation: Capability = {
 	name: 'invitation',
 	routes: invitationRoutes,
 	nativeRoutes: invitationNativeRoutes,
+	graphql: invitationGraphql,
 	job: archiveExpiredInvitations,
 };

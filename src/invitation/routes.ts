@@ -7,7 +7,6 @@ import { parseInput } from '../shared/input.js';
 import type { Runtime } from '../shared/runtime.js';
 import { acceptInvite, inviteUsers, listInvites, resendInvite, revokeInvite } from './flow.js';
 import { acceptBody, hostAcceptBody, hostInviteBody, inviteBody, resendBody, revokeBody } from './schemas.js';
-import { isOurInviteToken } from './token.js';
 
 export function invitationRoutes(router: Router, rt: Runtime): void {
 	router.post('/invite', handle(async (req) => inviteUsers(rt, parseInput(inviteBody, req.body), flowOptions(req))));
@@ -19,10 +18,7 @@ export function invitationRoutes(router: Router, rt: Runtime): void {
 
 export function invitationNativeRoutes(app: Application, rt: Runtime): void {
 	app.post('/users/invite', handle(async (req) => void (await inviteUsers(rt, parseInput(hostInviteBody, req.body), flowOptions(req)))));
-	app.post('/users/invite/accept', (req, res, next) => {
-		// A link the host signed before the extension was installed is still the host's to accept.
-		const token = (req.body as Record<string, unknown> | undefined)?.['token'];
-		if (typeof token === 'string' && !isOurInviteToken(rt, token)) return next();
-		return handle(async (r) => void (await acceptInvite(rt, parseInput(hostAcceptBody, r.body), flowOptions(r))))(req, res, next);
-	});
+	// Every link is ours to judge: one the host signed (before the extension came) is a forged one
+	// here (403 INVALID_TOKEN) — the guard would refuse the host's own `invited -> active` anyway.
+	app.post('/users/invite/accept', handle(async (req) => void (await acceptInvite(rt, parseInput(hostAcceptBody, req.body), flowOptions(req)))));
 }

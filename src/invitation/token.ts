@@ -27,12 +27,3 @@ export function readInviteToken(rt: Runtime, token: string): { jti: string; emai
 	return { jti: payload.jti, email: payload['email'] };
 }
 
-/** Is this a token we signed (valid or not)? Tokens the host signed before the extension came are left to the host. */
-export function isOurInviteToken(rt: Runtime, token: string): boolean {
-	try {
-		jwt.verify(token, rt.tokenKey, { algorithms: ['HS256'], issuer: ISSUER, ignoreExpiration: true });
-		return true;
-	} catch {
-		return false;
-	}
-}

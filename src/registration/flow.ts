@@ -1,19 +1,25 @@
-// Public registration: the host's settings, our rules, single-use verification tokens, mail
-// through the outbox, and the same answer and stall whatever the email's state.
+// Public registration: the host's settings, our rules, single-use verification links, mail
+// through the outbox, and the same answer and stall whatever the email's state. Registering an
+// address whose verification is still pending starts it over for the new registrant (new
+// password, names and extra fields; earlier links dead): whoever verifies the address owns it.
+import type { SchemaOverview } from '@directus/types';
 import type { Knex } from 'knex';
 import { generateToken } from '../shared/util/crypto.js';
-import { InvalidTokenError, isDirectusError } from '../shared/util/errors.js';
-import { assertFilter, isPlainObject, matchesFilter } from '../shared/policy/filter.js';
+import { InvalidPayloadError, InvalidTokenError, isDirectusError } from '../shared/util/errors.js';
+import { assertFilter, isPlainObject } from '../shared/policy/filter.js';
 import { assertPasswordPolicy } from '../shared/policy/password.js';
-import { decideRegistration } from '../shared/policy/registration-rules.js';
+import { decideRegistration, matchesRegistrationFilter } from '../shared/policy/registration-rules.js';
 import { isUrlAllowed } from '../shared/policy/url-allow-list.js';
 import type { Runtime } from '../shared/runtime.js';
 import { recordEvents } from '../shared/audit.js';
-import { consumeToken, issueToken, unspentTokenData } from '../shared/tokens.js';
+import { clearPendingFlow, markPendingFlow, pendingFlowsOf } from '../shared/pending-flows.js';
+import { consumeToken, issueToken, revokeTokens } from '../shared/tokens.js';
 import { runAsFlow } from '../shared/flow-scope.js';
 import { isOn, linkWithToken, publicPath, readSettings, stallUntil, type FlowOptions } from '../shared/host.js';
-import { findUserByEmail, findUserById } from '../shared/users.js';
+import { findUserByEmail, findUserById, type UserRow } from '../shared/users.js';
+import { firstMissingReference, userColumns } from './columns.js';
 import { registrationRefused, verificationUrlNotAllowed } from './errors.js';
+import { firstFieldProblem } from './user-fields.js';
 
 export interface RegistrationInput {
 	email: string;
@@ -32,8 +38,20 @@ interface VerificationData {
 	last_name?: string | null;
 }
 
-export async function registerUser(rt: Runtime, input: RegistrationInput, options: FlowOptions): Promise<void> {
-	const start = performance.now();
+/**
+ * Registers `input`. Every outcome — 204, a refused value (400), a denied email (403) — comes
+ * `REGISTER_STALL_TIME` after `startedAt` (the route passes the request's start, so a body refused
+ * by its schema waits too).
+ */
+export async function registerUser(rt: Runtime, input: RegistrationInput, options: FlowOptions, startedAt = performance.now()): Promise<void> {
+	try {
+		await register(rt, input, options);
+	} finally {
+		await stallUntil(startedAt, rt.config.registerStallMs);
+	}
+}
+
+async function register(rt: Runtime, input: RegistrationInput, options: FlowOptions): Promise<void> {
 	const { knex, config } = rt;
 	if (input.verification_url !== undefined && !isUrlAllowed(input.verification_url, config.registerUrlAllowList)) {
 		throw verificationUrlNotAllowed(input.verification_url);
@@ -41,62 +59,122 @@ export async function registerUser(rt: Runtime, input: RegistrationInput, option
 	const settings = await readSettings(knex);
 	if (!isOn(settings.public_registration)) throw registrationRefused();
 
-	const payload = { email: input.email, first_name: input.first_name ?? null, last_name: input.last_name ?? null, ...input.extra };
+	const schema = options.schema ?? (await rt.getSchema());
+	const payload: Record<string, unknown> = { ...input.extra, email: input.email, first_name: input.first_name ?? null, last_name: input.last_name ?? null };
+	// Before the email is looked up: what the database would refuse is refused alike for new and taken emails.
+	await assertStorable(rt, schema, payload);
+
 	const emailFilter = settings.public_registration_email_filter;
-	const decision = decideRegistration(config.registerRules, payload);
 	if (emailFilter && isPlainObject(emailFilter) && Object.keys(emailFilter).length > 0) {
 		assertFilter(emailFilter, 'public_registration_email_filter');
-		if (!matchesFilter(emailFilter, { email: input.email })) return deny(start, config.registerStallMs);
+		if (!matchesRegistrationFilter(emailFilter, { email: input.email })) throw registrationRefused();
 	}
-	if (decision?.action === 'deny') return deny(start, config.registerStallMs);
+	const decision = decideRegistration(config.registerRules, payload);
+	if (decision?.action === 'deny') throw registrationRefused();
 	// Checked before looking the email up, so a weak password is refused alike for new and taken emails.
-	try {
-		assertPasswordPolicy(input.password, settings.auth_password_policy);
-	} catch (error) {
-		await stallUntil(start, config.registerStallMs);
-		throw error;
-	}
+	assertPasswordPolicy(input.password, settings.auth_password_policy);
 
-	const existing = await findUserByEmail(knex, input.email);
-	if (!existing) {
-		const verify = isOn(settings.public_registration_verify_email);
-		const then = decision?.action === 'allow' && decision.status === 'draft' ? 'draft' : 'active';
-		const role = (decision?.action === 'allow' ? decision.role : undefined) ?? settings.public_registration_role ?? null;
+	const verify = isOn(settings.public_registration_verify_email);
+	const then = decision?.action === 'allow' && decision.status === 'draft' ? 'draft' : 'active';
+	const role = (decision?.action === 'allow' ? decision.role : undefined) ?? settings.public_registration_role ?? null;
+	const registrant = { password: input.password, first_name: input.first_name ?? null, last_name: input.last_name ?? null, extra: input.extra, url: input.verification_url };
+	// Twice at most: a concurrent registration of the same email may win the unique index between
+	// the lookup and the insert; the second round then treats the email as taken.
+	for (let round = 0; round < 2; round++) {
+		const existing = await findUserByEmail(knex, input.email);
+		if (existing) return registerAgain(rt, schema, existing, registrant);
 		try {
-			await createRegisteredUser(rt, options, {
-				user: { ...input.extra, email: input.email, password: input.password, first_name: payload.first_name, last_name: payload.last_name, role, status: verify && then === 'active' ? 'unverified' : then },
-				verification: verify ? { then, url: input.verification_url, first_name: payload.first_name, last_name: payload.last_name } : null,
+			return await createRegisteredUser(rt, schema, {
+				user: { ...input.extra, email: input.email, password: input.password, first_name: registrant.first_name, last_name: registrant.last_name, role, status: verify && then === 'active' ? 'unverified' : then },
+				verification: verify ? { then, url: input.verification_url, first_name: registrant.first_name, last_name: registrant.last_name } : null,
 			});
 		} catch (error) {
-			// A concurrent registration of the same email won the unique index: answer as for a taken email.
 			if (!isDirectusError(error, 'RECORD_NOT_UNIQUE')) throw error;
 		}
 	}
-	await stallUntil(start, config.registerStallMs);
 }
 
-async function deny(start: number, stallMs: number): Promise<never> {
-	await stallUntil(start, stallMs);
-	throw registrationRefused();
+/** 400 for a value the host's `directus_users` can't store: too long, wrong type, control characters, a dangling reference. */
+async function assertStorable(rt: Runtime, schema: SchemaOverview, values: Record<string, unknown>): Promise<void> {
+	const problem = firstFieldProblem(values, await userColumns(rt, schema)) ?? (await firstMissingReference(rt.knex, schema, values));
+	if (problem) throw new InvalidPayloadError({ reason: problem });
 }
 
 async function createRegisteredUser(
 	rt: Runtime,
-	options: FlowOptions,
+	schema: SchemaOverview,
 	input: { user: Record<string, unknown>; verification: (VerificationData & { url?: string }) | null },
 ): Promise<void> {
-	const schema = options.schema ?? (await rt.getSchema());
 	await runAsFlow({ via: 'registration', actor: null }, () =>
 		rt.knex.transaction(async (trx) => {
 			const users = new rt.services.UsersService({ knex: trx, schema, accountability: null });
 			const userId = (await users.createOne(input.user)) as string;
 			if (input.verification) {
 				const { url, ...data } = input.verification;
+				// Held for approval: the account is `draft` from the start; this record keeps an
+				// approval from activating it before the address is verified.
+				if (data.then === 'draft') await markPendingFlow(trx, [userId], 'verification');
 				await queueVerificationMail(rt, trx, { userId, email: String(input.user['email']), url, data });
 			}
 		}),
 	);
 	rt.outbox.kick();
+}
+
+/** The new registrant of an address: what replaces the pending registration's values. */
+interface Registrant {
+	password: string;
+	first_name: string | null;
+	last_name: string | null;
+	extra: Record<string, unknown>;
+	url?: string;
+}
+
+/** Rolls back a re-registration that lost the account to a verification meanwhile. */
+class NoLongerPending extends Error {}
+
+/**
+ * A registration of a taken email. When the address is still waiting for its verification, the
+ * pending registration is replaced by this one: earlier links die, the new registrant's password,
+ * names and extra fields are written (through the host, which hashes the password) and a fresh
+ * link goes to the address. Any other account is left alone and gets no mail.
+ */
+async function registerAgain(rt: Runtime, schema: SchemaOverview, user: UserRow, registrant: Registrant): Promise<void> {
+	if (!(await verificationPending(rt.knex, user))) return;
+	try {
+		await runAsFlow({ via: 'registration', actor: null }, () =>
+			rt.knex.transaction(async (trx) => {
+				// The tokens first, then the user: the order verifyEmail takes them in (it spends a
+				// token, then moves the user), so a verification running now finishes first and is seen below.
+				await revokeTokens(trx, 'verify-email', [user.id]);
+				const then = await verificationPending(trx, await findUserById(trx, user.id));
+				if (!then || !user.email) throw new NoLongerPending();
+				const users = new rt.services.UsersService({ knex: trx, schema, accountability: null });
+				await users.updateOne(user.id, { ...registrant.extra, password: registrant.password, first_name: registrant.first_name, last_name: registrant.last_name });
+				const data: VerificationData = { then, first_name: registrant.first_name, last_name: registrant.last_name };
+				await queueVerificationMail(rt, trx, { userId: user.id, email: user.email, url: registrant.url, data });
+				// Checked again once every write is in: a verification that got in meanwhile (with a
+				// link issued after the revocation above) keeps the account as it verified it.
+				if ((await verificationPending(trx, await findUserById(trx, user.id))) !== then) throw new NoLongerPending();
+			}),
+		);
+	} catch (error) {
+		if (error instanceof NoLongerPending) return;
+		throw error;
+	}
+	rt.outbox.kick();
+}
+
+/**
+ * Whether `user`'s address still waits for its verification, and the status verifying it leads
+ * to: an `unverified` user (-> `active`), or one held for approval (`draft`) whose verification is
+ * recorded as pending (stays `draft`). Null for every other account.
+ */
+async function verificationPending(knex: Knex, user: UserRow | undefined): Promise<VerificationData['then'] | null> {
+	if (!user?.email) return null;
+	if (user.status === 'unverified') return 'active';
+	if (user.status === 'draft' && (await pendingFlowsOf(knex, [user.id])).get(user.id) === 'verification') return 'draft';
+	return null;
 }
 
 async function queueVerificationMail(
@@ -125,7 +203,10 @@ export function defaultVerificationUrl(rt: Runtime): string {
 	return rt.config.nativeRoutes ? publicPath(rt, 'users', 'register', 'verify-email') : publicPath(rt, 'user-lifecycle', 'register', 'verify-email');
 }
 
-/** Spends a verification token; the user becomes `active`, or `draft` when a rule held it for approval. */
+/**
+ * Spends a verification token; the user becomes `active`, or stays `draft` when a rule held it for
+ * approval. Either way the verification is no longer pending.
+ */
 export async function verifyEmail(rt: Runtime, token: string, options: FlowOptions): Promise<string> {
 	const schema = options.schema ?? (await rt.getSchema());
 	return runAsFlow({ via: 'registration', actor: null }, () =>
@@ -135,10 +216,12 @@ export async function verifyEmail(rt: Runtime, token: string, options: FlowOptio
 			// An account held for approval is created `draft` (the table has no unverified -> draft)
 			// and stays so: its verified email is recorded, an admin then approves it.
 			if (user && user.status === 'draft' && spent.data['then'] === 'draft') {
+				await clearPendingFlow(trx, [user.id]);
 				await recordEvents(trx, [{ user: user.id, event: 'email-verified', actor: null, via: 'registration' }]);
 				return user.id;
 			}
 			if (!user || user.status !== 'unverified') throw new InvalidTokenError();
+			await clearPendingFlow(trx, [user.id]);
 			const users = new rt.services.UsersService({ knex: trx, schema, accountability: null });
 			await users.updateOne(user.id, { status: 'active' });
 			return user.id;
@@ -146,27 +229,34 @@ export async function verifyEmail(rt: Runtime, token: string, options: FlowOptio
 	);
 }
 
-/** A fresh verification mail for an unverified user; answers alike for every email. */
-export async function resendVerification(rt: Runtime, input: { email: string; verification_url?: string }, _options: FlowOptions): Promise<void> {
-	const start = performance.now();
+/**
+ * A fresh verification mail for an address still waiting for its verification (earlier links
+ * die); nothing for any other. Every outcome comes `REGISTER_STALL_TIME` after `startedAt`.
+ */
+export async function resendVerification(
+	rt: Runtime,
+	input: { email: string; verification_url?: string },
+	options: FlowOptions,
+	startedAt = performance.now(),
+): Promise<void> {
+	try {
+		await resend(rt, input, options);
+	} finally {
+		await stallUntil(startedAt, rt.config.registerStallMs);
+	}
+}
+
+async function resend(rt: Runtime, input: { email: string; verification_url?: string }, options: FlowOptions): Promise<void> {
 	const { knex, config } = rt;
 	if (input.verification_url !== undefined && !isUrlAllowed(input.verification_url, config.registerUrlAllowList)) {
 		throw verificationUrlNotAllowed(input.verification_url);
 	}
+	await assertStorable(rt, options.schema ?? (await rt.getSchema()), { email: input.email });
 	const user = await findUserByEmail(knex, input.email);
-	// Who waits for a verification: an `unverified` user, or one held for approval (created
-	// `draft`) whose address isn't verified yet (its verification token is still unspent).
-	const pending = user?.status === 'unverified' || user?.status === 'draft' ? await unspentTokenData(knex, 'verify-email', user.id) : null;
-	const then = pending?.['then'] === 'draft' ? 'draft' : 'active';
-	if (user?.email && (user.status === 'unverified' || then === 'draft')) {
-		const data: VerificationData = {
-			then,
-			first_name: user.first_name ?? null,
-			last_name: user.last_name ?? null,
-		};
-		const email = user.email;
-		await knex.transaction((trx) => queueVerificationMail(rt, trx, { userId: user.id, email, url: input.verification_url, data }));
-		rt.outbox.kick();
-	}
-	await stallUntil(start, config.registerStallMs);
+	const then = await verificationPending(knex, user);
+	if (!user?.email || !then) return;
+	const data: VerificationData = { then, first_name: user.first_name ?? null, last_name: user.last_name ?? null };
+	const email = user.email;
+	await knex.transaction((trx) => queueVerificationMail(rt, trx, { userId: user.id, email, url: input.verification_url, data }));
+	rt.outbox.kick();
 }

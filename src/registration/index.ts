@@ -2,10 +2,12 @@
 // for approval), extra fields by allow-list, single-use verification links (revoked by a resend),
 // mail through the outbox, and the same answer and stall whatever the email's state.
 import type { Capability } from '../shared/capability.js';
+import { registrationGraphql } from './graphql.js';
 import { registrationNativeRoutes, registrationRoutes } from './routes.js';
 
 export const registration: Capability = {
 	name: 'registration',
 	routes: registrationRoutes,
 	nativeRoutes: registrationNativeRoutes,
+	graphql: registrationGraphql,
 };

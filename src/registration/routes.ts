@@ -2,7 +2,8 @@
 // `GET /users/register/verify-email`) with the host's shapes, so @directus/sdk and the Data
 // Studio's sign-up page use the hardened flow unchanged.
 import type { Application, Router } from 'express';
-import { flowOptions, handle } from '../shared/http.js';
+import { flowOptions, handle, type HostRequest } from '../shared/http.js';
+import { stallUntil } from '../shared/host.js';
 import { parseInput } from '../shared/input.js';
 import { perIpRateLimit } from '../shared/rate-limit.js';
 import type { Runtime } from '../shared/runtime.js';
@@ -13,18 +14,32 @@ import { registrationSchema, resendBody, verifyEmailBody } from './schemas.js';
 /** The host's registration limit (RATE_LIMITER_REGISTRATION_*, per IP), shared by every instance through the database. */
 const registrationLimit = (rt: Runtime) => perIpRateLimit(rt.knex, 'registration', rt.config.registrationRateLimit);
 
+/**
+ * A public registration route whose every answer, a body refused by its schema too, comes
+ * REGISTER_STALL_TIME after the request's start (the flow waits for the same moment).
+ */
+const stalled = (rt: Runtime, work: (req: HostRequest, startedAt: number) => Promise<void>) =>
+	handle(async (req) => {
+		const startedAt = performance.now();
+		try {
+			await work(req, startedAt);
+		} finally {
+			await stallUntil(startedAt, rt.config.registerStallMs);
+		}
+	});
+
 export function registrationRoutes(router: Router, rt: Runtime): void {
 	const limit = registrationLimit(rt);
 	const registration = registrationSchema(rt.config.registerFields);
-	router.post('/register', limit, handle(async (req) => registerUser(rt, parseInput(registration, req.body), flowOptions(req))));
+	router.post('/register', limit, stalled(rt, async (req, startedAt) => registerUser(rt, parseInput(registration, req.body), flowOptions(req), startedAt)));
 	router.post('/register/verify-email', handle(async (req) => void (await verifyEmail(rt, parseInput(verifyEmailBody, req.body).token, flowOptions(req)))));
 	router.get('/register/verify-email', handle(async (req) => void (await verifyEmail(rt, takeQueryToken(req), flowOptions(req)))));
-	router.post('/register/resend', limit, handle(async (req) => resendVerification(rt, parseInput(resendBody, req.body), flowOptions(req))));
+	router.post('/register/resend', limit, stalled(rt, async (req, startedAt) => resendVerification(rt, parseInput(resendBody, req.body), flowOptions(req), startedAt)));
 }
 
 export function registrationNativeRoutes(app: Application, rt: Runtime): void {
 	const registration = registrationSchema(rt.config.registerFields);
-	app.post('/users/register', registrationLimit(rt), handle(async (req) => registerUser(rt, parseInput(registration, req.body), flowOptions(req))));
+	app.post('/users/register', registrationLimit(rt), stalled(rt, async (req, startedAt) => registerUser(rt, parseInput(registration, req.body), flowOptions(req), startedAt)));
 	// The host answers this link with a redirect into the Data Studio; so do we.
 	app.get('/users/register/verify-email', (req, res, next) => {
 		let token: string;

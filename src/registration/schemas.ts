@@ -1,6 +1,6 @@
 // Registration's request bodies. The registration body is extended at start-up with the extra
 // fields USER_LIFECYCLE_REGISTER_FIELDS allows (scalars); any other key is refused.
-import { email, httpUrl, nullableText, scalar, text, token, z } from '../shared/input.js';
+import { email, hasControlCharacters, httpUrl, nullableText, scalar, text, token, z } from '../shared/input.js';
 import type { RegistrationInput } from './flow.js';
 
 const BASE = {
@@ -11,8 +11,14 @@ const BASE = {
 	verification_url: httpUrl().optional(),
 };
 
+/** An extra field's value: a scalar, and a string without control characters, like every text field. */
+const extraValue = () =>
+	scalar()
+		.refine((value) => typeof value !== 'string' || !hasControlCharacters(value), { error: 'must not contain control characters' })
+		.optional();
+
 export function registrationSchema(extraFields: readonly string[]) {
-	const extra = Object.fromEntries(extraFields.map((field) => [field, scalar().optional()]));
+	const extra = Object.fromEntries(extraFields.map((field) => [field, extraValue()]));
 	return z.strictObject({ ...extra, ...BASE }).transform((body): RegistrationInput => {
 		const { email, password, first_name, last_name, verification_url, ...rest } = body as typeof body & Record<string, unknown>;
 		return {

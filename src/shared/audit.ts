@@ -68,12 +68,9 @@ export interface AuditEventView {
 	at: string;
 }
 
-/** One user's events, oldest first, `at` as an ISO date-time. */
-export async function eventsOfUser(knex: Knex, userId: string, limit: number): Promise<AuditEventView[]> {
-	const rows = await knex(AUDIT_TABLE)
-		.select('id', 'user', 'event', 'from', 'to', 'actor', 'via', 'reason', 'at')
-		.where({ user: userId })
-		.orderBy('at', 'asc')
-		.limit(limit);
-	return rows.map((row) => ({ ...row, at: new Date(toMillis(row.at) ?? Date.parse(String(row.at))).toISOString() }));
+/** A stored event as the API shows it: `at` as an ISO date-time whatever the database returned. */
+export function toEventView(row: Record<string, unknown>): AuditEventView {
+	const at = row['at'];
+	const ms = toMillis(at) ?? Date.parse(String(at));
+	return { ...(row as unknown as AuditEventView), at: new Date(ms).toISOString() };
 }

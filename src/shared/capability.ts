@@ -3,6 +3,7 @@
 // these in; nothing in shared/ knows which capabilities exist.
 import type { RegisterFunctions } from '@directus/types';
 import type { Application, Router } from 'express';
+import type { GraphqlMutation } from './graphql.js';
 import type { Migration } from './migrations.js';
 import type { Runtime } from './runtime.js';
 
@@ -15,6 +16,8 @@ export interface Capability {
 	routes?: (router: Router, rt: Runtime) => void;
 	/** The host's own routes this capability answers when USER_LIFECYCLE_NATIVE_ROUTES is on. */
 	nativeRoutes?: (app: Application, rt: Runtime) => void;
+	/** The host's GraphQL system mutations this capability answers (with native routes on), by field name. */
+	graphql?: (rt: Runtime) => Record<string, GraphqlMutation>;
 	hooks?: (register: RegisterFunctions, rt: Runtime) => void;
 	/** Work for the lifecycle schedule; runs once per period across a cluster. */
 	job?: (rt: Runtime, now: number) => Promise<JobReport>;

@@ -2,7 +2,7 @@
 // format, the signed-in user, the options a flow takes, and the one wait for start-up.
 import type { Accountability, SchemaOverview } from '@directus/types';
 import type { NextFunction, Request, Response } from 'express';
-import { InvalidCredentialsError } from './util/errors.js';
+import { InvalidCredentialsError, InvalidPayloadError } from './util/errors.js';
 
 export type HostRequest = Request & { accountability?: Accountability | null; schema?: SchemaOverview };
 
@@ -36,5 +36,16 @@ export function flowOptions(req: HostRequest) {
 export function whenReady(ready: Promise<unknown>) {
 	return (_req: Request, _res: Response, next: NextFunction) => {
 		ready.then(() => next(), next);
+	};
+}
+
+/**
+ * After a router's routes: a path parameter Express can't decode (`/users/%/status`) is the
+ * caller's mistake, a 400 in the host's format — not the 500 the host's error handler makes of it.
+ */
+export function badPathParameters() {
+	return (error: unknown, _req: Request, _res: Response, next: NextFunction) => {
+		if (error instanceof URIError) return next(new InvalidPayloadError({ reason: 'A path parameter is not valid' }));
+		next(error);
 	};
 }

@@ -9,9 +9,19 @@ export { z };
 export const MAX_TEXT = 1000;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// C0 controls and DEL: a NUL is refused by PostgreSQL's text types (a 5xx on the host), and none
+// of them belongs in a name, an address, a token, a URL or a password typed into a form.
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+const NO_CONTROL_CHARACTERS = /^[^\u0000-\u001f\u007f]*$/;
 
-/** A non-empty string of at most `max` characters. */
-export const text = (max = MAX_TEXT) => z.string().min(1).max(max);
+/** True when `value` holds a control character (U+0000–U+001F, U+007F). */
+export const hasControlCharacters = (value: string) => CONTROL_CHARACTERS.test(value);
+
+/** A non-empty string of at most `max` characters, without control characters. */
+export const text = (max = MAX_TEXT) => z.string().min(1).max(max).regex(NO_CONTROL_CHARACTERS, { error: 'must not contain control characters' });
+/** Free text (a reason, a note): line breaks and tabs are fine, other control characters are not. */
+export const prose = (max = MAX_TEXT) =>
+	z.string().min(1).max(max).regex(/^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/, { error: 'must not contain control characters' });
 /** Optional text where null means "clear it" (names). */
 export const nullableText = () => text().nullable().optional();
 export const email = () => text(254).regex(EMAIL, { error: 'must be a valid email' });

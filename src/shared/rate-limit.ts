@@ -33,17 +33,22 @@ export async function hit(knex: Knex, key: string, windowMs: number): Promise<{ 
 	return { hits: Number(row?.hits ?? 1), resetAt };
 }
 
-/** A per-IP limit as route middleware: `name` keys the counter, `limit` null turns it off. */
+/** Counts one hit of `name` for this IP; throws the host's 429 past the limit (`limit` null: off). */
+export async function consumeRateLimit(knex: Knex, name: string, ip: string | null | undefined, limit: { points: number; windowMs: number } | null): Promise<void> {
+	if (!limit || !ip) return;
+	const { hits, resetAt } = await hit(knex, `${name}:${ip}`, limit.windowMs);
+	if (hits > limit.points) throw new HitRateLimitError({ limit: limit.points, reset: new Date(resetAt) });
+}
+
+/** A per-IP limit as route middleware (with the host's Retry-After header). */
 export function perIpRateLimit(knex: Knex, name: string, limit: { points: number; windowMs: number } | null) {
 	return (req: Request, res: Response, next: NextFunction) => {
-		const ip = (req as HostRequest).accountability?.ip ?? req.ip;
-		if (!limit || !ip) return next();
-		hit(knex, `${name}:${ip}`, limit.windowMs)
-			.then(({ hits, resetAt }) => {
-				if (hits <= limit.points) return next();
-				res.set('Retry-After', String(Math.ceil((resetAt - Date.now()) / 1000)));
-				next(new HitRateLimitError({ limit: limit.points, reset: new Date(resetAt) }));
-			})
-			.catch(next);
+		consumeRateLimit(knex, name, (req as HostRequest).accountability?.ip ?? req.ip, limit)
+			.then(() => next())
+			.catch((error) => {
+				const reset = (error as { extensions?: { reset?: Date } }).extensions?.reset;
+				if (reset instanceof Date) res.set('Retry-After', String(Math.max(0, Math.ceil((reset.getTime() - Date.now()) / 1000))));
+				next(error);
+			});
 	};
 }

@@ -10,6 +10,7 @@ import { OUTBOX_MIGRATIONS } from './outbox/store.js';
 import { OutboxWorker } from './outbox/worker.js';
 import { RATE_LIMIT_MIGRATIONS } from './rate-limit.js';
 import { LEASE_MIGRATIONS } from './leases.js';
+import { PENDING_FLOW_MIGRATIONS } from './pending-flows.js';
 import { ensureStudioCollections } from './studio-collections.js';
 import { TOKEN_MIGRATIONS } from './tokens.js';
 import { deriveKey } from './util/crypto.js';
@@ -31,7 +32,7 @@ export interface Runtime {
 	outbox: OutboxWorker;
 }
 
-export const SHARED_MIGRATIONS: Migration[] = [...TOKEN_MIGRATIONS, ...OUTBOX_MIGRATIONS, ...RATE_LIMIT_MIGRATIONS, ...AUDIT_MIGRATIONS, ...LEASE_MIGRATIONS];
+export const SHARED_MIGRATIONS: Migration[] = [...TOKEN_MIGRATIONS, ...OUTBOX_MIGRATIONS, ...RATE_LIMIT_MIGRATIONS, ...AUDIT_MIGRATIONS, ...LEASE_MIGRATIONS, ...PENDING_FLOW_MIGRATIONS];
 
 let current: Runtime | null = null;
 

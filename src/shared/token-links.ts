@@ -1,29 +1,56 @@
 // Links in mails carry their token in the query (`?token=`). It is moved out of the request
-// before the host's request logger copies the URL, so no log line ever holds it.
+// before the host's request logger copies the URL, so no log line ever holds it; the pages those
+// links open tell the browser to send no Referer (the token would otherwise travel to whatever the
+// page loads or links to), and a Referer that still carries one is redacted before it is logged.
 import type { NextFunction, Request, Response } from 'express';
 import { token as tokenField, parseInput, z } from './input.js';
 
 const REDACTED = '--redacted--';
-const stashed = new WeakMap<object, string>();
+const stashed = new WeakMap<object, string | undefined>();
 
 /** Pages and routes whose links carry a token in the query: ours, the host's we serve, the Data Studio's. */
-const TOKEN_LINK_PATHS = ['/user-lifecycle/', '/users/register/verify-email', '/users/invite/accept', '/admin/accept-invite'];
+const TOKEN_LINK_PATHS = ['/user-lifecycle/', '/users/register/verify-email', '/users/invite/accept', '/admin/accept-invite', '/admin/reset-password'];
 
-/** The host's first middleware (init `app.before`): stashes the token of every token link. */
+/** The host routes paths case-insensitively, so a link's path is matched the same way. */
+function isTokenLinkPath(path: string): boolean {
+	const lower = path.toLowerCase();
+	return TOKEN_LINK_PATHS.some((prefix) => lower.startsWith(prefix));
+}
+
+/**
+ * The host's first middleware (init `app.before`, before its request logger): every request's
+ * Referer loses its token; a token link's page answers `Referrer-Policy: no-referrer` and its
+ * token is stashed away from the URL the logger copies.
+ */
 export function redactTokenLinks() {
-	return (req: Request, _res: Response, next: NextFunction) => {
-		if (req.method === 'GET' && TOKEN_LINK_PATHS.some((path) => req.path.startsWith(path))) stashQueryToken(req);
+	return (req: Request, res: Response, next: NextFunction) => {
+		redactRefererHeaders(req.headers);
+		if ((req.method === 'GET' || req.method === 'HEAD') && isTokenLinkPath(req.path)) {
+			res.setHeader('Referrer-Policy', 'no-referrer');
+			stashQueryToken(req);
+		}
 		next();
 	};
+}
+
+/** `Referer` (and the `Referrer` spelling some clients send) without the value of any `token=`. */
+export function redactRefererHeaders(headers: Record<string, string | string[] | undefined>): void {
+	for (const name of ['referer', 'referrer']) {
+		const value = headers[name];
+		if (typeof value === 'string') headers[name] = redactTokenParam(value);
+		else if (Array.isArray(value)) headers[name] = value.map(redactTokenParam);
+	}
 }
 
 /** Moves `?token=` out of the request (query, url, originalUrl) into a private stash. */
 export function stashQueryToken(req: { query: unknown; url: string; originalUrl: string }): void {
 	const query = (req.query ?? {}) as Record<string, unknown>;
-	const value = query['token'];
-	if (typeof value !== 'string') return;
-	stashed.set(req, value);
-	query['token'] = REDACTED;
+	if ('token' in query) {
+		// Not a string (`token[]=`...): nothing to take, yet nothing to log either.
+		const value = query['token'];
+		stashed.set(req, typeof value === 'string' ? value : undefined);
+		query['token'] = REDACTED;
+	}
 	req.url = redactTokenParam(req.url);
 	req.originalUrl = redactTokenParam(req.originalUrl);
 }
@@ -36,6 +63,34 @@ export function takeQueryToken(req: { query: unknown; url: string; originalUrl: 
 	return parseInput(queryToken, { token: stashed.get(req) }).token;
 }
 
-export function redactTokenParam(path: string): string {
-	return path.replace(/([?&]token=)[^&#]*/g, `$1${REDACTED}`);
+/**
+ * A URL or path whose query keeps every parameter but the value of `token` (however its name is
+ * percent-encoded, and `token[...]` too) — what a query parser would read as the token.
+ */
+export function redactTokenParam(url: string): string {
+	const start = url.indexOf('?');
+	if (start === -1) return url;
+	const hash = url.indexOf('#', start);
+	const end = hash === -1 ? url.length : hash;
+	const query = url
+		.slice(start + 1, end)
+		.split('&')
+		.map((pair) => {
+			const eq = pair.indexOf('=');
+			const name = eq === -1 ? pair : pair.slice(0, eq);
+			return isTokenName(name) ? `${name}=${REDACTED}` : pair;
+		})
+		.join('&');
+	return url.slice(0, start + 1) + query + url.slice(end);
+}
+
+function isTokenName(raw: string): boolean {
+	let name = raw.replace(/\+/g, ' ');
+	try {
+		name = decodeURIComponent(name);
+	} catch {
+		// a malformed escape: judged as written
+	}
+	name = name.trim();
+	return name === 'token' || name.startsWith('token[') || name.startsWith('token.');
 }

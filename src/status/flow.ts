@@ -1,5 +1,5 @@
 // Status changes with a reason (the status route), timed suspensions, and the audit trail's reader.
-import { eventsOfUser, type AuditEventView } from '../shared/audit.js';
+import { AUDIT_TABLE, toEventView, type AuditEventView } from '../shared/audit.js';
 import { runAsFlow } from '../shared/flow-scope.js';
 import { schemaFor, type FlowOptions } from '../shared/host.js';
 import { mayTransition, type LifecycleStatus } from '../shared/policy/transitions.js';
@@ -45,11 +45,20 @@ export async function changeStatus(rt: Runtime, change: StatusChange, options: F
 	);
 }
 
-/** A user's audit events, oldest first; the caller must be allowed to read that user. */
+/**
+ * A user's audit events, oldest first. Read through the host's ItemsService as the caller: admins,
+ * or whoever may read the audit collection (a reason can say more than a status; reading a
+ * user doesn't give it).
+ */
 export async function userEvents(rt: Runtime, userId: string, options: FlowOptions & { limit?: number }): Promise<AuditEventView[]> {
 	if (!options.accountability?.user) throw new ForbiddenError();
 	const schema = await schemaFor(rt, options);
-	const users = new rt.services.UsersService({ knex: rt.knex, schema, accountability: options.accountability });
-	await users.readOne(userId, { fields: ['id'] });
-	return eventsOfUser(rt.knex, userId, options.limit ?? 1000);
+	const events = new rt.services.ItemsService(AUDIT_TABLE, { knex: rt.knex, schema, accountability: options.accountability });
+	const rows = (await events.readByQuery({
+		filter: { user: { _eq: userId } },
+		fields: ['id', 'user', 'event', 'from', 'to', 'actor', 'via', 'reason', 'at'],
+		sort: ['at', 'id'],
+		limit: options.limit ?? 1000,
+	})) as Record<string, unknown>[];
+	return rows.map(toEventView);
 }

@@ -1,31 +1,47 @@
-// The guard: status transitions on every write path (REST, GraphQL, Data Studio, other
+// The guard: status transitions on every write path (REST, GraphQL, Data Studio, Flows, other
 // extensions — they all go through the host's item services, which emit users.create/update),
-// tfa_secret protection, sessions ending when a user leaves `active`, and the audit trail.
-import type { Accountability, RegisterFunctions } from '@directus/types';
+// tfa_secret protection, no way around a pending invitation or verification, sessions ending
+// when a user leaves `active`, and the audit trail.
+import type { Accountability, RegisterFunctions, SchemaOverview } from '@directus/types';
 import type { Knex } from 'knex';
 import { recordEvents, type AuditEvent } from '../shared/audit.js';
-import { currentFlow, type FlowScope } from '../shared/flow-scope.js';
+import { afterFlowCommit, currentFlow, noteFlowTransaction, type FlowScope } from '../shared/flow-scope.js';
+import { clearPendingFlow, markPendingFlow, pendingFlowsOf, type PendingFlow } from '../shared/pending-flows.js';
 import { mayTransition, type Writer } from '../shared/policy/transitions.js';
 import type { Runtime } from '../shared/runtime.js';
 import { statusesOf } from '../shared/users.js';
 import { inBatches } from '../shared/util/batch.js';
-import { tfaSecretNotWritable, transitionRefused } from './errors.js';
+import { flowStillPending, tfaSecretNotWritable, transitionRefused } from './errors.js';
 import { clearSuspensionEnds } from './store.js';
 
 /** The host's default for a new user without a status (directus_users.status). */
 const DEFAULT_STATUS = 'active';
 
+/** The status each pending flow waits in, and the flow (scope `via`) that completes it. */
+const PENDING: Record<string, { flow: PendingFlow; via: string }> = {
+	invited: { flow: 'invitation', via: 'invitation' },
+	unverified: { flow: 'verification', via: 'registration' },
+};
+const COMPLETED_BY: Record<PendingFlow, string> = { invitation: 'invitation', verification: 'registration' };
+/** Where a completed flow takes the user (the host parks an accepted invite as `inactive-license` when seats run out). */
+const COMPLETION_STATUSES = new Set(['active', 'inactive-license']);
+
 interface Context {
 	database: Knex;
 	accountability: Accountability | null;
+	schema?: SchemaOverview;
 }
 
 interface StatusChanges {
 	events: AuditEvent[];
 	/** Users leaving `active`: their sessions end. */
 	leftActive: string[];
-	/** Users leaving `suspended`: a pending timed end no longer applies. */
-	leftSuspended: string[];
+	/** Users leaving `suspended`, or suspended anew: an earlier timed end no longer applies. */
+	endSuspensionTimers: string[];
+	/** Users leaving `invited`/`unverified` without completing the flow. */
+	stillPending: { user: string; flow: PendingFlow }[];
+	/** Users whose pending flow just completed. */
+	completed: string[];
 }
 
 export function registerGuard(register: RegisterFunctions, rt: Runtime): void {
@@ -35,8 +51,9 @@ export function registerGuard(register: RegisterFunctions, rt: Runtime): void {
 	const newUsers = new AuditQueue(rt);
 
 	register.filter('users.create', async (payload, _meta, context) => {
-		const { accountability } = context as unknown as Context;
+		const { accountability, database } = context as unknown as Context;
 		const scope = currentFlow();
+		if (scope) noteFlowTransaction(database);
 		const item = payload as Record<string, unknown>;
 		assertTfaSecretUntouched(item, scope, accountability);
 		if (!('status' in item)) return;
@@ -47,26 +64,55 @@ export function registerGuard(register: RegisterFunctions, rt: Runtime): void {
 	});
 
 	register.filter('users.update', async (payload, meta, context) => {
-		const { accountability, database } = context as unknown as Context;
+		const { accountability, database, schema } = context as unknown as Context;
 		const scope = currentFlow();
 		const item = payload as Record<string, unknown>;
-		assertTfaSecretUntouched(item, scope, accountability);
-		if (!('status' in item)) return;
 		const keys = (meta as { keys?: (string | number)[] }).keys ?? [];
-		if (keys.length === 0) return;
+		const refuse = async (error: Error): Promise<never> => {
+			// The guard tells nobody anything: a caller who may not make this write at all gets the
+			// host's own refusal, alike for a real and a made-up id.
+			await assertCallerMayUpdate(rt, database, schema, accountability, keys, item);
+			throw error;
+		};
+		try {
+			assertTfaSecretUntouched(item, scope, accountability);
+		} catch (error) {
+			return refuse(error as Error);
+		}
+		if (!('status' in item) || keys.length === 0) return;
 		const to = String(item['status']);
 		const writer = writerOf(scope, accountability);
+		const rows = await statusesOf(database, keys);
+		// Accounts that still owe a flow reach `active` only through it, whatever chain of cells led here.
+		const owed = to === 'active' ? await pendingFlowsOf(database, rows.map((row) => row.id)) : new Map<string, PendingFlow>();
 		// One query per 500 users for the whole batch; a refused row refuses the whole write.
-		const changes: StatusChanges = { events: [], leftActive: [], leftSuspended: [] };
-		for (const row of await statusesOf(database, keys)) {
+		const changes: StatusChanges = { events: [], leftActive: [], endSuspensionTimers: [], stillPending: [], completed: [] };
+		for (const row of rows) {
 			const from = row.status;
-			if (!mayTransition(rt.config.transitions, from, to, writer)) throw transitionRefused(from, to);
-			if (from === to) continue;
+			if (!mayTransition(rt.config.transitions, from, to, writer)) return refuse(transitionRefused(from, to));
+			const owes = owed.get(row.id);
+			if (owes && scope?.via !== COMPLETED_BY[owes]) return refuse(flowStillPending(from, to, owes));
+			if (from === to) {
+				// A new suspension without an end cancels an earlier timed one; a reason is worth a record.
+				if (to === 'suspended') changes.endSuspensionTimers.push(row.id);
+				if (scope?.reason) changes.events.push(statusEvent(row.id, from, to, scope, accountability));
+				continue;
+			}
 			changes.events.push(statusEvent(row.id, from, to, scope, accountability));
 			if (from === 'active') changes.leftActive.push(row.id);
-			if (from === 'suspended') changes.leftSuspended.push(row.id);
+			if (from === 'suspended') changes.endSuspensionTimers.push(row.id);
+			const waiting = from === null ? undefined : PENDING[from];
+			if (waiting && to !== from) {
+				if (scope?.via === waiting.via && COMPLETION_STATUSES.has(to)) changes.completed.push(row.id);
+				else if (!(to in PENDING)) changes.stillPending.push({ user: row.id, flow: waiting.flow });
+			}
+			if (owes && COMPLETION_STATUSES.has(to)) changes.completed.push(row.id);
 		}
-		if (changes.events.length === 0) return;
+		// Written before the write, not after it: a quick `draft -> active` must already meet it.
+		// (Should the write fail, the user still owes the flow: the record says nothing false.)
+		await markStillPending(database, changes.stillPending);
+		changes.stillPending = [];
+		if (changes.events.length + changes.endSuspensionTimers.length === 0) return;
 		// Inside a caller's transaction the record shares the write's fate (a later refusal
 		// rolls both back); otherwise the action records it once the write has succeeded.
 		if ((database as Knex & { isTransaction?: boolean }).isTransaction) await applyChanges(database, changes);
@@ -86,8 +132,45 @@ export function registerGuard(register: RegisterFunctions, rt: Runtime): void {
 		const { key, payload } = meta as { key?: string | number; payload?: Record<string, unknown> };
 		if (key === undefined || key === null) return;
 		const to = payload && payload['status'] !== undefined && payload['status'] !== null ? String(payload['status']) : DEFAULT_STATUS;
-		newUsers.push(statusEvent(String(key), null, to, currentFlow(), accountability));
+		const event = statusEvent(String(key), null, to, currentFlow(), accountability);
+		// A flow's new users are recorded once its transaction commits (and not at all on a rollback).
+		afterFlowCommit().then(() => newUsers.push(event));
 	});
+}
+
+async function markStillPending(knex: Knex, stillPending: StatusChanges['stillPending']): Promise<void> {
+	for (const flow of ['invitation', 'verification'] as const) {
+		const users = stillPending.filter((p) => p.flow === flow).map((p) => p.user);
+		if (users.length > 0) await markPendingFlow(knex, users, flow);
+	}
+}
+
+const PROBE_ROLLBACK = Symbol('permission probe');
+
+/**
+ * For a caller through the API who isn't an admin: makes the same write through the host's
+ * UsersService with the caller's accountability, inside a savepoint that is always rolled back
+ * (events off, nothing kept). A caller the host would refuse gets the host's own error (403).
+ */
+async function assertCallerMayUpdate(
+	rt: Runtime,
+	database: Knex,
+	schema: SchemaOverview | undefined,
+	accountability: Accountability | null,
+	keys: (string | number)[],
+	payload: Record<string, unknown>,
+): Promise<void> {
+	if (!accountability || accountability.admin || currentFlow()) return;
+	try {
+		await database.transaction(async (sp) => {
+			const users = new rt.services.UsersService({ knex: sp, schema: schema ?? (await rt.getSchema()), accountability });
+			await users.updateMany(keys, payload, { emitEvents: false });
+			throw PROBE_ROLLBACK;
+		});
+	} catch (error) {
+		if (error === PROBE_ROLLBACK) return;
+		throw error;
+	}
 }
 
 /**
@@ -157,7 +240,11 @@ async function applyChanges(knex: Knex, changes: StatusChanges): Promise<void> {
 		() => recordEvents(knex, changes.events),
 		// The host ends sessions itself on UsersService writes; item writes to directus_users don't.
 		() => inBatches(changes.leftActive, 500, (batch) => knex('directus_sessions').whereIn('user', batch).delete()),
-		() => clearSuspensionEnds(knex, changes.leftSuspended),
+		() => clearSuspensionEnds(knex, changes.endSuspensionTimers),
+		async () => {
+			await markStillPending(knex, changes.stillPending);
+			await clearPendingFlow(knex, changes.completed);
+		},
 	];
 	if (inTransaction) for (const step of work) await step();
 	else await Promise.all(work.map((step) => step()));

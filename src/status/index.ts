@@ -1,8 +1,12 @@
-// Account status: the transition table enforced on every write to directus_users (the guard),
+// Account status: the transition table enforced on every write to directus_users (the guard,
+// Flows included),
 // sessions ended when a user leaves `active`, `tfa_secret` kept for the two-factor flows, the
 // audit trail of every change, status changes with a reason, and timed suspensions lifted by the
 // schedule.
 import type { Capability } from '../shared/capability.js';
+import type { RegisterFunctions } from '@directus/types';
+import type { Runtime } from '../shared/runtime.js';
+import { registerFlowOperationGuard } from './flow-operations.js';
 import { registerGuard } from './guard.js';
 import { liftEndedSuspensions } from './job.js';
 import { statusRoutes } from './routes.js';
@@ -11,7 +15,10 @@ import { STATUS_MIGRATIONS } from './store.js';
 export const status: Capability = {
 	name: 'status',
 	routes: statusRoutes,
-	hooks: registerGuard,
+	hooks: (register: RegisterFunctions, rt: Runtime) => {
+		registerGuard(register, rt);
+		registerFlowOperationGuard(register, rt);
+	},
 	job: liftEndedSuspensions,
 	migrations: STATUS_MIGRATIONS,
 };

@@ -1,6 +1,6 @@
 // Account status's request bodies and path parameters.
 import { LIFECYCLE_STATUSES } from '../shared/policy/transitions.js';
-import { text, uuid, z } from '../shared/input.js';
+import { prose, uuid, z } from '../shared/input.js';
 
 export const userIdParam = z.object({ id: uuid() });
 
@@ -21,6 +21,6 @@ const until = () =>
 
 export const statusChangeBody = z.strictObject({
 	status: z.enum(LIFECYCLE_STATUSES),
-	reason: text().nullable().optional().transform((reason) => reason ?? undefined),
+	reason: prose().nullable().optional().transform((reason) => reason ?? undefined),
 	until: until(),
 });

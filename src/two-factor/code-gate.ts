@@ -60,6 +60,25 @@ export async function acceptRecoveryCode(rt: Runtime, userId: string, input: str
 	return result.ok ? { ...result, spentAt, hash: hash! } : result;
 }
 
+/**
+ * Books a code the host checked itself, after the provider had accepted the password (another
+ * provider's login, see host-login.ts): a refused code counts like a wrong one here (the one
+ * reaching the cap starts the lock), an accepted one records its step and clears the count.
+ */
+export async function bookCheckedCode(rt: Runtime, userId: string, secret: string, code: string, accepted: boolean): Promise<void> {
+	const { knex, config } = rt;
+	const now = Date.now();
+	if (accepted) {
+		const step = matchTotpStep(code, secret, now, DEFAULT_WINDOW);
+		if (step !== null) await recordAcceptedStep(knex, userId, step, now);
+		await clearFailures(knex, userId, now);
+		return;
+	}
+	if ((await lockedUntil(knex, userId, now)) !== null) return;
+	const attempt = await countAttempt(knex, userId, config.otpLockMs, now);
+	if (attempt >= config.otpMaxAttempts) await lockCodes(knex, userId, now + config.otpLockMs, now);
+}
+
 /** The lock's 429 for a refusal that came from the lock. */
 export function lockedError(rt: Runtime, until: number): Error {
 	return codesLocked(rt.config.otpMaxAttempts, until);

@@ -3,22 +3,33 @@
 // recovery codes (hashed, one row each, single use under concurrency), recovery-code login, the
 // admins' audited reset, and the guard on the host's own login.
 import type { Capability } from '../shared/capability.js';
+import { twoFactorGraphql } from './graphql.js';
 import type { Runtime } from '../shared/runtime.js';
 import { registerHostLoginGuard } from './host-login.js';
 import { twoFactorNativeRoutes, twoFactorRoutes } from './routes.js';
-import { pruneTwoFactorRecords, TWO_FACTOR_MIGRATIONS } from './store.js';
+import { prunePasswordAttempts, prunePendingSecrets, pruneTwoFactorRecords, TWO_FACTOR_MIGRATIONS } from './store.js';
 import { drain } from '../shared/util/batch.js';
 
-/** Accepted steps and attempt counters are kept at least as long as a lock lasts (10 min at the least). */
+/**
+ * Accepted steps and attempt counters (codes, and recovery-login passwords) are kept at least as
+ * long as a lock lasts (10 min at the least); pending secrets go once expired.
+ */
 async function pruneOldCodeRecords(rt: Runtime, now: number) {
 	const olderThan = now - Math.max(rt.config.otpLockMs, 600_000);
-	return { prunedTwoFactorRecords: await drain((limit) => pruneTwoFactorRecords(rt.knex, olderThan, limit), rt.config.scheduleBatchSize) };
+	const batch = rt.config.scheduleBatchSize;
+	const records = await drain((limit) => pruneTwoFactorRecords(rt.knex, olderThan, limit), batch);
+	const passwords = await drain((limit) => prunePasswordAttempts(rt.knex, olderThan, limit), batch);
+	return {
+		prunedTwoFactorRecords: records + passwords,
+		prunedPendingSecrets: await drain((limit) => prunePendingSecrets(rt.knex, now, limit), batch),
+	};
 }
 
 export const twoFactor: Capability = {
 	name: 'two-factor',
 	routes: twoFactorRoutes,
 	nativeRoutes: twoFactorNativeRoutes,
+	graphql: twoFactorGraphql,
 	hooks: registerHostLoginGuard,
 	job: pruneOldCodeRecords,
 	migrations: TWO_FACTOR_MIGRATIONS,

@@ -7,7 +7,7 @@ import type { Runtime } from '../shared/runtime.js';
 import { DEFAULT_PROVIDER, findTwoFactorUser } from '../shared/users.js';
 import { InvalidCredentialsError } from '../shared/util/errors.js';
 import { acceptRecoveryCode, lockedError } from './code-gate.js';
-import { restoreRecoveryCode } from './store.js';
+import { countPasswordAttempt, lockedUntil, restoreRecoveryCode, takeBackPasswordAttempt } from './store.js';
 import { msLeftInStep, totpAt } from './totp.js';
 
 // Marks the host login our recovery-code login makes, for the auth.login hook: that login
@@ -26,10 +26,21 @@ export interface RecoveryLoginInput {
 }
 
 /**
- * Password first (a wrong password spends nothing), then the recovery code (one conditional
- * UPDATE), then the host's own login. The host wants a current TOTP code for a TFA user: we make
- * one from the stored secret, inside a scope the auth.login hook recognises. If the host's login
- * fails after the code was spent, the code is given back.
+ * The code lock first: while the user's codes are locked every attempt gets the lock's answer
+ * (429, same body, same stall) and no password is checked, so the lock tells nobody whether a
+ * password was right (SPEC: "Locks confirm nothing"). Then the password (a wrong one spends no
+ * code and doesn't touch the code lock: someone without the password must not be able to lock
+ * the owner's codes), then the recovery code (one conditional UPDATE), then the host's own login.
+ * The host wants a current TOTP code for a TFA user: we make one from the stored secret, inside a
+ * scope the auth.login hook recognises. If the host's login fails after the code was spent, the
+ * code is given back.
+ *
+ * Wrong passwords here are counted per user in a table of their own: after
+ * USER_LIFECYCLE_OTP_MAX_ATTEMPTS within USER_LIFECYCLE_OTP_LOCK_DURATION this route refuses that
+ * user, with exactly a wrong password's answer and without checking the password, until the window
+ * passes. Each attempt is counted before its password is checked (a burst can't all slip past the
+ * cap) and a right password takes its attempt back. This is deliberately small: a timed login lock
+ * shared with the host's own login comes in a later issue.
  */
 export async function loginWithRecoveryCode(rt: Runtime, input: RecoveryLoginInput, options: FlowOptions) {
 	const start = performance.now();
@@ -39,6 +50,9 @@ export async function loginWithRecoveryCode(rt: Runtime, input: RecoveryLoginInp
 	};
 	const user = await findTwoFactorUser(rt.knex, { email: input.email });
 	if (!user || user.provider !== DEFAULT_PROVIDER || user.status !== 'active') return refuse();
+	const locked = await lockedUntil(rt.knex, user.id);
+	if (locked !== null) return refuse(lockedError(rt, locked));
+	if ((await countPasswordAttempt(rt.knex, user.id, rt.config.otpLockMs)) > rt.config.otpMaxAttempts) return refuse();
 	const schema = await schemaFor(rt, options);
 	const auth = new rt.services.AuthenticationService({ knex: rt.knex, schema, accountability: options.accountability });
 	try {
@@ -46,6 +60,7 @@ export async function loginWithRecoveryCode(rt: Runtime, input: RecoveryLoginInp
 	} catch {
 		return refuse();
 	}
+	await takeBackPasswordAttempt(rt.knex, user.id);
 	if (!user.tfa_secret) return refuse();
 	const check = await acceptRecoveryCode(rt, user.id, input.recovery_code);
 	if (!check.ok) return refuse(check.lockedUntil !== null ? lockedError(rt, check.lockedUntil) : new InvalidCredentialsError());

@@ -1,6 +1,7 @@
 // The signed-in user's own two-factor: a secret to scan (password first, so a stolen access token
-// alone can't start a takeover), enable with a code from the app, recovery codes (shown once,
-// stored as keyed hashes, one row each), disable with a code or a recovery code, and the status.
+// alone can't start a takeover; the secret is kept server-side, sealed, for 10 minutes), enable
+// with that secret only and a code from the app, recovery codes (shown once, stored as keyed
+// hashes, one row each), disable with a code or a recovery code, and the status.
 import type { Knex } from 'knex';
 import { runAsFlow } from '../shared/flow-scope.js';
 import { readSettings, schemaFor, type FlowOptions } from '../shared/host.js';
@@ -9,7 +10,8 @@ import { DEFAULT_PROVIDER, findTwoFactorUser, type TwoFactorUserRow } from '../s
 import { InvalidCredentialsError } from '../shared/util/errors.js';
 import { acceptOtp, acceptRecoveryCode, assertAccepted, hashRecoveryCode } from './code-gate.js';
 import { emailRequired, invalidOtp, invalidRecoveryCode, invalidSecret, notEnabled, passwordRequired, secretAlreadySet } from './errors.js';
-import { countRecoveryCodes, deleteTwoFactorState, replaceRecoveryCodes, writeSecret } from './store.js';
+import { matchPendingSecret, rememberPendingSecret } from './pending-secret.js';
+import { consumePendingSecret, countRecoveryCodes, deleteTwoFactorState, replaceRecoveryCodes, writeSecret } from './store.js';
 import { generateRecoveryCodes, generateTotpSecret, isBase32Secret, normalizeRecoveryCode, otpauthUrl } from './totp.js';
 
 export type SecondFactor = { otp: string } | { recovery_code: string };
@@ -44,19 +46,29 @@ export async function generateTwoFactorSecret(rt: Runtime, userId: string, passw
 	if (user.tfa_secret) throw secretAlreadySet();
 	if (user.provider === DEFAULT_PROVIDER && !user.email) throw emailRequired();
 	const secret = generateTotpSecret();
+	// The only secret `enable` will take for this user (replacing any earlier one).
+	await rememberPendingSecret(rt, userId, secret);
 	const settings = await readSettings(rt.knex);
 	const account = user.email || user.external_identifier || `user_${user.id}`;
 	return { secret, otpauth_url: otpauthUrl(account, settings.project_name || 'Directus', secret) };
 }
 
-/** Stores the secret once a code proves the app has it; returns a fresh set of recovery codes. */
+/**
+ * Stores the secret once a code proves the app has it; returns a fresh set of recovery codes.
+ * Only the secret `generate` handed to this user, while it lives, is taken: any other is refused
+ * before a code is checked or counted. The pending secret is consumed by one conditional DELETE
+ * in the transaction that writes tfa_secret, so of two concurrent enables one wins.
+ */
 export async function enableTwoFactor(rt: Runtime, userId: string, input: { secret: string; otp: string }, opts: { recoveryCodes: boolean }): Promise<{ recovery_codes: string[] }> {
 	const user = await signedInUser(rt, userId);
 	if (user.tfa_secret) throw secretAlreadySet();
 	if (!isBase32Secret(input.secret)) throw invalidSecret();
+	const pending = await matchPendingSecret(rt, userId, input.secret);
+	if (pending === null) throw invalidSecret();
 	assertAccepted(rt, await acceptOtp(rt, userId, input.secret, input.otp), invalidOtp);
 	return runAsFlow({ via: 'two-factor', actor: userId, tfa: true }, () =>
 		rt.knex.transaction(async (trx) => {
+			if (!(await consumePendingSecret(trx, userId, pending))) throw invalidSecret();
 			if (!(await writeSecret(trx, userId, null, input.secret))) throw secretAlreadySet();
 			return { recovery_codes: opts.recoveryCodes ? await issueRecoveryCodes(rt, trx, userId) : [] };
 		}),

@@ -1,6 +1,7 @@
 // Two-factor storage: recovery codes (one hashed row each), accepted OTP time steps (replay
-// protection) and failed-code counters (lockout). All in the database, so every instance of a
-// cluster shares them; each decision is one statement the database arbitrates.
+// protection), failed-code counters (lockout), the secret `generate` handed out (pending until
+// enabled) and wrong passwords on the recovery-code login. All in the database, so every instance
+// of a cluster shares them; each decision is one statement the database arbitrates.
 import type { Knex } from 'knex';
 import { newId } from '../shared/util/crypto.js';
 import { createTableIfMissing, type Migration } from '../shared/migrations.js';
@@ -11,6 +12,8 @@ import { toMillis } from '../shared/util/time.js';
 export const RECOVERY_CODES_TABLE = 'user_lifecycle_recovery_codes';
 export const OTP_STEPS_TABLE = 'user_lifecycle_otp_steps';
 export const OTP_ATTEMPTS_TABLE = 'user_lifecycle_otp_attempts';
+export const PENDING_SECRETS_TABLE = 'user_lifecycle_tfa_pending_secrets';
+export const RECOVERY_LOGIN_ATTEMPTS_TABLE = 'user_lifecycle_recovery_login_attempts';
 
 export async function ensureTwoFactorTables(knex: Knex): Promise<void> {
 	await createTableIfMissing(knex, RECOVERY_CODES_TABLE, (table) => {
@@ -37,7 +40,30 @@ export async function ensureTwoFactorTables(knex: Knex): Promise<void> {
 	});
 }
 
-export const TWO_FACTOR_MIGRATIONS: Migration[] = [{ id: '0005-two-factor', up: ensureTwoFactorTables }];
+/** The secret `generate` handed to a user, sealed, until `enable` consumes it or it expires. */
+export async function ensurePendingSecretsTable(knex: Knex): Promise<void> {
+	await createTableIfMissing(knex, PENDING_SECRETS_TABLE, (table) => {
+		table.string('user_id', 36).primary(); // one pending secret per user: a new one replaces it
+		table.string('secret', 255).notNullable(); // AES-256-GCM, never the secret in clear
+		table.bigInteger('created_at').notNullable();
+		table.bigInteger('expires').notNullable().index();
+	});
+}
+
+/** Wrong passwords on the recovery-code login, per user and window (never the code lock's counter). */
+export async function ensureRecoveryLoginAttemptsTable(knex: Knex): Promise<void> {
+	await createTableIfMissing(knex, RECOVERY_LOGIN_ATTEMPTS_TABLE, (table) => {
+		table.string('user_id', 36).primary();
+		table.integer('failures').notNullable();
+		table.bigInteger('window_start').notNullable().index();
+	});
+}
+
+export const TWO_FACTOR_MIGRATIONS: Migration[] = [
+	{ id: '0005-two-factor', up: ensureTwoFactorTables },
+	{ id: '0008-two-factor-pending-secrets', up: ensurePendingSecretsTable },
+	{ id: '0010-recovery-login-attempts', up: ensureRecoveryLoginAttemptsTable },
+];
 
 // --- the secret (where the host keeps it: directus_users.tfa_secret) --------------------------
 
@@ -50,6 +76,41 @@ export async function writeSecret(knex: Knex, userId: string, expected: string |
 	if (expected === null) query.whereNull('tfa_secret');
 	else if (expected !== undefined) query.where({ tfa_secret: expected });
 	return (await query.update({ tfa_secret: next })) === 1;
+}
+
+// --- the pending secret (handed out by generate, taken by enable) ----------------------------
+
+/** Records the (sealed) secret just handed to the user, replacing any earlier pending one. */
+export async function putPendingSecret(knex: Knex, userId: string, sealed: string, expires: number, now = Date.now()): Promise<void> {
+	await knex(PENDING_SECRETS_TABLE)
+		.insert({ user_id: userId, secret: sealed, created_at: now, expires })
+		.onConflict('user_id')
+		.merge(['secret', 'created_at', 'expires']);
+}
+
+/** The user's pending secret (sealed) while it lives, or null. */
+export async function readPendingSecret(knex: Knex, userId: string, now = Date.now()): Promise<string | null> {
+	const row = await knex(PENDING_SECRETS_TABLE).select('secret').where({ user_id: userId }).where('expires', '>', now).first();
+	return typeof row?.secret === 'string' ? row.secret : null;
+}
+
+/**
+ * Takes the pending secret that was read as `sealed`: one conditional DELETE, so of two
+ * concurrent enables (or an enable racing a new generate) at most one wins. Call it in the
+ * transaction that writes tfa_secret.
+ */
+export async function consumePendingSecret(knex: Knex, userId: string, sealed: string, now = Date.now()): Promise<boolean> {
+	return (await knex(PENDING_SECRETS_TABLE).where({ user_id: userId, secret: sealed }).where('expires', '>', now).delete()) === 1;
+}
+
+/** Deletes expired pending secrets, at most `limit` per call (the schedule). */
+export async function prunePendingSecrets(knex: Knex, now: number, limit: number): Promise<number> {
+	const rows = await knex(PENDING_SECRETS_TABLE).select('user_id').where('expires', '<=', now).limit(limit);
+	if (rows.length === 0) return 0;
+	return knex(PENDING_SECRETS_TABLE)
+		.whereIn('user_id', rows.map((r) => r.user_id))
+		.where('expires', '<=', now)
+		.delete();
 }
 
 // --- recovery codes -------------------------------------------------------------------------
@@ -115,17 +176,22 @@ export async function lockedUntil(knex: Knex, userId: string, now = Date.now()):
  * never lower than this attempt's own number).
  */
 export async function countAttempt(knex: Knex, userId: string, lockMs: number, now = Date.now()): Promise<number> {
-	const windowOpen = now - lockMs;
-	await knex(OTP_ATTEMPTS_TABLE).insert({ user_id: userId, failures: 0, window_start: now, locked_until: null }).onConflict('user_id').ignore();
+	return countInWindow(knex, OTP_ATTEMPTS_TABLE, userId, lockMs, now);
+}
+
+/** One more in the user's row of `table` (user_id, failures, window_start); the window restarts once `windowMs` old. */
+async function countInWindow(knex: Knex, table: string, userId: string, windowMs: number, now: number): Promise<number> {
+	const windowOpen = now - windowMs;
+	await knex(table).insert({ user_id: userId, failures: 0, window_start: now }).onConflict('user_id').ignore();
 	// One statement: the database serialises concurrent attempts on the row. `failures` is set
 	// first and reads the old `window_start` (MySQL applies SET clauses left to right).
-	await knex(OTP_ATTEMPTS_TABLE)
+	await knex(table)
 		.where({ user_id: userId })
 		.update({
 			failures: knex.raw('CASE WHEN ?? <= ? THEN 1 ELSE ?? + 1 END', ['window_start', windowOpen, 'failures']),
 			window_start: knex.raw('CASE WHEN ?? <= ? THEN ? ELSE ?? END', ['window_start', windowOpen, now, 'window_start']),
 		});
-	const row = await knex(OTP_ATTEMPTS_TABLE).select('failures').where({ user_id: userId }).first();
+	const row = await knex(table).select('failures').where({ user_id: userId }).first();
 	return Number(row?.failures ?? 1);
 }
 
@@ -148,11 +214,49 @@ export async function clearFailures(knex: Knex, userId: string, now = Date.now()
 		.delete();
 }
 
-/** Forgets a user's recovery codes, accepted steps and failures (TFA turned off: the next secret starts clean). */
+/** Whether `step` was already accepted for the user (read only: a replay check that records nothing). */
+export async function isStepAccepted(knex: Knex, userId: string, step: number): Promise<boolean> {
+	return Boolean(await knex(OTP_STEPS_TABLE).select('step').where({ id: `${userId}:${step}` }).first());
+}
+
+// --- wrong passwords on the recovery-code login -------------------------------------------
+
+/**
+ * Counts one recovery-code login attempt before its password is checked (so a burst can't all
+ * slip past the cap); a right password takes its attempt back, so what stays counted is wrong
+ * passwords. Returns the count after this attempt, within a window of `windowMs`.
+ */
+export async function countPasswordAttempt(knex: Knex, userId: string, windowMs: number, now = Date.now()): Promise<number> {
+	return countInWindow(knex, RECOVERY_LOGIN_ATTEMPTS_TABLE, userId, windowMs, now);
+}
+
+/** A right password: its attempt was no wrong password. */
+export async function takeBackPasswordAttempt(knex: Knex, userId: string): Promise<void> {
+	await knex(RECOVERY_LOGIN_ATTEMPTS_TABLE)
+		.where({ user_id: userId })
+		.where('failures', '>', 0)
+		.update({ failures: knex.raw('?? - 1', ['failures']) });
+}
+
+/** Deletes recovery-login counters whose window opened before `olderThan`, at most `limit` per call. */
+export async function prunePasswordAttempts(knex: Knex, olderThan: number, limit: number): Promise<number> {
+	const rows = await knex(RECOVERY_LOGIN_ATTEMPTS_TABLE).select('user_id').where('window_start', '<', olderThan).limit(limit);
+	if (rows.length === 0) return 0;
+	return knex(RECOVERY_LOGIN_ATTEMPTS_TABLE)
+		.whereIn('user_id', rows.map((r) => r.user_id))
+		.where('window_start', '<', olderThan)
+		.delete();
+}
+
+/**
+ * Forgets a user's recovery codes, accepted steps, failures and pending secret (TFA turned off or
+ * reset: the next secret starts clean).
+ */
 export async function deleteTwoFactorState(knex: Knex, userId: string): Promise<void> {
 	await deleteRecoveryCodes(knex, userId);
 	await knex(OTP_STEPS_TABLE).where({ user_id: userId }).delete();
 	await knex(OTP_ATTEMPTS_TABLE).where({ user_id: userId }).delete();
+	await knex(PENDING_SECRETS_TABLE).where({ user_id: userId }).delete();
 }
 
 /** Deletes accepted-step and failed-attempt records older than `olderThan`, at most `limit` per call (the schedule). */

@@ -7,6 +7,9 @@ import { Mailbox } from './mailbox.js';
 
 export type Db = 'sqlite' | 'postgres' | 'mysql';
 
+/** The PostgreSQL application_name of the harness's own `knex` sessions (not the host's). */
+export const HARNESS_DB_APPLICATION = 'user-lifecycle-test-harness';
+
 /** The password of every fixture user (tests that exercise a password policy keep their own literals). */
 export const PASSWORD = 'correct-horse-battery';
 
@@ -42,7 +45,11 @@ export interface TestHost {
 	setSettings: (settings: Record<string, unknown>) => Promise<void>;
 	stop: () => Promise<void>;
 	/** Another Directus process on the same database and mailbox (multi-instance tests). */
-	startSibling: (env?: Record<string, string | null>) => Promise<{ url: string; stop: () => Promise<void>; logs: () => string }>;
+	startSibling: (env?: Record<string, string | null>) => Promise<{ url: string; stop: () => Promise<void>; logs: () => string; kill: (signal?: NodeJS.Signals) => Promise<void> }>;
+	/** Kills the main Directus process (default SIGKILL: a crash, no clean-up) and waits until it is gone. */
+	kill: (signal?: NodeJS.Signals) => Promise<void>;
+	/** Starts a new main process on the same database, folder and port (after `kill`): `url`, `api` and `adminToken` keep working. */
+	restart: (env?: Record<string, string | null>) => Promise<void>;
 }
 
 /** Databases the integration suite runs on (USER_LIFECYCLE_TEST_DBS, default all three): PostgreSQL/MariaDB only when they answer. */
@@ -57,12 +64,16 @@ export async function availableDatabases(): Promise<Db[]> {
 	return dbs;
 }
 
-export async function startTestHost(options: { db?: Db; env?: Record<string, string | null> } = {}): Promise<TestHost> {
+/** `extraExtensions`: folders of other extensions (package.json + code) the host loads next to ours. */
+export async function startTestHost(options: { db?: Db; env?: Record<string, string | null>; extraExtensions?: string[] } = {}): Promise<TestHost> {
 	const db = options.db ?? 'sqlite';
 	const mailbox = new Mailbox();
 	const smtpPort = await mailbox.start();
 	const env = { EMAIL_SMTP_PORT: String(smtpPort), ...options.env };
-	const host = await startHost({ db, env });
+	const first = await startHost({ db, env, extraExtensions: options.extraExtensions });
+	let host = first;
+	// Processes replaced by `restart`: stopped (their logs closed) with the rest.
+	const replaced: (typeof first)[] = [];
 	const knex = knexFactory(knexConfig(db, host.env));
 
 	const api: TestHost['api'] = async (method, path, body, opts = {}) => {
@@ -116,7 +127,7 @@ export async function startTestHost(options: { db?: Db; env?: Record<string, str
 		mailbox,
 		knex,
 		adminToken,
-		logs: host.logs,
+		logs: () => host.logs(),
 		api,
 		admin,
 		login,
@@ -142,13 +153,20 @@ export async function startTestHost(options: { db?: Db; env?: Record<string, str
 			expectOk(await admin('PATCH', '/settings', settings), 'update settings');
 		},
 		async startSibling(extraEnv = {}) {
-			const sibling = await startHost({ db, dir: host.dir, database: host.database, bootstrap: false, env: { ...env, ...extraEnv } });
-			const handle = { url: sibling.url, logs: sibling.logs, stop: () => sibling.stop({ dropDatabase: false }) };
+			const sibling = await startHost({ db, dir: host.dir, database: host.database, bootstrap: false, env: { ...env, ...extraEnv }, extraExtensions: options.extraExtensions });
+			const handle = { url: sibling.url, logs: sibling.logs, stop: () => sibling.stop({ dropDatabase: false }), kill: (signal?: NodeJS.Signals) => sibling.kill(signal) };
 			siblings.push(handle);
 			return handle;
 		},
+		kill: (signal) => host.kill(signal),
+		async restart(extraEnv = {}) {
+			await host.kill('SIGKILL');
+			replaced.push(host);
+			host = await startHost({ db, dir: first.dir, database: first.database, bootstrap: false, env: { ...env, ...extraEnv }, port: Number(new URL(first.url).port), extraExtensions: options.extraExtensions });
+		},
 		async stop() {
 			for (const sibling of siblings) await sibling.stop().catch(() => {});
+			for (const old of replaced) await old.stop({ dropDatabase: false }).catch(() => {});
 			await knex.destroy();
 			await host.stop();
 			await mailbox.stop();
@@ -158,7 +176,8 @@ export async function startTestHost(options: { db?: Db; env?: Record<string, str
 
 function knexConfig(db: Db, env: Record<string, string>): Knex.Config {
 	if (db === 'sqlite') return { client: 'sqlite3', connection: { filename: env['DB_FILENAME']! }, useNullAsDefault: true, pool: { min: 1, max: 1 } };
-	if (db === 'postgres') return { client: 'pg', connection: { host: '127.0.0.1', port: 5432, user: 'postgres', database: env['DB_DATABASE'] }, pool: { min: 0, max: 4 } };
+	// Named, so fault tests can tell the harness's own sessions from the host's.
+	if (db === 'postgres') return { client: 'pg', connection: { host: '127.0.0.1', port: 5432, user: 'postgres', database: env['DB_DATABASE'], application_name: HARNESS_DB_APPLICATION }, pool: { min: 0, max: 4 } };
 	return { client: 'mysql2', connection: { host: '127.0.0.1', port: 3306, user: 'root', database: env['DB_DATABASE'] }, pool: { min: 0, max: 4 } };
 }
 

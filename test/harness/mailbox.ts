@@ -11,6 +11,12 @@ export interface CapturedMail {
 	/** Every `token` query parameter found in the mail's links. */
 	tokens: string[];
 	links: string[];
+	/** The name the sender gave in its EHLO (the host's EMAIL_SMTP_NAME): which instance sent it. */
+	helo?: string;
+	/** The Message-ID header the sender gave the mail. */
+	messageId?: string;
+	/** Received while `holdReplies` was on: the server had the mail, the sender never got its answer. */
+	held?: boolean;
 }
 
 export class Mailbox {
@@ -19,6 +25,13 @@ export class Mailbox {
 	port = 0;
 	/** Recipients at this domain are refused for good (550), to play a mail that can't be delivered. */
 	rejectDomain = 'reject.example.net';
+	/**
+	 * When on, each mail is recorded as it arrives but the server's final answer to DATA is held
+	 * back (until `releaseHeld` or `stop`): the server has the mail, the sender is still waiting
+	 * to hear so. Plays "the sender dies between the server taking the mail and learning it did".
+	 */
+	holdReplies = false;
+	private held: ((error?: Error) => void)[] = [];
 
 	async start(port = this.port): Promise<number> {
 		const server = new SMTPServer({
@@ -33,7 +46,7 @@ export class Mailbox {
 				}
 				callback();
 			},
-			onData: (stream, _session, callback) => {
+			onData: (stream, session, callback) => {
 				simpleParser(stream)
 					.then((parsed) => {
 						const html = typeof parsed.html === 'string' ? parsed.html : '';
@@ -47,8 +60,10 @@ export class Mailbox {
 							}
 						});
 						const to = (Array.isArray(parsed.to) ? parsed.to : parsed.to ? [parsed.to] : []).flatMap((a) => a.value.map((v) => v.address ?? ''));
-						this.mails.push({ to, subject: parsed.subject ?? '', html, text: parsed.text ?? '', tokens: [...new Set(tokens)], links });
-						callback();
+						const hold = this.holdReplies;
+						this.mails.push({ to, subject: parsed.subject ?? '', html, text: parsed.text ?? '', tokens: [...new Set(tokens)], links, helo: session.hostNameAppearsAs, messageId: parsed.messageId, ...(hold ? { held: true } : {}) });
+						if (hold) this.held.push(callback);
+						else callback();
 					})
 					.catch(callback);
 			},
@@ -62,7 +77,15 @@ export class Mailbox {
 		return this.port;
 	}
 
+	/** Answers every held DATA (with `error`, e.g. a 421, or OK). */
+	releaseHeld(error?: Error): void {
+		const held = this.held;
+		this.held = [];
+		for (const callback of held) callback(error);
+	}
+
 	async stop(): Promise<void> {
+		if (this.held.length > 0) this.releaseHeld(Object.assign(new Error('Server shutting down'), { responseCode: 421 }));
 		const server = this.server;
 		this.server = null;
 		if (server) await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -34,6 +34,40 @@ describe('matchesFilter (the host filter syntax over a payload)', () => {
 		expect(matchesFilter(filter, payload)).toBe(expected);
 	});
 
+	describe('with case-insensitive fields (emails)', () => {
+		const options = { caseInsensitive: new Set(['email']) };
+		const upper = { email: 'X@BLOCKED.EXAMPLE.COM', first_name: 'Jane' };
+
+		it.each([
+			[{ email: { _ends_with: '@blocked.example.com' } }, true],
+			[{ email: { _eq: 'x@blocked.example.com' } }, true],
+			[{ email: { _neq: 'x@blocked.example.com' } }, false],
+			[{ email: { _starts_with: 'x@' } }, true],
+			[{ email: { _nstarts_with: 'x@' } }, false],
+			[{ email: { _contains: 'Blocked' } }, true],
+			[{ email: { _ncontains: 'blocked' } }, false],
+			[{ email: { _nends_with: '@Blocked.Example.Com' } }, false],
+			[{ email: { _in: ['a@example.com', 'x@blocked.example.com'] } }, true],
+			[{ email: { _nin: ['x@blocked.example.com'] } }, false],
+			[{ email: { _regex: '/@blocked\\.example\\.com$/' } }, true],
+			[{ email: { _regex: '^[a-z]+@' } }, true],
+			[{ email: { _iends_with: '@BLOCKED.example.com' } }, true],
+			// other fields keep comparing as written
+			[{ first_name: { _eq: 'jane' } }, false],
+			[{ first_name: { _in: ['jane'] } }, false],
+			[{ _or: [{ first_name: { _eq: 'nobody' } }, { email: { _ends_with: '.example.COM' } }] }, true],
+			[{ _and: [{ email: { _ends_with: '.com' } }, { first_name: { _eq: 'Jane' } }] }, true],
+		])('%j → %s', (filter, expected) => {
+			assertFilter(filter);
+			expect(matchesFilter(filter, upper, options)).toBe(expected);
+		});
+
+		it('the same filters without the option stay case-sensitive', () => {
+			expect(matchesFilter({ email: { _ends_with: '@blocked.example.com' } }, upper)).toBe(false);
+			expect(matchesFilter({ email: { _regex: '^[a-z]+@' } }, upper)).toBe(false);
+		});
+	});
+
 	it.each([
 		[[], 'must be an object'],
 		[{ _xor: [] }, 'unknown logical operator'],

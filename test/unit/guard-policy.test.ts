@@ -22,11 +22,20 @@ describe('mayTransition', () => {
 		// closed to flows too: registration creates an account held for approval as `draft`
 		expect(mayTransition(table, 'unverified', 'draft', flow)).toBe(false);
 	});
-	it('keeps no cells closed to everyone but the host itself', () => {
+	it('closes "no" cells to everyone', () => {
 		expect(mayTransition(table, 'archived', 'suspended', admin)).toBe(false);
 		expect(mayTransition(table, 'archived', 'suspended', flow)).toBe(false);
 		expect(mayTransition(table, 'active', 'invited', flow)).toBe(false);
-		expect(mayTransition(table, 'active', 'invited', host)).toBe(true);
+		expect(mayTransition(table, 'active', 'invited', host)).toBe(false);
+	});
+	it('trusts nobody for being anonymous: a write without accountability gets what an admin gets', () => {
+		expect(mayTransition(table, 'invited', 'active', host)).toBe(false);
+		expect(mayTransition(table, 'unverified', 'active', host)).toBe(false);
+		expect(mayTransition(table, null, 'unverified', host)).toBe(false);
+		expect(mayTransition(table, null, 'invited', host)).toBe(false);
+		expect(mayTransition(table, 'active', 'suspended', host)).toBe(true);
+		expect(mayTransition(table, null, 'active', host)).toBe(true);
+		expect(mayTransition(table, 'inactive-license', 'active', host)).toBe(true);
 	});
 	it('lets yes cells and plain no-ops through', () => {
 		expect(mayTransition(table, 'active', 'suspended', member)).toBe(true);

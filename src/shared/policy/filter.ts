@@ -4,6 +4,14 @@
 
 export type Filter = Record<string, unknown>;
 
+export interface MatchOptions {
+	/**
+	 * Fields whose values compare case-insensitively (emails): for the string and list operators,
+	 * both sides are lower-cased; `_regex` matches with the `i` flag.
+	 */
+	caseInsensitive?: ReadonlySet<string>;
+}
+
 const STRING_OPERATORS = new Set([
 	'_eq', '_neq', '_contains', '_ncontains', '_icontains', '_nicontains',
 	'_starts_with', '_nstarts_with', '_istarts_with', '_nistarts_with',
@@ -37,25 +45,28 @@ export function assertFilter(filter: unknown, path = 'filter'): asserts filter i
 	}
 }
 
-export function matchesFilter(filter: Filter, payload: Record<string, unknown>): boolean {
+export function matchesFilter(filter: Filter, payload: Record<string, unknown>, options: MatchOptions = {}): boolean {
 	for (const [key, value] of Object.entries(filter)) {
 		if (key === '_and') {
-			if (!(value as Filter[]).every((inner) => matchesFilter(inner, payload))) return false;
+			if (!(value as Filter[]).every((inner) => matchesFilter(inner, payload, options))) return false;
 		} else if (key === '_or') {
-			if (!(value as Filter[]).some((inner) => matchesFilter(inner, payload))) return false;
+			if (!(value as Filter[]).some((inner) => matchesFilter(inner, payload, options))) return false;
 		} else {
+			const fold = options.caseInsensitive?.has(key) ?? false;
 			for (const [operator, operand] of Object.entries(value as Record<string, unknown>)) {
-				if (!matchesOperator(operator, operand, payload[key], key in payload)) return false;
+				if (!matchesOperator(operator, operand, payload[key], key in payload, fold)) return false;
 			}
 		}
 	}
 	return true;
 }
 
-function matchesOperator(operator: string, operand: unknown, value: unknown, present: boolean): boolean {
-	const text = value === undefined || value === null ? null : String(value);
-	const needle = operand === null || operand === undefined ? null : String(operand);
+function matchesOperator(operator: string, operand: unknown, value: unknown, present: boolean, fold: boolean): boolean {
 	const lower = (s: string) => s.toLowerCase();
+	const same = (s: string) => (fold ? lower(s) : s);
+	const text = value === undefined || value === null ? null : same(String(value));
+	const needle = operand === null || operand === undefined ? null : same(String(operand));
+	const listed = () => (operand as unknown[]).some((candidate) => same(String(candidate)) === text);
 	switch (operator) {
 		case '_eq': return needle === null ? value === null || value === undefined : text === needle;
 		case '_neq': return needle === null ? !(value === null || value === undefined) : text !== needle;
@@ -71,9 +82,10 @@ function matchesOperator(operator: string, operand: unknown, value: unknown, pre
 		case '_nends_with': return text === null || needle === null || !text.endsWith(needle);
 		case '_iends_with': return text !== null && needle !== null && lower(text).endsWith(lower(needle));
 		case '_niends_with': return text === null || needle === null || !lower(text).endsWith(lower(needle));
-		case '_regex': return text !== null && needle !== null && compileRegex(needle).test(text);
-		case '_in': return text !== null && (operand as unknown[]).some((candidate) => String(candidate) === text);
-		case '_nin': return text === null || !(operand as unknown[]).some((candidate) => String(candidate) === text);
+		// The pattern itself is not lower-cased (that would change `\D`, `[A-Z]`): it matches with `i`.
+		case '_regex': return text !== null && operand !== null && operand !== undefined && compileRegex(String(operand), fold ? 'i' : '').test(text);
+		case '_in': return text !== null && listed();
+		case '_nin': return text === null || !listed();
 		case '_null': return (value === null || value === undefined) === isTruthy(operand);
 		case '_nnull': return !(value === null || value === undefined) === isTruthy(operand);
 		case '_empty': return (text === null || text === '') === isTruthy(operand);
@@ -84,9 +96,9 @@ function matchesOperator(operator: string, operand: unknown, value: unknown, pre
 }
 
 /** The host's regex notation: "/pattern/" (no flags) or a bare pattern. */
-export function compileRegex(source: string): RegExp {
+export function compileRegex(source: string, flags = ''): RegExp {
 	const wrapped = source.length >= 2 && source.startsWith('/') && source.endsWith('/');
-	return new RegExp(wrapped ? source.slice(1, -1) : source);
+	return new RegExp(wrapped ? source.slice(1, -1) : source, flags);
 }
 
 function isTruthy(operand: unknown): boolean {

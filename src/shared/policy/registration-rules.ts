@@ -1,4 +1,4 @@
-import { assertFilter, isPlainObject, matchesFilter, type Filter } from './filter.js';
+import { assertFilter, isPlainObject, matchesFilter, type Filter, type MatchOptions } from './filter.js';
 
 export interface RegistrationRule {
 	filter: Filter;
@@ -29,10 +29,21 @@ export function parseRegistrationRules(raw: unknown): RegistrationRule[] {
 	});
 }
 
+/** Emails are one account whatever their case (the host's login and lookups lower-case them): rules compare them so. */
+const REGISTRATION_MATCHING: MatchOptions = { caseInsensitive: new Set(['email']) };
+
+/**
+ * A filter over a registration payload (a rule's, or the host's `public_registration_email_filter`):
+ * the `email` field compares case-insensitively, every other field as written.
+ */
+export function matchesRegistrationFilter(filter: Filter, payload: Record<string, unknown>): boolean {
+	return matchesFilter(filter, payload, REGISTRATION_MATCHING);
+}
+
 /** First matching rule wins; null when none matches (the host's defaults then apply). */
 export function decideRegistration(rules: RegistrationRule[], payload: Record<string, unknown>): RegistrationDecision | null {
 	for (const rule of rules) {
-		if (!matchesFilter(rule.filter, payload)) continue;
+		if (!matchesRegistrationFilter(rule.filter, payload)) continue;
 		if (rule.action === 'deny') return { action: 'deny' };
 		return { action: 'allow', ...(rule.role ? { role: rule.role } : {}), ...(rule.status ? { status: rule.status } : {}) };
 	}

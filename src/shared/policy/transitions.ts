@@ -64,18 +64,21 @@ export function isTransitionAllowed(table: TransitionTable, from: string | null,
 }
 
 /**
- * Who is writing: one of the extension's flows, the host itself (no accountability and no flow
- * scope: its login lockout, licence checks, invite acceptance), or a caller through the API.
+ * Who is writing: one of the extension's flows, a write without accountability outside our flows
+ * (the host's licence checks, its own invite acceptance or registration, a Flow running as the
+ * system, another extension's service), or a caller through the API.
  */
 export type Writer = { kind: 'flow' } | { kind: 'host' } | { kind: 'api'; admin: boolean };
 
 /**
- * The guard's decision for one user. The host's own writes are never refused (the host keeps
- * working). Statuses outside the six (the host's `inactive-license`, or anything else) belong to
- * the host: flows and admins may move users into and out of them, other API callers may not.
+ * The guard's decision for one user. Nothing is trusted for being anonymous: a write without
+ * accountability may do what an admin may (the `yes` cells, and the host's own moves into and out
+ * of statuses outside the six, such as its licence status `inactive-license`), never a `flow`
+ * cell. Statuses outside the six belong to the host: the host, flows and admins may move users
+ * into and out of them, other API callers may not.
  */
 export function mayTransition(table: TransitionTable, from: string | null, to: string, writer: Writer): boolean {
-	if (writer.kind === 'host') return true;
+	if (writer.kind === 'host') return mayTransition(table, from, to, { kind: 'api', admin: true });
 	if (from === to && !isLifecycleStatus(to)) return true;
 	const known = isLifecycleStatus(to) && (from === null || isLifecycleStatus(from));
 	if (!known) return writer.kind === 'flow' || writer.admin;

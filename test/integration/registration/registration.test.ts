@@ -40,7 +40,7 @@ describe.each(await availableDatabases())('registration on %s', (db) => {
 			env: {
 				USER_REGISTER_URL_ALLOW_LIST: VERIFY_URL,
 				REGISTER_STALL_TIME: String(STALL),
-				USER_LIFECYCLE_REGISTER_FIELDS: 'title',
+				USER_LIFECYCLE_REGISTER_FIELDS: 'title,avatar',
 				USER_LIFECYCLE_REGISTER_RULES: JSON.stringify(RULES),
 			},
 		});
@@ -107,19 +107,33 @@ describe.each(await availableDatabases())('registration on %s', (db) => {
 		expect(again.body.errors[0].extensions.code).toBe('INVALID_TOKEN');
 	});
 
-	it('answers a taken email (active, unverified, draft) exactly like a new one and changes nothing', async () => {
+	it('answers a taken email (active, unverified, draft) exactly like a new one; only a pending verification starts over', async () => {
 		const active = 'taken.active@example.com';
 		const unverified = 'taken.unverified@example.com';
 		const draft = 'taken.draft@example.com';
+		const suspended = 'taken.suspended@example.com';
+		const archived = 'taken.archived@example.com';
+		const invited = 'taken.invited@example.com';
+		const heldVerified = 'taken.held@review.example.com';
 		await host.createUser({ email: active, password: 'original-pass', status: 'active', role: DEFAULT_ROLE, first_name: 'Orig' });
 		await host.createUser({ email: draft, password: 'original-pass', status: 'draft', role: DEFAULT_ROLE });
+		// statuses the guard only lets a flow (or the host) reach, set here as a fixture
+		for (const [email, status] of [[suspended, 'suspended'], [archived, 'archived'], [invited, 'invited']] as const) {
+			const id = await host.createUser({ email, password: 'original-pass', status: 'active', role: DEFAULT_ROLE });
+			await host.knex('directus_users').where({ id }).update({ status });
+		}
+		// held for approval and already verified: no verification is pending any more
+		expect((await register({ email: heldVerified, password: 'original-pass' })).status).toBe(204);
+		expect((await verify(await tokenOf(heldVerified))).status).toBe(204);
+		expect((await host.userByEmail(heldVerified)).status).toBe('draft');
 		expect((await register({ email: unverified, password: 'correct-horse' })).status).toBe(204);
 		await host.mailbox.waitFor(unverified, 1);
 
+		const unchanged = [active, draft, suspended, archived, invited, heldVerified];
 		const fresh = await register({ email: 'fresh.one@example.com', password: 'correct-horse', first_name: 'X' });
-		const before = await host.knex('directus_users').whereIn('email', [active, unverified, draft]).orderBy('email');
+		const before = await host.knex('directus_users').whereIn('email', unchanged).orderBy('email');
 		const countBefore = await host.userCount();
-		for (const email of [active, unverified, draft]) {
+		for (const email of [...unchanged, unverified]) {
 			const res = await register({ email, password: 'another-password', first_name: 'Changed' });
 			expect(res.status).toBe(fresh.status);
 			expect(res.text).toBe(fresh.text);
@@ -131,12 +145,147 @@ describe.each(await availableDatabases())('registration on %s', (db) => {
 		}
 		expect(fresh.ms).toBeGreaterThanOrEqual(STALL - 5);
 		expect(await host.userCount()).toBe(countBefore);
-		const after = await host.knex('directus_users').whereIn('email', [active, unverified, draft]).orderBy('email');
+		const after = await host.knex('directus_users').whereIn('email', unchanged).orderBy('email');
 		expect(after).toEqual(before);
 		await new Promise((r) => setTimeout(r, 500));
-		expect(host.mailbox.to(active)).toHaveLength(0);
-		expect(host.mailbox.to(draft)).toHaveLength(0);
-		expect(host.mailbox.to(unverified)).toHaveLength(1);
+		for (const email of [active, draft, suspended, archived, invited]) expect(host.mailbox.to(email)).toHaveLength(0);
+		expect(host.mailbox.to(heldVerified)).toHaveLength(1);
+		// still waiting for its verification: each registration starts it over (a new mail; the last
+		// registrant's names; the address keeps its case)
+		expect(host.mailbox.to(unverified)).toHaveLength(3);
+		const pending = await host.userByEmail(unverified);
+		expect(pending).toMatchObject({ email: unverified, status: 'unverified', first_name: null });
+	});
+
+	it('pre-registration hijack: the one who verifies the email owns the account, with the last password', async () => {
+		const email = 'victim@example.com';
+		expect((await register({ email, password: 'attacker-pass-A', first_name: 'Mallory', verification_url: VERIFY_URL })).status).toBe(204);
+		const attackerLink = await tokenOf(email, 1);
+		const victim = await register({ email, password: 'victim-pass-B', first_name: 'Victoria', last_name: 'Owner' });
+		expect(victim.status).toBe(204);
+		expect(victim.ms).toBeGreaterThanOrEqual(STALL - 5);
+		const newest = await tokenOf(email, 2);
+		expect((await host.userByEmail(email)).first_name).toBe('Victoria');
+		expect((await host.userByEmail(email)).last_name).toBe('Owner');
+
+		const dead = await verify(attackerLink);
+		expect(dead.status).toBe(403);
+		expect(dead.body.errors[0].extensions.code).toBe('INVALID_TOKEN');
+		expect((await host.userByEmail(email)).status).toBe('unverified');
+		expect((await verify(newest)).status).toBe(204);
+		expect((await host.userByEmail(email)).status).toBe('active');
+		expect((await host.login(email, 'attacker-pass-A')).status).toBe(401);
+		expect((await host.login(email, 'victim-pass-B')).status).toBe(200);
+		// verified: a further registration changes nothing and sends nothing
+		expect((await register({ email, password: 'attacker-pass-C' })).status).toBe(204);
+		await new Promise((r) => setTimeout(r, 500));
+		expect(host.mailbox.to(email)).toHaveLength(2);
+		expect((await host.login(email, 'attacker-pass-C')).status).toBe(401);
+	});
+
+	it('pre-registration hijack of an account held for approval: same, and the pending verification is recorded until it happens', async () => {
+		const email = 'held.victim@review.example.com';
+		expect((await register({ email, password: 'attacker-pass-A' })).status).toBe(204);
+		const held = await host.userByEmail(email);
+		expect(held.status).toBe('draft');
+		expect(await host.knex('user_lifecycle_pending_flows').where({ user_id: held.id }).first()).toMatchObject({ flow: 'verification' });
+		const attackerLink = await tokenOf(email, 1);
+		expect((await register({ email, password: 'victim-pass-B', first_name: 'Held' })).status).toBe(204);
+		const newest = await tokenOf(email, 2);
+		expect((await verify(attackerLink)).status).toBe(403);
+		expect((await verify(newest)).status).toBe(204);
+		const verified = await host.userByEmail(email);
+		expect(verified).toMatchObject({ status: 'draft', first_name: 'Held' });
+		expect(await host.knex('user_lifecycle_pending_flows').where({ user_id: held.id }).first()).toBeUndefined();
+		// resend has nothing left to send, and a new registration changes nothing
+		expect((await host.api('POST', '/user-lifecycle/register/resend', { email })).status).toBe(204);
+		expect((await register({ email, password: 'attacker-pass-C' })).status).toBe(204);
+		await new Promise((r) => setTimeout(r, 500));
+		expect(host.mailbox.to(email)).toHaveLength(2);
+		expect((await host.admin('PATCH', `/users/${held.id}`, { status: 'active' })).status).toBe(200);
+		expect((await host.login(email, 'attacker-pass-A')).status).toBe(401);
+		expect((await host.login(email, 'attacker-pass-C')).status).toBe(401);
+		expect((await host.login(email, 'victim-pass-B')).status).toBe(200);
+	});
+
+	it('an unverified verification record clears on unverified -> active too', async () => {
+		const email = 'record.clears@example.com';
+		expect((await register({ email, password: 'correct-horse' })).status).toBe(204);
+		const user = await host.userByEmail(email);
+		await host.knex('user_lifecycle_pending_flows').insert({ user_id: user.id, flow: 'verification', since: Date.now() });
+		expect((await verify(await tokenOf(email))).status).toBe(204);
+		expect((await host.userByEmail(email)).status).toBe('active');
+		expect(await host.knex('user_lifecycle_pending_flows').where({ user_id: user.id }).first()).toBeUndefined();
+	});
+
+	it('bad values answer alike for new and taken emails, after the stall, and write nothing (review item 9)', async () => {
+		const taken = 'enum.taken@example.com';
+		const pending = 'enum.pending@example.com';
+		await host.createUser({ email: taken, password: 'original-pass', status: 'active', role: DEFAULT_ROLE });
+		expect((await register({ email: pending, password: 'correct-horse' })).status).toBe(204);
+		await host.mailbox.waitFor(pending, 1);
+		const countBefore = await host.userCount();
+		const rowsBefore = await host.knex('directus_users').whereIn('email', [taken, pending]).orderBy('email');
+		const tokensBefore = Number((await host.knex('user_lifecycle_tokens').count({ n: '*' }).first())!.n);
+		const long = 'x'.repeat(60);
+		const bad: [string, Record<string, unknown>, number][] = [
+			['60-character first_name', { first_name: long }, 400],
+			['60-character last_name', { last_name: long }, 400],
+			['60-character title (an extra field)', { title: long }, 400],
+			['NUL in first_name', { first_name: 'Ja\u0000ne' }, 400],
+			['control character in last_name', { last_name: 'Do\u0001e' }, 400],
+			['DEL in title', { title: 'v\u007fip' }, 400],
+			['tab in password', { password: 'correct\thorse' }, 400],
+			['NUL in password', { password: 'correct-horse\u0000' }, 400],
+			['newline in verification_url', { verification_url: `${VERIFY_URL}\n` }, 400],
+			['avatar that is no id', { avatar: 'not-a-uuid' }, 400],
+			['avatar pointing nowhere', { avatar: randomUUID() }, 400],
+			['weak password', { password: 'short' }, 400],
+			['unknown field', { unknown_field: 'x' }, 400],
+			['denied by a rule', {}, 403],
+		];
+		for (const [what, fields, status] of bad) {
+			const answers = [];
+			for (const email of ['enum.new@example.com', taken, pending]) {
+				const address = status === 403 ? email.replace('@example.com', '@BLOCKED.example.NET') : email;
+				const res = await register({ email: address, password: 'correct-horse', ...fields });
+				expect(res.status, `${what} (${email})`).toBe(status);
+				expect(res.ms, `${what} (${email})`).toBeGreaterThanOrEqual(STALL - 5);
+				answers.push(res.text);
+			}
+			expect(new Set(answers).size, what).toBe(1);
+		}
+		// an email longer than the host's column: refused before the lookup
+		const longEmail = await register({ email: `${'a'.repeat(130)}@example.com`, password: 'correct-horse' });
+		expect(longEmail.status).toBe(400);
+		expect(longEmail.ms).toBeGreaterThanOrEqual(STALL - 5);
+		// control characters in the email itself, on register and resend
+		for (const email of ['enum\u0000new@example.com', 'enum.taken@example.com\u0000', 'enum.pend\ting@example.com']) {
+			const res = await register({ email, password: 'correct-horse' });
+			expect(res.status).toBe(400);
+			expect(res.body.errors[0].extensions.code).toBe('INVALID_PAYLOAD');
+			expect(res.ms).toBeGreaterThanOrEqual(STALL - 5);
+			const resend = await host.api('POST', '/user-lifecycle/register/resend', { email });
+			expect(resend.status).toBe(400);
+			expect(resend.ms).toBeGreaterThanOrEqual(STALL - 5);
+		}
+		for (const body of [{ email: pending, verification_url: `${VERIFY_URL}\u0000` }, { email: 5 }, {}]) {
+			const resend = await host.api('POST', '/user-lifecycle/register/resend', body);
+			expect(resend.status).toBe(400);
+			expect(resend.ms).toBeGreaterThanOrEqual(STALL - 5);
+		}
+		const token = await host.api('POST', '/user-lifecycle/register/verify-email', { token: 'abc\u0000' });
+		expect(token.status).toBe(400);
+		// the host route answers the same way
+		const native = await host.api('POST', '/users/register', { email: taken, password: 'correct-horse', first_name: long });
+		expect(native.status).toBe(400);
+		expect(native.ms).toBeGreaterThanOrEqual(STALL - 5);
+		expect(await host.userCount()).toBe(countBefore);
+		expect(await host.knex('directus_users').whereIn('email', [taken, pending]).orderBy('email')).toEqual(rowsBefore);
+		expect(Number((await host.knex('user_lifecycle_tokens').count({ n: '*' }).first())!.n)).toBe(tokensBefore);
+		await new Promise((r) => setTimeout(r, 300));
+		expect(host.mailbox.to(pending)).toHaveLength(1);
+		expect(host.mailbox.to(taken)).toHaveLength(0);
 	});
 
 	it('resend issues a new token and kills the old one; unknown emails get the same answer', async () => {
@@ -194,6 +343,11 @@ describe.each(await availableDatabases())('registration on %s', (db) => {
 		const denied = await register({ email: 'someone@blocked.example.net', password: 'correct-horse' });
 		expect(denied.status).toBe(403);
 		expect(denied.body.errors[0].extensions.code).toBe('FORBIDDEN');
+		expect(denied.ms).toBeGreaterThanOrEqual(STALL - 5);
+		// rules compare emails case-insensitively
+		const shouting = await register({ email: 'X@BLOCKED.EXAMPLE.NET', password: 'correct-horse' });
+		expect(shouting.status).toBe(403);
+		expect(shouting.text).toBe(denied.text);
 		expect(await host.userCount()).toBe(countBefore);
 
 		expect((await register({ email: 'p@partner.example.com', password: 'correct-horse' })).status).toBe(204);
@@ -222,6 +376,12 @@ describe.each(await availableDatabases())('registration on %s', (db) => {
 		await host.setSettings({ public_registration_email_filter: { _and: [{ email: { _ends_with: '@example.com' } }] } });
 		const off = await register({ email: 'someone@other.example.net', password: 'correct-horse' });
 		expect(off.status).toBe(403);
+		// the host's email filter compares case-insensitively too
+		expect((await register({ email: 'Shouting.Person@EXAMPLE.COM', password: 'correct-horse' })).status).toBe(204);
+		expect((await host.userByEmail('shouting.person@example.com')).email).toBe('Shouting.Person@EXAMPLE.COM');
+		await host.setSettings({ public_registration_email_filter: { email: { _eq: 'Boss@Example.com' } } });
+		expect((await register({ email: 'boss@example.COM', password: 'correct-horse' })).status).toBe(204);
+		expect(await host.userByEmail('boss@example.com')).toBeDefined();
 		await host.setSettings({ public_registration_email_filter: null, public_registration_verify_email: false });
 		expect((await register({ email: 'direct@example.com', password: 'correct-horse' })).status).toBe(204);
 		expect((await host.userByEmail('direct@example.com')).status).toBe('active');

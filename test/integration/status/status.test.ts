@@ -86,6 +86,8 @@ describe.each(await availableDatabases())('status route, schedule and audit trai
 		const managerRole = await host.createApiRole('User managers', [
 			{ collection: 'directus_users', action: 'read' },
 			{ collection: 'directus_users', action: 'update' },
+			// audit events (their reasons) are for whoever may read the audit collection
+			{ collection: 'user_lifecycle_events', action: 'read' },
 		]);
 		const { id: managerId, token: manager } = await host.createApiUser(managerRole, newEmail());
 		const allowed = await setStatus(target, { status: 'suspended', reason: 'by a manager' }, manager);

@@ -1,0 +1,33 @@
+// Registration's GraphQL door: the host's `users_register` and `users_register_verify` system
+// mutations, answered by the same flows as the REST routes (Boolean `true`, as the host answers).
+import type { GraphqlMutation } from '../shared/graphql.js';
+import { withoutNulls } from '../shared/graphql.js';
+import { stallUntil } from '../shared/host.js';
+import { flowOptions } from '../shared/http.js';
+import { parseInput } from '../shared/input.js';
+import { consumeRateLimit } from '../shared/rate-limit.js';
+import type { Runtime } from '../shared/runtime.js';
+import { registerUser, verifyEmail } from './flow.js';
+import { registrationSchema, verifyEmailBody } from './schemas.js';
+
+export function registrationGraphql(rt: Runtime): Record<string, GraphqlMutation> {
+	// The host's mutation takes the base fields only.
+	const registration = registrationSchema([]);
+	return {
+		users_register: async (args, req) => {
+			await consumeRateLimit(rt.knex, 'registration', req.accountability?.ip ?? req.ip, rt.config.registrationRateLimit);
+			// Every answer, a refused body too, comes REGISTER_STALL_TIME after the start, as on REST.
+			const startedAt = performance.now();
+			try {
+				await registerUser(rt, parseInput(registration, withoutNulls(args)), flowOptions(req), startedAt);
+			} finally {
+				await stallUntil(startedAt, rt.config.registerStallMs);
+			}
+			return true;
+		},
+		users_register_verify: async (args, req) => {
+			await verifyEmail(rt, parseInput(verifyEmailBody, withoutNulls(args)).token, flowOptions(req));
+			return true;
+		},
+	};
+}
