@@ -11,6 +11,7 @@ import { mayTransition, type Writer } from '../shared/policy/transitions.js';
 import type { Runtime } from '../shared/runtime.js';
 import { statusesOf } from '../shared/users.js';
 import { inBatches } from '../shared/util/batch.js';
+import { newId } from '../shared/util/crypto.js';
 import { flowStillPending, tfaSecretNotWritable, transitionRefused } from './errors.js';
 import { clearSuspensionEnds } from './store.js';
 
@@ -49,18 +50,30 @@ export function registerGuard(register: RegisterFunctions, rt: Runtime): void {
 	// once the write is done. The host hands the filter and the action the same `keys` array.
 	const pending = new WeakMap<object, StatusChanges>();
 	const newUsers = new AuditQueue(rt);
+	// Users whose creation a flow recorded in its own transaction (their action has nothing to add).
+	const recordedByFlow = new Set<string>();
 
 	register.filter('users.create', async (payload, _meta, context) => {
 		const { accountability, database } = context as unknown as Context;
 		const scope = currentFlow();
-		if (scope) noteFlowTransaction(database);
 		const item = payload as Record<string, unknown>;
 		assertTfaSecretUntouched(item, scope, accountability);
-		if (!('status' in item)) return;
-		const to = String(item['status']);
-		if (!mayTransition(rt.config.transitions, null, to, writerOf(scope, accountability))) {
+		const to = 'status' in item ? String(item['status']) : DEFAULT_STATUS;
+		if ('status' in item && !mayTransition(rt.config.transitions, null, to, writerOf(scope, accountability))) {
 			throw transitionRefused(null, to);
 		}
+		if (!scope) return;
+		noteFlowTransaction(database);
+		// A flow creating users in its transaction records them there: the record shares the
+		// user's fate. It needs the id before the insert, so the flow's new user gets one here —
+		// where no field permission can refuse it (the system or an admin writes); other callers'
+		// creations are recorded after the commit.
+		const inTransaction = (database as Knex & { isTransaction?: boolean }).isTransaction === true;
+		if (!inTransaction || (accountability !== null && accountability.admin !== true)) return;
+		const id = typeof item['id'] === 'string' && item['id'] !== '' ? item['id'] : newId();
+		await recordEvents(database, [statusEvent(id, null, to, scope, accountability)]);
+		recordedByFlow.add(id);
+		return { ...item, id };
 	});
 
 	register.filter('users.update', async (payload, meta, context) => {
@@ -132,6 +145,7 @@ export function registerGuard(register: RegisterFunctions, rt: Runtime): void {
 		const { key, payload } = meta as { key?: string | number; payload?: Record<string, unknown> };
 		if (key === undefined || key === null) return;
 		const to = payload && payload['status'] !== undefined && payload['status'] !== null ? String(payload['status']) : DEFAULT_STATUS;
+		if (recordedByFlow.delete(String(key))) return; // recorded in the flow's transaction
 		const event = statusEvent(String(key), null, to, currentFlow(), accountability);
 		// A flow's new users are recorded once its transaction commits (and not at all on a rollback).
 		afterFlowCommit().then(() => newUsers.push(event));

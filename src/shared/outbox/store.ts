@@ -112,6 +112,13 @@ export async function markFailed(knex: Knex, id: string, error: string, retryAt:
 		);
 }
 
+/** Gives claimed mails back untouched (a drain stopped before trying them): due again at once. */
+export async function releaseClaims(knex: Knex, mails: { id: string; claim: string; attempts: number }[]): Promise<void> {
+	for (const mail of mails) {
+		await byClaim(knex, mail.id, mail.claim).update({ status: 'pending', claim: null, claimed_until: null, attempts: Math.max(0, mail.attempts - 1) });
+	}
+}
+
 function byClaim(knex: Knex, id: string, claim: string | undefined): Knex.QueryBuilder {
 	const query = knex(OUTBOX_TABLE).where({ id });
 	return claim === undefined ? query : query.where({ claim });

@@ -2,15 +2,17 @@
 // time, marks each sent, or schedules a retry with exponential backoff until the tries run out.
 // It takes only what it needs (no runtime), so it is tested on its own with a SQLite file.
 import type { Knex } from 'knex';
-import { claimDueMails, enqueueMails, markFailed, markSent, type ClaimedMail, type OutboxMail } from './store.js';
+import { claimDueMails, enqueueMails, markFailed, markSent, releaseClaims, type ClaimedMail, type OutboxMail } from './store.js';
 
 const BATCH = 50;
 const PARALLEL_SENDS = 10;
 const CLAIM_LEASE_MS = 120_000;
 const MAX_BACKOFF_MS = 3_600_000;
+/** Tries at marking a delivered mail sent (a dropped connection heals in a moment). */
+const MARK_SENT_TRIES = 8;
 
 export interface Mailer {
-	send(mail: { to: string; subject: string; template: OutboxMail['template'] }): Promise<unknown>;
+	send(mail: { to: string; subject: string; template: OutboxMail['template']; messageId?: string }): Promise<unknown>;
 }
 
 export interface OutboxDeps {
@@ -79,8 +81,16 @@ export class OutboxWorker {
 		for (;;) {
 			const batch = await claimDueMails(knex, key, BATCH, CLAIM_LEASE_MS);
 			if (batch.length === 0) return;
-			for (let i = 0; i < batch.length; i += PARALLEL_SENDS) {
-				await Promise.all(batch.slice(i, i + PARALLEL_SENDS).map((mail) => this.deliver(mailer, mail)));
+			const untried = new Set(batch.map((mail) => mail.id));
+			try {
+				for (let i = 0; i < batch.length; i += PARALLEL_SENDS) {
+					const slice = batch.slice(i, i + PARALLEL_SENDS);
+					for (const mail of slice) untried.delete(mail.id);
+					await Promise.all(slice.map((mail) => this.deliver(mailer, mail)));
+				}
+			} finally {
+				// A drain that stops halfway gives back what it never tried, rather than hold it for a lease.
+				if (untried.size > 0) await releaseClaims(knex, batch.filter((mail) => untried.has(mail.id))).catch(() => undefined);
 			}
 		}
 	}
@@ -88,14 +98,31 @@ export class OutboxWorker {
 	private async deliver(mailer: Mailer, mail: ClaimedMail): Promise<void> {
 		const { knex, logger, timings } = this.deps;
 		try {
-			await mailer.send({ to: mail.to, subject: mail.subject, template: mail.template });
-			await markSent(knex, mail.id, mail.claim);
+			// One Message-ID per outbox row: should a resend ever happen, receivers can tell it is the same mail.
+			await mailer.send({ to: mail.to, subject: mail.subject, template: mail.template, messageId: `<${mail.id}@user-lifecycle.directus>` });
 		} catch (error) {
 			const message = (error as Error)?.message ?? String(error);
 			const exhausted = mail.attempts >= timings.maxAttempts;
 			const retryAt = exhausted ? null : Date.now() + Math.min(timings.backoffMs * 2 ** (mail.attempts - 1), MAX_BACKOFF_MS);
-			await markFailed(knex, mail.id, message, retryAt, mail.claim);
 			logger.warn(`[user-lifecycle] mail ${mail.id} (${mail.kind}) try ${mail.attempts} failed: ${message}${exhausted ? '; giving up' : ''}`);
+			// Should this mark fail too, the claim's lease gives the mail back for another try.
+			await markFailed(knex, mail.id, message, retryAt, mail.claim).catch((markError) =>
+				logger.error(`[user-lifecycle] mail ${mail.id}: could not record the failed try: ${(markError as Error).message}`),
+			);
+			return;
+		}
+		// Sent: from here on the mail must never count as unsent. Retry the mark; never mark it failed.
+		for (let attempt = 1; ; attempt++) {
+			try {
+				await markSent(knex, mail.id, mail.claim);
+				return;
+			} catch (error) {
+				if (attempt >= MARK_SENT_TRIES) {
+					logger.error(`[user-lifecycle] mail ${mail.id} was sent but could not be marked sent: ${(error as Error).message}`);
+					return;
+				}
+				await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
+			}
 		}
 	}
 }
