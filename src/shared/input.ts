@@ -28,6 +28,8 @@ export const email = () => text(254).regex(EMAIL, { error: 'must be a valid emai
 export const uuid = () => z.string().regex(UUID, { error: 'must be a valid id' });
 export const httpUrl = () => text(2000).refine(isHttpUrl, { error: 'must be a valid http(s) URL' });
 export const token = () => text(4096);
+/** A path parameter that must be an id: `pathId('id')` for `/users/:id`. */
+export const pathId = <K extends string>(name: K) => z.object({ [name]: uuid() } as Record<K, ReturnType<typeof uuid>>);
 /** A scalar for an extra user field. */
 export const scalar = () =>
 	z.union([z.string().max(MAX_TEXT), z.number(), z.boolean(), z.null()], { error: 'must be a string, number, boolean or null' });

@@ -50,8 +50,9 @@ export function registerGuard(register: RegisterFunctions, rt: Runtime): void {
 	// once the write is done. The host hands the filter and the action the same `keys` array.
 	const pending = new WeakMap<object, StatusChanges>();
 	const newUsers = new AuditQueue(rt);
-	// Users whose creation a flow recorded in its own transaction (their action has nothing to add).
-	const recordedByFlow = new Set<string>();
+	// Users whose creation a flow recorded in its own transaction (their action has nothing to add),
+	// per flow: the record goes with the flow, whether its transaction commits or not.
+	const recordedByFlow = new WeakMap<FlowScope, Set<string>>();
 
 	register.filter('users.create', async (payload, _meta, context) => {
 		const { accountability, database } = context as unknown as Context;
@@ -72,7 +73,7 @@ export function registerGuard(register: RegisterFunctions, rt: Runtime): void {
 		if (!inTransaction || (accountability !== null && accountability.admin !== true)) return;
 		const id = typeof item['id'] === 'string' && item['id'] !== '' ? item['id'] : newId();
 		await recordEvents(database, [statusEvent(id, null, to, scope, accountability)]);
-		recordedByFlow.add(id);
+		recordedByFlow.set(scope, (recordedByFlow.get(scope) ?? new Set<string>()).add(id));
 		return { ...item, id };
 	});
 
@@ -145,8 +146,9 @@ export function registerGuard(register: RegisterFunctions, rt: Runtime): void {
 		const { key, payload } = meta as { key?: string | number; payload?: Record<string, unknown> };
 		if (key === undefined || key === null) return;
 		const to = payload && payload['status'] !== undefined && payload['status'] !== null ? String(payload['status']) : DEFAULT_STATUS;
-		if (recordedByFlow.delete(String(key))) return; // recorded in the flow's transaction
-		const event = statusEvent(String(key), null, to, currentFlow(), accountability);
+		const scope = currentFlow();
+		if (scope && recordedByFlow.get(scope)?.delete(String(key))) return; // recorded in the flow's transaction
+		const event = statusEvent(String(key), null, to, scope, accountability);
 		// A flow's new users are recorded once its transaction commits (and not at all on a rollback).
 		afterFlowCommit().then(() => newUsers.push(event));
 	});

@@ -1,8 +1,8 @@
 // Account status's request bodies and path parameters.
 import { LIFECYCLE_STATUSES } from '../shared/policy/transitions.js';
-import { prose, uuid, z } from '../shared/input.js';
+import { pathId, prose, z } from '../shared/input.js';
 
-export const userIdParam = z.object({ id: uuid() });
+export const userIdParam = pathId('id');
 
 /** An ISO 8601 date-time (or epoch milliseconds), as epoch milliseconds. */
 const until = () =>

@@ -4,11 +4,11 @@
 // are registered before its `/:pk` ones.
 import type { Application, Response, Router } from 'express';
 import { flowOptions, handle, requireUser, type HostRequest } from '../shared/http.js';
-import { parseInput, type z } from '../shared/input.js';
+import { parseInput, pathId, type z } from '../shared/input.js';
 import type { Runtime } from '../shared/runtime.js';
 import { resetTwoFactor } from './admin-reset.js';
 import { loginWithRecoveryCode, type RecoveryLoginInput } from './recovery-login.js';
-import { disableBody, enableBody, generateBody, hostDisableBody, hostEnableBody, hostGenerateBody, recoveryCodesBody, recoveryLoginBody, userParam } from './schemas.js';
+import { disableBody, enableBody, generateBody, hostDisableBody, hostEnableBody, hostGenerateBody, recoveryCodesBody, recoveryLoginBody } from './schemas.js';
 import { disableTwoFactor, enableTwoFactor, generateTwoFactorSecret, regenerateRecoveryCodes, twoFactorStatus, type SecondFactor } from './self-service.js';
 
 /** Answers as the host's POST /auth/login does for each mode. */
@@ -50,7 +50,7 @@ const disable = (rt: Runtime, schema: z.ZodType<SecondFactor>) =>
 const reset = (rt: Runtime, param: 'id' | 'pk') =>
 	handle(async (req) => {
 		requireUser(req);
-		await resetTwoFactor(rt, parseInput(userParam(param), req.params)[param], flowOptions(req));
+		await resetTwoFactor(rt, parseInput(pathId(param), req.params)[param], flowOptions(req));
 	});
 
 export function twoFactorRoutes(router: Router, rt: Runtime): void {

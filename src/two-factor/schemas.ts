@@ -1,6 +1,6 @@
 // Two-factor's request bodies: ours (strict), and the host's own routes' (the host ignores keys
 // it doesn't know, so those stay loose).
-import { email, text, uuid, z } from '../shared/input.js';
+import { email, text, z } from '../shared/input.js';
 import type { SecondFactor } from './self-service.js';
 
 const CODE_MAX = 64;
@@ -27,8 +27,6 @@ export const recoveryLoginBody = z.strictObject({
 	recovery_code: code(),
 	mode: z.enum(['json', 'cookie', 'session']).default('json'),
 });
-/** A user id in the path (`:id` on our routes, `:pk` on the host's). */
-export const userParam = <K extends 'id' | 'pk'>(name: K) => z.object({ [name]: uuid() } as Record<K, ReturnType<typeof uuid>>);
 
 // The host's routes: `POST /users/me/tfa/generate|enable|disable`, `POST /users/:pk/tfa/disable`.
 export const hostGenerateBody = z.object(generate);
