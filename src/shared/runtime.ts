@@ -14,6 +14,7 @@ import { PENDING_FLOW_MIGRATIONS } from './pending-flows.js';
 import { ensureStudioCollections } from './studio-collections.js';
 import { TOKEN_MIGRATIONS } from './tokens.js';
 import { deriveKey } from './util/crypto.js';
+import { LifecycleEvents } from './events.js';
 
 export type HostContext = ApiExtensionContext & { emitter?: unknown };
 
@@ -30,6 +31,8 @@ export interface Runtime {
 	/** Keys the recovery codes' hashes: a database dump alone can't brute-force them. */
 	recoveryCodeKey: Buffer;
 	outbox: OutboxWorker;
+	/** `user-lifecycle.*` action events for other extensions and Flows (emit after commit). */
+	events: LifecycleEvents;
 }
 
 export const SHARED_MIGRATIONS: Migration[] = [...TOKEN_MIGRATIONS, ...OUTBOX_MIGRATIONS, ...RATE_LIMIT_MIGRATIONS, ...AUDIT_MIGRATIONS, ...LEASE_MIGRATIONS, ...PENDING_FLOW_MIGRATIONS];
@@ -66,6 +69,7 @@ export function getRuntime(context: HostContext, migrations: readonly Migration[
 		tokenKey: deriveKey(secret, 'tokens'),
 		recoveryCodeKey: deriveKey(secret, 'recovery-codes'),
 		outbox,
+		events: new LifecycleEvents(context.emitter as never, context.logger),
 	};
 	return current;
 }

@@ -1,0 +1,104 @@
+// Lifecycle events for other extensions and Flows: `user-lifecycle.<step>` action events on the
+// host's own emitter (the one a hook's `action()` listens on), and on the extension context's
+// local bus for extensions that use `emitter.onAction`. Emit only after the step's transaction
+// committed; a payload never carries a token, code, secret or password (stripped here too).
+//
+// The host's global emitter is not in an extension's context: it is the default export of
+// `@directus/api/emitter`, resolved from the running host's own entry file so that it is the very
+// module instance the host uses (ESM caches by resolved URL).
+import { createRequire } from 'node:module';
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+
+export type LifecycleStep =
+	| 'registered'
+	| 'email-verified'
+	| 'invited'
+	| 'invite-accepted'
+	| 'invite-revoked'
+	| 'status-changed'
+	| 'tfa-enabled'
+	| 'tfa-disabled'
+	| 'tfa-reset'
+	| 'password-reset'
+	| 'sessions-ended'
+	| 'mail-failed'
+	| 'login-locked'
+	| 'login-unlocked';
+
+export interface LifecyclePayload {
+	/** The user the step is about. */
+	user: string;
+	/** Who made it (a user id), or null for the public / the system. */
+	actor: string | null;
+	/** The path that made it ('registration', 'api', 'native', 'graphql', 'schedule', ...). */
+	via: string;
+	[field: string]: unknown;
+}
+
+interface ActionEmitter {
+	emitAction(event: string, meta: Record<string, unknown>, context?: unknown): void;
+}
+
+/** Keys never sent in a payload, whatever a caller passes. */
+const SECRET_KEY = /token|secret|password|otp|code|hash|url/i;
+
+export class LifecycleEvents {
+	private host: Promise<ActionEmitter | null> | null = null;
+
+	constructor(
+		private readonly local: ActionEmitter | undefined,
+		private readonly logger: { warn(message: string): void },
+	) {}
+
+	/** Emits one event per payload (call it after the commit). Never throws. */
+	emit(step: LifecycleStep, payloads: LifecyclePayload | LifecyclePayload[]): void {
+		const list = Array.isArray(payloads) ? payloads : [payloads];
+		if (list.length === 0) return;
+		const event = `user-lifecycle.${step}`;
+		void this.hostEmitter().then((host) => {
+			for (const payload of list) {
+				const meta = clean(payload);
+				try {
+					host?.emitAction(event, meta);
+					if (this.local && this.local !== host) this.local.emitAction(event, meta);
+				} catch (error) {
+					this.logger.warn(`[user-lifecycle] emitting ${event} failed: ${(error as Error)?.message ?? 'unknown error'}`);
+				}
+			}
+		});
+	}
+
+	private hostEmitter(): Promise<ActionEmitter | null> {
+		this.host ??= loadHostEmitter().catch((error) => {
+			this.logger.warn(`[user-lifecycle] the host's emitter could not be found (${(error as Error)?.message}); events go to the extensions' bus only`);
+			return null;
+		});
+		return this.host;
+	}
+}
+
+async function loadHostEmitter(): Promise<ActionEmitter> {
+	const candidates = [process.argv[1], `${process.cwd()}/package.json`].filter((p): p is string => !!p);
+	let lastError: unknown = null;
+	for (const from of candidates) {
+		try {
+			const require = createRequire(realpathSync(from));
+			const resolved = realpathSync(require.resolve('@directus/api/emitter'));
+			const module = (await import(pathToFileURL(resolved).href)) as { default?: ActionEmitter };
+			if (module.default && typeof module.default.emitAction === 'function') return module.default;
+		} catch (error) {
+			lastError = error;
+		}
+	}
+	throw lastError ?? new Error('not found');
+}
+
+function clean(payload: LifecyclePayload): Record<string, unknown> {
+	const out: Record<string, unknown> = {};
+	for (const [key, value] of Object.entries(payload)) {
+		if (SECRET_KEY.test(key)) continue;
+		out[key] = value;
+	}
+	return out;
+}
