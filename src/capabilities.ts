@@ -2,10 +2,11 @@
 // files wire exactly these; adding a capability is one line here.
 import { invitation } from './invitation/index.js';
 import { registration } from './registration/index.js';
+import { sessions } from './sessions/index.js';
 import type { Capability } from './shared/capability.js';
 import { status } from './status/index.js';
 import { twoFactor } from './two-factor/index.js';
 
-export const CAPABILITIES: readonly Capability[] = [registration, invitation, twoFactor, status];
+export const CAPABILITIES: readonly Capability[] = [registration, invitation, twoFactor, status, sessions];
 
 export const MIGRATIONS = CAPABILITIES.flatMap((capability) => capability.migrations ?? []);

@@ -30,6 +30,8 @@ export interface Runtime {
 	tokenKey: Buffer;
 	/** Keys the recovery codes' hashes: a database dump alone can't brute-force them. */
 	recoveryCodeKey: Buffer;
+	/** Keys the public ids of the host's sessions (a hash of the session token, never the token). */
+	sessionIdKey: Buffer;
 	outbox: OutboxWorker;
 	/** `user-lifecycle.*` action events for other extensions and Flows (emit after commit). */
 	events: LifecycleEvents;
@@ -68,6 +70,7 @@ export function getRuntime(context: HostContext, migrations: readonly Migration[
 		ready,
 		tokenKey: deriveKey(secret, 'tokens'),
 		recoveryCodeKey: deriveKey(secret, 'recovery-codes'),
+		sessionIdKey: deriveKey(secret, 'session-ids'),
 		outbox,
 		events: new LifecycleEvents(context.emitter as never, context.logger),
 	};

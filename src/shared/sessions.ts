@@ -2,13 +2,109 @@
 // token as its key). Ending a session deletes its row: its refresh token and, for session-mode
 // logins, its access token stop working at once (the host checks the row on every request);
 // a JSON-mode access token already handed out lives until it expires (ACCESS_TOKEN_TTL).
+//
+// One sign-in can be two rows for a moment: a session-mode refresh keeps the old row for
+// SESSION_REFRESH_GRACE_PERIOD with `next_token` naming the new one. Such a chain is one session
+// here: listed once, ended whole (or it would live on through the other row).
+// Share sessions (`share` set, no user) are not users' sessions and are never touched here.
+import { createHmac } from 'node:crypto';
 import type { Knex } from 'knex';
+import { toMillis } from './util/time.js';
 
 export const SESSIONS_TABLE = 'directus_sessions';
 
-/** Ends every session of `userId` (but the one whose token is `keep`); returns how many ended. */
+export interface SessionRow {
+	token: string;
+	next_token: string | null;
+	expires: unknown;
+	ip: string | null;
+	user_agent: string | null;
+	origin: string | null;
+	oauth_client: string | null;
+}
+
+/** One sign-in: its rows, newest (`head`) first. */
+export interface SessionChain {
+	head: SessionRow;
+	tokens: string[];
+}
+
+const COLUMNS = ['token', 'next_token', 'expires', 'ip', 'user_agent', 'origin', 'oauth_client'];
+
+/** Every session row of `userId` (expired ones included), locked for the transaction where the database can. */
+export async function readUserSessionRows(knex: Knex, userId: string, options: { lock?: boolean } = {}): Promise<SessionRow[]> {
+	const query = knex(SESSIONS_TABLE).select(COLUMNS).where({ user: userId }).whereNull('share');
+	if (options.lock && !/sqlite/.test(String(knex.client.config?.client)) && (knex as Knex & { isTransaction?: boolean }).isTransaction) query.forUpdate();
+	return query;
+}
+
+/** Groups rows into sign-ins by following `next_token` (pure). */
+export function chainSessions(rows: readonly SessionRow[]): SessionChain[] {
+	const byToken = new Map(rows.map((row) => [row.token, row]));
+	const chains = new Map<string, SessionChain>();
+	for (const row of rows) {
+		let head = row;
+		const seen = new Set([row.token]);
+		for (let next = head.next_token; next && byToken.has(next) && !seen.has(next); next = head.next_token) {
+			head = byToken.get(next)!;
+			seen.add(next);
+		}
+		const chain = chains.get(head.token) ?? { head, tokens: [] };
+		if (row === head) chain.tokens.unshift(row.token);
+		else chain.tokens.push(row.token);
+		chains.set(head.token, chain);
+	}
+	return [...chains.values()];
+}
+
+/** When the session ends by itself, as epoch ms (null when the database's value can't be read). */
+export function expiresAt(row: SessionRow): number | null {
+	const value = row.expires;
+	if (typeof value === 'string' && !/^\d+$/.test(value)) {
+		// SQLite and MySQL without a zone: the host writes UTC.
+		const ms = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : `${value.replace(' ', 'T')}Z`);
+		return Number.isFinite(ms) ? ms : null;
+	}
+	return toMillis(value);
+}
+
+export const isLive = (chain: SessionChain, now: number) => (expiresAt(chain.head) ?? 0) >= now;
+
+/** The chain holding `token`, if it is one of `chains`. */
+export const chainOf = (chains: readonly SessionChain[], token: string | null | undefined) => (token ? chains.find((chain) => chain.tokens.includes(token)) : undefined);
+
+/**
+ * A session's public id: a keyed hash of its newest token, never reversible to it. It changes when
+ * the session is refreshed (its token rotates).
+ */
+export function sessionId(key: Buffer, token: string): string {
+	return createHmac('sha256', key).update(`session:${token}`, 'utf8').digest('base64url');
+}
+
+/** What `sessionId` makes: 43 base64url characters. */
+export const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
+
+/** Deletes these chains' rows of `userId`; returns how many live sessions ended. */
+export async function endSessionChains(knex: Knex, userId: string, chains: readonly SessionChain[], now = Date.now()): Promise<number> {
+	const tokens = chains.flatMap((chain) => chain.tokens);
+	if (tokens.length === 0) return 0;
+	for (let i = 0; i < tokens.length; i += 500) {
+		await knex(SESSIONS_TABLE).where({ user: userId }).whereIn('token', tokens.slice(i, i + 500)).delete();
+	}
+	return chains.filter((chain) => isLive(chain, now)).length;
+}
+
+/**
+ * Ends every session of `userId` but the one whose token is `keep` (and the rest of its chain);
+ * returns how many live sessions ended. Rows written meanwhile (a new login) end too.
+ */
 export async function endUserSessions(knex: Knex, userId: string, options: { keep?: string | null } = {}): Promise<number> {
-	const query = knex(SESSIONS_TABLE).where({ user: userId });
-	if (options.keep) query.whereNot({ token: options.keep });
-	return query.delete();
+	const chains = chainSessions(await readUserSessionRows(knex, userId, { lock: true }));
+	const kept = chainOf(chains, options.keep);
+	const query = knex(SESSIONS_TABLE).where({ user: userId }).whereNull('share');
+	if (kept) query.whereNotIn('token', kept.tokens);
+	else if (options.keep) query.whereNot({ token: options.keep });
+	await query.delete();
+	const now = Date.now();
+	return chains.filter((chain) => chain !== kept && isLive(chain, now)).length;
 }

@@ -1,0 +1,10 @@
+// Sessions: the signed-in user's own sessions (list, end one, end all others, end all) and one
+// user's sessions for whoever may update that user, over the host's `directus_sessions`; every
+// ending audited and announced as `user-lifecycle.sessions-ended`.
+import type { Capability } from '../shared/capability.js';
+import { sessionsRoutes } from './routes.js';
+
+export const sessions: Capability = {
+	name: 'sessions',
+	routes: sessionsRoutes,
+};

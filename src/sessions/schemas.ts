@@ -1,0 +1,22 @@
+// Sessions' path parameters, queries and (absent) bodies.
+import { SESSION_ID } from '../shared/sessions.js';
+import { pathId, token, z } from '../shared/input.js';
+
+export const userIdParam = pathId('id');
+export const sessionParam = z.object({ session: z.string().regex(SESSION_ID, { error: 'must be a session id' }) });
+
+export const SCOPES = ['others', 'all'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+/** `DELETE /sessions`: the scope is required (ending every session by accident is one click too easy). */
+export const ownScopeQuery = z.strictObject({ scope: z.enum(SCOPES) });
+/** `DELETE /users/:id/sessions`: all of them unless the caller says `others`. */
+export const userScopeQuery = z.strictObject({ scope: z.enum(SCOPES).optional() });
+/** Routes that take no query at all. */
+export const noQuery = z.strictObject({});
+/** A DELETE carries no body (an empty JSON object is tolerated). */
+export const noBody = z.union([z.undefined(), z.null(), z.strictObject({})], { error: 'The request body must be empty' });
+
+/** The header a JSON-mode client names its session with (its refresh token). */
+export const REFRESH_TOKEN_HEADER = 'x-refresh-token';
+export const refreshTokenHeader = z.object({ [REFRESH_TOKEN_HEADER]: token().optional() });
