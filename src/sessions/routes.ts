@@ -15,9 +15,9 @@ import { noBody, noQuery, ownScopeQuery, REFRESH_TOKEN_HEADER, refreshTokenHeade
 type CookieRequest = HostRequest & { cookies?: Record<string, unknown> };
 
 function currentToken(rt: Runtime, req: CookieRequest): string | null {
+	const named = parseInput(refreshTokenHeader, req.headers)[REFRESH_TOKEN_HEADER];
 	const session = req.accountability?.session;
 	if (typeof session === 'string' && session !== '') return session;
-	const named = parseInput(refreshTokenHeader, req.headers)[REFRESH_TOKEN_HEADER];
 	if (named) return named;
 	const cookie = req.cookies?.[rt.config.loginCookies.refresh.name];
 	return typeof cookie === 'string' && cookie !== '' ? cookie : null;

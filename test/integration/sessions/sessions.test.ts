@@ -111,7 +111,7 @@ describe.each(await availableDatabases())('sessions on %s', (db) => {
 		const audit = await auditOf(id);
 		expect(audit).toHaveLength(1);
 		expect(audit[0]).toMatchObject({ actor: id, via: 'api', reason: '1 session ended (scope: others)' });
-		await expect.poll(() => heard().filter((e) => e.user === id), { timeout: 5000 }).toEqual([{ user: id, actor: id, via: 'api', count: 1, scope: 'others' }]);
+		await expect.poll(() => heard().filter((e) => e.user === id), { timeout: 5000 }).toEqual([{ event: 'user-lifecycle.sessions-ended', user: id, actor: id, via: 'api', count: 1, scope: 'others' }]);
 
 		// A JSON-mode caller names its session to keep it.
 		const json2 = await jsonLogin(email);
