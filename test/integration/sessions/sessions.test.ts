@@ -122,6 +122,27 @@ describe.each(await availableDatabases())('sessions on %s', (db) => {
 		expect(await refreshes(json2)).toBe(200);
 	});
 
+	it('a cookie-mode login is recognised by its refresh-token cookie; ending it clears the cookie', async () => {
+		const { id, email } = await newUser();
+		const json = await jsonLogin(email);
+		const res = await host.api('POST', '/auth/login', { email, password: PASSWORD, mode: 'cookie' });
+		expect(res.status, res.text).toBe(200);
+		const raw = /directus_refresh_token=([^;]+)/.exec(res.headers.get('set-cookie') ?? '')![1]!;
+		const cookie: Login = { token: res.body.data.access_token, raw, mode: 'session' };
+		const opts = { token: cookie.token, headers: { cookie: `directus_refresh_token=${raw}` } };
+		const list = await host.api('GET', '/user-lifecycle/sessions', undefined, opts);
+		expect(list.body.data.map((s: any) => s.current)).toEqual([true, false]);
+		noTokenIn(list, [json, cookie]);
+		const others = await host.api('DELETE', '/user-lifecycle/sessions?scope=others', undefined, opts);
+		expect(others.body).toEqual({ data: { ended: 1 } });
+		expect(others.headers.get('set-cookie')).toBeNull();
+		expect(await refreshes(json)).toBe(401);
+		const all = await host.api('DELETE', '/user-lifecycle/sessions?scope=all', undefined, opts);
+		expect(all.body).toEqual({ data: { ended: 1 } });
+		expect(all.headers.get('set-cookie')).toMatch(/^directus_refresh_token=;/);
+		expect(await rows(id)).toHaveLength(0);
+	});
+
 	it('"others" without a known current session is 400 and ends nothing', async () => {
 		const { id, email } = await newUser();
 		const json = await jsonLogin(email);
