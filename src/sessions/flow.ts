@@ -6,7 +6,7 @@ import type { Knex } from 'knex';
 import { recordEvents } from '../shared/audit.js';
 import { schemaFor, type FlowOptions } from '../shared/host.js';
 import type { Runtime } from '../shared/runtime.js';
-import { chainOf, chainSessions, endSessionChains, expiresAt, isLive, readUserSessionRows, sessionId, type SessionChain } from '../shared/sessions.js';
+import { chainOf, chainSessions, endSessionChains, expiresAt, isLive, readUserSessionRows, sessionId, sweepLateSuccessors, type SessionChain } from '../shared/sessions.js';
 import { findUserById } from '../shared/users.js';
 import { ForbiddenError } from '../shared/util/errors.js';
 import { currentSessionUnknown, sessionNotFound } from './errors.js';
@@ -69,10 +69,11 @@ export async function endSessions(rt: Runtime, target: SessionsTarget, ending: E
 				{ user: target.user, event: 'sessions-ended', actor: target.actor, via: 'api', reason: `${ended} session${ended === 1 ? '' : 's'} ended (scope: ${ending.scope})` },
 			]);
 		}
-		return { ended, endedCurrent: current !== undefined && doomed.includes(current) };
+		return { ended, endedCurrent: current !== undefined && doomed.includes(current), doomed };
 	});
+	sweepLateSuccessors(rt.knex, target.user, result.doomed);
 	if (result.ended > 0) rt.events.emit('sessions-ended', { user: target.user, actor: target.actor, via: 'api', count: result.ended, scope: ending.scope });
-	return result;
+	return { ended: result.ended, endedCurrent: result.endedCurrent };
 }
 
 /**

@@ -95,6 +95,20 @@ export async function endSessionChains(knex: Knex, userId: string, chains: reado
 }
 
 /**
+ * A session-mode refresh names its new token on the old row, then inserts the new row: a refresh
+ * caught between the two when its session ended would leave the new row behind. The new tokens the
+ * ended heads name are deleted once more a moment later (best effort, off the request).
+ */
+export function sweepLateSuccessors(knex: Knex, userId: string, chains: readonly SessionChain[], delayMs = 1000): void {
+	const late = chains.map((chain) => chain.head.next_token).filter((token): token is string => !!token);
+	if (late.length === 0) return;
+	const timer = setTimeout(() => {
+		knex(SESSIONS_TABLE).where({ user: userId }).whereIn('token', late).delete().catch(() => undefined);
+	}, delayMs);
+	timer.unref?.();
+}
+
+/**
  * Ends every session of `userId` but the one whose token is `keep` (and the rest of its chain);
  * returns how many live sessions ended. Rows written meanwhile (a new login) end too.
  */

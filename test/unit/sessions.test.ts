@@ -1,7 +1,21 @@
 // The pure parts of the host's sessions: chains of rotated rows are one session, ids are keyed
 // hashes that never reveal the token, and the databases' ways of writing `expires` all read back.
+import type { Knex } from 'knex';
 import { describe, expect, it } from 'vitest';
-import { chainOf, chainSessions, expiresAt, isLive, SESSION_ID, sessionId, type SessionRow } from '../../src/shared/sessions.js';
+import { useSqliteStore } from '../harness/sqlite-store.js';
+import {
+	chainOf,
+	chainSessions,
+	endUserSessions,
+	expiresAt,
+	isLive,
+	readUserSessionRows,
+	SESSION_ID,
+	sessionId,
+	SESSIONS_TABLE,
+	sweepLateSuccessors,
+	type SessionRow,
+} from '../../src/shared/sessions.js';
 
 const row = (token: string, next: string | null = null, expires: unknown = Date.now() + 60_000): SessionRow => ({
 	token,
@@ -62,5 +76,51 @@ describe('expiresAt', () => {
 		expect(expiresAt(row('a', null, '2030-01-02T03:04:05.000Z'))).toBe(ms);
 		expect(expiresAt(row('a', null, 'soon'))).toBeNull();
 		expect(expiresAt(row('a', null, null))).toBeNull();
+	});
+});
+
+/** The host's directus_sessions, as far as these functions read it. */
+async function ensureHostSessions(knex: Knex): Promise<void> {
+	if (await knex.schema.hasTable(SESSIONS_TABLE)) return;
+	await knex.schema.createTable(SESSIONS_TABLE, (table) => {
+		table.string('token', 64).primary();
+		table.string('user', 36).nullable();
+		table.timestamp('expires').notNullable();
+		table.string('ip').nullable();
+		table.text('user_agent').nullable();
+		table.string('origin').nullable();
+		table.string('share', 36).nullable();
+		table.string('next_token', 64).nullable();
+		table.string('oauth_client').nullable();
+	});
+}
+
+describe('ending sessions (SQLite)', () => {
+	const store = useSqliteStore(ensureHostSessions);
+	const insert = (token: string, user: string | null, extra: Record<string, unknown> = {}) =>
+		store.knex(SESSIONS_TABLE).insert({ token, user, expires: new Date(Date.now() + 60_000), ...extra });
+	const tokensOf = async (user: string) => (await store.knex(SESSIONS_TABLE).where({ user }).orderBy('token')).map((r: { token: string }) => r.token);
+
+	it('endUserSessions keeps the whole chain of `keep`, ends the rest, never touches share sessions', async () => {
+		await insert('u1-old', 'u1', { next_token: 'u1-new' });
+		await insert('u1-new', 'u1');
+		await insert('u1-other', 'u1');
+		await insert('u1-gone', 'u1', { expires: new Date(Date.now() - 1000) });
+		await insert('share-1', null, { share: 's1' });
+		expect(await endUserSessions(store.knex, 'u1', { keep: 'u1-old' })).toBe(1);
+		expect(await tokensOf('u1')).toEqual(['u1-new', 'u1-old']);
+		expect(await store.knex(SESSIONS_TABLE).where({ token: 'share-1' })).toHaveLength(1);
+		expect(await endUserSessions(store.knex, 'u1')).toBe(1);
+		expect(await tokensOf('u1')).toEqual([]);
+	});
+
+	it('a successor written after its session ended is swept a moment later', async () => {
+		await insert('u2-old', 'u2', { next_token: 'u2-late' });
+		const chains = chainSessions(await readUserSessionRows(store.knex, 'u2'));
+		await store.knex(SESSIONS_TABLE).where({ user: 'u2' }).delete();
+		sweepLateSuccessors(store.knex, 'u2', chains, 20);
+		await insert('u2-late', 'u2');
+		await insert('u2-unrelated', 'u2');
+		await expect.poll(() => tokensOf('u2'), { timeout: 2000 }).toEqual(['u2-unrelated']);
 	});
 });
