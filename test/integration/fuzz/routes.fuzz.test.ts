@@ -59,6 +59,8 @@ export const ROUTES: readonly RouteDef[] = [
 	ours('POST', '/users/:id/tfa/reset'),
 	ours('POST', '/users/:id/status', ['status', 'reason', 'until']),
 	ours('GET', '/users/:id/events'),
+	ours('GET', '/sessions'),
+	ours('GET', '/users/:id/sessions'),
 	hosts('POST', '/users/register', REGISTER_FIELDS),
 	hosts('GET', '/users/register/verify-email', [], { queryToken: true, spends: ['verification'] }),
 	hosts('POST', '/users/invite', ['email', 'role', 'invite_url']),
