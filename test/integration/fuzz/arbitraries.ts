@@ -18,7 +18,7 @@ export type Body =
 export interface FuzzRequest {
 	route: string;
 	actor: Actor;
-	method: 'GET' | 'POST';
+	method: 'GET' | 'POST' | 'DELETE';
 	path: string;
 	body: Body;
 }
@@ -41,7 +41,7 @@ export interface Pools {
 
 export interface RouteDef {
 	name: string;
-	method: 'GET' | 'POST';
+	method: 'GET' | 'POST' | 'DELETE';
 	/** Path with `:id` for a user id parameter. */
 	path: string;
 	/** Body fields the route takes (in the order the route reads them). */

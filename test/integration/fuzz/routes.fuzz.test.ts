@@ -29,7 +29,7 @@ const SECRET_BATCHES = Math.max(1, Math.round(300 * SCALE));
 const PAIRS = Math.max(1, Math.round(80 * SCALE));
 const PROPERTY_TIMEOUT = 240_000;
 
-const ours = (method: 'GET' | 'POST', path: string, fields: string[] = [], extra: Partial<RouteDef> = {}): RouteDef => ({
+const ours = (method: RouteDef['method'], path: string, fields: string[] = [], extra: Partial<RouteDef> = {}): RouteDef => ({
 	name: `${method} /user-lifecycle${path}`,
 	method,
 	path: `/user-lifecycle${path}`,
@@ -61,6 +61,10 @@ export const ROUTES: readonly RouteDef[] = [
 	ours('GET', '/users/:id/events'),
 	ours('GET', '/sessions'),
 	ours('GET', '/users/:id/sessions'),
+	// `:id` here is where a session id goes: what the generator puts there is never a live one.
+	ours('DELETE', '/sessions/:id'),
+	ours('DELETE', '/sessions'),
+	ours('DELETE', '/users/:id/sessions'),
 	hosts('POST', '/users/register', REGISTER_FIELDS),
 	hosts('GET', '/users/register/verify-email', [], { queryToken: true, spends: ['verification'] }),
 	hosts('POST', '/users/invite', ['email', 'role', 'invite_url']),
