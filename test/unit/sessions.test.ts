@@ -124,3 +124,30 @@ describe('ending sessions (SQLite)', () => {
 		await expect.poll(() => tokensOf('u2'), { timeout: 2000 }).toEqual(['u2-unrelated']);
 	});
 });
+
+describe('sessions input', async () => {
+	const { parseInput } = await import('../../src/shared/input.js');
+	const { noBody, ownScopeQuery, sessionParam } = await import('../../src/sessions/schemas.js');
+	const reason = (fn: () => unknown) => {
+		try {
+			fn();
+		} catch (error) {
+			return (error as { extensions?: { reason?: string } }).extensions?.reason;
+		}
+		return 'accepted';
+	};
+
+	it('a DELETE takes no body (an empty object is tolerated)', () => {
+		for (const ok of [undefined, null, {}]) expect(reason(() => parseInput(noBody, ok))).toBe('accepted');
+		expect(reason(() => parseInput(noBody, { force: true }))).toBe('"force" is not allowed');
+		for (const bad of [[], 'x', 0]) expect(reason(() => parseInput(noBody, bad))).toBe('The request body must be empty');
+	});
+
+	it('scope is required and one of others/all; a session id is 43 base64url characters', () => {
+		expect(reason(() => parseInput(ownScopeQuery, {}))).toBe('"scope" must be one of [others, all]');
+		expect(reason(() => parseInput(ownScopeQuery, { scope: ['all', 'others'] }))).toMatch(/^"scope" /);
+		expect(reason(() => parseInput(ownScopeQuery, { scope: 'all', x: '1' }))).toBe('"x" is not allowed');
+		expect(reason(() => parseInput(sessionParam, { session: 'A'.repeat(43) }))).toBe('accepted');
+		expect(reason(() => parseInput(sessionParam, { session: `${'A'.repeat(42)}/` }))).toBe('"session" must be a session id');
+	});
+});
