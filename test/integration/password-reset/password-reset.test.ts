@@ -132,6 +132,20 @@ describe.each(await availableDatabases())('password reset on %s', (db) => {
 		expect(events[0].actor).toBeNull();
 	});
 
+	it('of concurrent uses of one link exactly one wins', async () => {
+		const email = 'reset.race@example.com';
+		await activeUser(email);
+		expect((await request({ email })).status).toBe(204);
+		const token = await tokenOf(email);
+		const answers = await Promise.all(
+			Array.from({ length: 6 }, (_, i) => reset(token, `${NEW_PASSWORD}-${i}`, i % 2 ? '/auth/password/reset' : '/user-lifecycle/password/reset')),
+		);
+		const statuses = answers.map((res) => res.status).sort();
+		expect(statuses, answers.map((res) => res.text).join('\n')).toEqual([204, 403, 403, 403, 403, 403]);
+		const winner = answers.findIndex((res) => res.status === 204);
+		expect((await host.login(email, `${NEW_PASSWORD}-${winner}`)).status).toBe(200);
+	});
+
 	it('two-factor stays as it was', async () => {
 		const email = 'reset.tfa@example.com';
 		const id = await activeUser(email);
