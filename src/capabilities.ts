@@ -1,12 +1,13 @@
 // The capabilities this bundle is made of, in the order their routes are mounted. Both entry
 // files wire exactly these; adding a capability is one line here.
 import { invitation } from './invitation/index.js';
+import { passwordReset } from './password-reset/index.js';
 import { registration } from './registration/index.js';
 import { sessions } from './sessions/index.js';
 import type { Capability } from './shared/capability.js';
 import { status } from './status/index.js';
 import { twoFactor } from './two-factor/index.js';
 
-export const CAPABILITIES: readonly Capability[] = [registration, invitation, twoFactor, status, sessions];
+export const CAPABILITIES: readonly Capability[] = [registration, invitation, twoFactor, status, sessions, passwordReset];
 
 export const MIGRATIONS = CAPABILITIES.flatMap((capability) => capability.migrations ?? []);

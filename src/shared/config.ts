@@ -31,6 +31,18 @@ export interface Config {
 	loginStallMs: number;
 	/** The host's login cookies (REFRESH_TOKEN_COOKIE_*, SESSION_COOKIE_*), for `mode: "cookie" | "session"`. */
 	loginCookies: { refresh: LoginCookie; session: LoginCookie };
+	// --- password reset (issue 11) ---
+	/** The host's PASSWORD_RESET_URL_ALLOW_LIST: where a `reset_url` may point. */
+	resetUrlAllowList: string[];
+	/** USER_LIFECYCLE_RESET_TOKEN_TTL: how long a reset link works. */
+	resetTokenTtlMs: number;
+	/** USER_LIFECYCLE_RESET_MAX_PER_HOUR: reset mails per address in any hour. */
+	resetMaxPerHour: number;
+	/** USER_LIFECYCLE_RESET_STALL_TIME: every reset request answers this long after it started. */
+	resetStallMs: number;
+	/** USER_LIFECYCLE_RESET_IP_MAX_PER_MINUTE: reset requests per IP and minute, or null when off (0). */
+	resetRateLimit: { points: number; windowMs: number } | null;
+	// --- end password reset ---
 }
 
 export interface LoginCookie {
@@ -65,6 +77,12 @@ export const DEFAULTS = {
 	USER_LIFECYCLE_OUTBOX_POLL_INTERVAL: '2s',
 	USER_LIFECYCLE_SCHEDULE: '*/1 * * * *',
 	USER_LIFECYCLE_SCHEDULE_BATCH_SIZE: '500',
+	// --- password reset (issue 11) ---
+	USER_LIFECYCLE_RESET_TOKEN_TTL: '1h',
+	USER_LIFECYCLE_RESET_MAX_PER_HOUR: '5',
+	USER_LIFECYCLE_RESET_STALL_TIME: '500',
+	USER_LIFECYCLE_RESET_IP_MAX_PER_MINUTE: '10',
+	// --- end password reset ---
 } as const;
 
 type Env = Record<string, unknown>;
@@ -97,8 +115,22 @@ export function loadConfig(env: Env): Config {
 			refresh: loginCookie(env, 'REFRESH_TOKEN_COOKIE', 'directus_refresh_token', 'REFRESH_TOKEN_TTL', '7d'),
 			session: loginCookie(env, 'SESSION_COOKIE', 'directus_session_token', 'SESSION_COOKIE_TTL', '1d'),
 		},
+		...passwordResetConfig(env),
 	};
 }
+
+// --- password reset (issue 11) ---
+function passwordResetConfig(env: Env) {
+	const perMinute = integer(env, 'USER_LIFECYCLE_RESET_IP_MAX_PER_MINUTE', DEFAULTS.USER_LIFECYCLE_RESET_IP_MAX_PER_MINUTE, 0, 100_000);
+	return {
+		resetUrlAllowList: toList(env['PASSWORD_RESET_URL_ALLOW_LIST']),
+		resetTokenTtlMs: duration(env, 'USER_LIFECYCLE_RESET_TOKEN_TTL', DEFAULTS.USER_LIFECYCLE_RESET_TOKEN_TTL, 1000),
+		resetMaxPerHour: integer(env, 'USER_LIFECYCLE_RESET_MAX_PER_HOUR', DEFAULTS.USER_LIFECYCLE_RESET_MAX_PER_HOUR, 1, 100),
+		resetStallMs: integer(env, 'USER_LIFECYCLE_RESET_STALL_TIME', DEFAULTS.USER_LIFECYCLE_RESET_STALL_TIME, 0, 60_000),
+		resetRateLimit: perMinute === 0 ? null : { points: perMinute, windowMs: 60_000 },
+	};
+}
+// --- end password reset ---
 
 function raw(env: Env, name: string, fallback: string): unknown {
 	const value = env[name];

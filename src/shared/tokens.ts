@@ -8,7 +8,7 @@ import { InvalidTokenError, TokenExpiredError } from './util/errors.js';
 import { toMillis } from './util/time.js';
 
 export const TOKENS_TABLE = 'user_lifecycle_tokens';
-export type TokenKind = 'verify-email' | 'invite';
+export type TokenKind = 'verify-email' | 'invite' | 'password-reset';
 
 export async function ensureTokenTables(knex: Knex): Promise<void> {
 	await createTableIfMissing(knex, TOKENS_TABLE, (table) => {

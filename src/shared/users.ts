@@ -47,6 +47,15 @@ export async function findUserById(knex: Knex, id: string): Promise<UserRow | un
 	return knex(USERS_TABLE).select(USER_FIELDS).where({ id }).first();
 }
 
+/** A user with what a mail to them needs (names, language): password reset. */
+export interface MailRecipientRow extends UserRow {
+	language: string | null;
+}
+
+export async function findMailRecipientByEmail(knex: Knex, email: string): Promise<MailRecipientRow | undefined> {
+	return byEmail(knex(USERS_TABLE).select([...USER_FIELDS, 'language']), email).first();
+}
+
 export async function findTwoFactorUser(knex: Knex, where: { id: string } | { email: string }): Promise<TwoFactorUserRow | undefined> {
 	const query = knex(USERS_TABLE).select(TFA_FIELDS);
 	return ('id' in where ? query.where({ id: where.id }) : byEmail(query, where.email)).first();

@@ -1,0 +1,100 @@
+// Password reset: a link only an active user of the host's own provider gets, at most
+// USER_LIFECYCLE_RESET_MAX_PER_HOUR a hour, each link killing the ones before it, single use,
+// short-lived; the same answer and stall whatever the email. Spending it sets the password
+// through the host (hashed once, by the host), ends every session and is audited, in one
+// transaction.
+import type { Knex } from 'knex';
+import { recordEvents } from '../shared/audit.js';
+import { runAsFlow } from '../shared/flow-scope.js';
+import { linkWithToken, publicPath, readSettings, schemaFor, stallUntil, type FlowOptions } from '../shared/host.js';
+import { assertPasswordPolicy } from '../shared/policy/password.js';
+import { isUrlAllowed } from '../shared/policy/url-allow-list.js';
+import type { Runtime } from '../shared/runtime.js';
+import { endUserSessions } from '../shared/sessions.js';
+import { consumeToken, issueToken } from '../shared/tokens.js';
+import { DEFAULT_PROVIDER, findMailRecipientByEmail, findUserById, type UserRow } from '../shared/users.js';
+import { generateToken } from '../shared/util/crypto.js';
+import { InvalidTokenError } from '../shared/util/errors.js';
+import { resetUrlNotAllowed } from './errors.js';
+import { buildMail } from './mail.js';
+import { takeResetSlot } from './throttle.js';
+import { readResetToken, signResetToken } from './token.js';
+
+const VIA = 'password-reset';
+
+export interface ResetRequest {
+	email: string;
+	reset_url?: string;
+}
+
+/**
+ * Asks for a reset link for `input.email`. Every outcome — nothing sent, a mail queued, a refused
+ * `reset_url` — comes USER_LIFECYCLE_RESET_STALL_TIME after `startedAt` (the request's start).
+ */
+export async function requestPasswordReset(rt: Runtime, input: ResetRequest, startedAt = performance.now()): Promise<void> {
+	try {
+		await request(rt, input);
+	} finally {
+		await stallUntil(startedAt, rt.config.resetStallMs);
+	}
+}
+
+async function request(rt: Runtime, input: ResetRequest): Promise<void> {
+	const { knex, config } = rt;
+	if (input.reset_url !== undefined && !isUrlAllowed(input.reset_url, config.resetUrlAllowList)) throw resetUrlNotAllowed(input.reset_url);
+	const user = await findMailRecipientByEmail(knex, input.email);
+	if (!user || !mayReset(user)) return;
+	const email = user.email!;
+	const jti = generateToken();
+	const ttlMs = config.resetTokenTtlMs;
+	const expiresAt = Date.now() + ttlMs;
+	const token = signResetToken(rt, email, jti, Math.max(1, Math.round(ttlMs / 1000)));
+	const mail = await buildMail(rt, {
+		kind: 'password-reset',
+		template: 'password-reset',
+		to: { id: user.id, email, first_name: user.first_name ?? null, last_name: user.last_name ?? null, language: user.language },
+		url: linkWithToken(input.reset_url ?? publicPath(rt, 'admin', 'reset-password'), token),
+		expiresAt,
+	});
+	const queued = await knex.transaction(async (trx) => {
+		// Past the throttle nothing happens: no mail, and the links already sent keep working
+		// (otherwise anyone could keep killing the owner's link by asking again).
+		if (!(await takeResetSlot(trx, user.id, config.resetMaxPerHour, Date.now()))) return false;
+		await issueToken(trx, { kind: 'password-reset', userId: user.id, secret: jti, ttlMs }); // revokes the earlier links
+		await rt.outbox.enqueue(trx, [mail]);
+		return true;
+	});
+	if (queued) rt.outbox.kick();
+}
+
+/** Only an active user of the host's own provider can reset a password (the host's rule). */
+function mayReset(user: UserRow | undefined): user is UserRow & { email: string } {
+	return !!user?.email && user.status === 'active' && user.provider === DEFAULT_PROVIDER;
+}
+
+/**
+ * Spends a reset token and sets the password: 403 INVALID_TOKEN for a forged, used or revoked
+ * link (or a user no longer active, or whose email changed), 401 TOKEN_EXPIRED past its expiry,
+ * 400 for a password the policy refuses (the link stays usable). The password is written through
+ * the host's UsersService (its validation, its one hash); every session of the user ends; all in
+ * one transaction with the spent token and the audit record.
+ */
+export async function resetPassword(rt: Runtime, input: { token: string; password: string }, options: FlowOptions): Promise<string> {
+	const { jti, email } = readResetToken(rt, input.token);
+	const schema = await schemaFor(rt, options);
+	const userId = await runAsFlow({ via: VIA, actor: null }, () =>
+		rt.knex.transaction(async (trx: Knex) => {
+			const spent = await consumeToken(trx, 'password-reset', jti);
+			const user = await findUserById(trx, spent.userId);
+			if (!mayReset(user) || user.email.toLowerCase() !== email.toLowerCase()) throw new InvalidTokenError();
+			// After the token: a used or expired link says so first; a refusal here rolls the spend back.
+			assertPasswordPolicy(input.password, (await readSettings(trx)).auth_password_policy);
+			await new rt.services.UsersService({ knex: trx, schema, accountability: null }).updateOne(user.id, { password: input.password });
+			await endUserSessions(trx, user.id);
+			await recordEvents(trx, [{ user: user.id, event: 'password-reset', actor: null, via: VIA }]);
+			return user.id;
+		}),
+	);
+	rt.events.emit('password-reset', { user: userId, actor: null, via: VIA });
+	return userId;
+}
