@@ -3,6 +3,8 @@
 // once, after its transaction committed (the database already shows the change when the event
 // is heard), through every door (our routes, the host's REST routes, GraphQL), carrying no
 // token, code, secret or password; a step that rolls back sends nothing.
+// "After the commit" is told apart on PostgreSQL and MariaDB (the listener's read runs on its own
+// connection and would see the old row); on SQLite the host's one connection makes it wait.
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
