@@ -36,8 +36,8 @@ export interface MailInput {
 	/** More template data for this kind of mail (`inviter`, ...); never overrides the common fields. */
 	extra?: Record<string, unknown>;
 	/**
-	 * The transaction the mail is queued in, to read the settings through: on SQLite the host's
-	 * pool holds one connection, which an open transaction already has.
+	 * The transaction the mail is queued in, to read the settings through (pass it when there is
+	 * one): on SQLite the host's pool holds one connection, which that transaction already has.
 	 */
 	knex?: Knex;
 }
@@ -50,14 +50,35 @@ interface MailSettings {
 /** Settings change rarely; a mail may carry a project name up to this old. */
 const SETTINGS_TTL_MS = 10_000;
 let cachedSettings: { at: number; value: MailSettings } | null = null;
+let refreshing: Promise<unknown> | null = null;
 
-async function mailSettings(knex: Knex): Promise<MailSettings> {
-	const now = Date.now();
-	if (cachedSettings && now - cachedSettings.at < SETTINGS_TTL_MS) return cachedSettings.value;
+async function loadSettings(knex: Knex): Promise<MailSettings> {
 	const row = (await knex('directus_settings').select('project_name', 'default_language').first()) as Partial<MailSettings> | undefined;
 	const value = { project_name: row?.project_name || 'Directus', default_language: row?.default_language || null };
-	cachedSettings = { at: now, value };
+	cachedSettings = { at: Date.now(), value };
 	return value;
+}
+
+/**
+ * The settings mails need. A caller inside a transaction passes it (`knex`): a stale cache is read
+ * again through it. Without one, a stale cache answers at once and is refreshed behind (a read on
+ * the pool could wait forever for the connection the caller's own transaction holds on SQLite).
+ */
+async function mailSettings(rt: Runtime, knex?: Knex): Promise<MailSettings> {
+	if (cachedSettings && Date.now() - cachedSettings.at < SETTINGS_TTL_MS) return cachedSettings.value;
+	if (knex) return loadSettings(knex);
+	if (cachedSettings) {
+		refreshing ??= loadSettings(rt.knex)
+			.catch((error) => rt.logger.warn(`[user-lifecycle] could not read the settings for mails: ${(error as Error)?.message}`))
+			.finally(() => (refreshing = null));
+		return cachedSettings.value;
+	}
+	return loadSettings(rt.knex);
+}
+
+/** Reads the settings once at start-up, so that later mails built without a transaction never wait on the pool. */
+export async function warmMailSettings(rt: Runtime): Promise<void> {
+	await mailSettings(rt).catch((error) => rt.logger.warn(`[user-lifecycle] could not read the settings for mails: ${(error as Error)?.message}`));
 }
 
 /** Forgets the cached settings (tests, and a caller that just changed them). */
@@ -66,7 +87,7 @@ export function forgetMailSettings(): void {
 }
 
 export async function buildMail(rt: Runtime, input: MailInput): Promise<OutboxMail> {
-	const settings = await mailSettings(input.knex ?? rt.knex);
+	const settings = await mailSettings(rt, input.knex);
 	const language = input.to.language || settings.default_language || null;
 	const expires = input.expiresAt === null ? null : new Date(input.expiresAt);
 	return {

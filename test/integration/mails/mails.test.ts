@@ -59,7 +59,7 @@ describe.each(await availableDatabases())('mails in their language on %s', (db) 
 			{ collection: 'directus_users', action: 'read' },
 		]);
 		inviter = await host.createApiUser(inviters, 'ina@example.net', { first_name: 'Ina', last_name: 'Viter' });
-		// Before any mail: the extension caches these settings for a few seconds.
+		// The extension caches these settings briefly; a settings update on this instance clears them.
 		await host.setSettings({ project_name: PROJECT, default_language: 'fr-FR', public_registration: true, public_registration_verify_email: true, public_registration_role: registered });
 	});
 
@@ -139,5 +139,11 @@ describe.each(await availableDatabases())('mails in their language on %s', (db) 
 		const [, resent] = await host.mailbox.waitFor('invitee@example.com', 2);
 		expect(resent!.subject).toBe(SUBJECTS['user-invitation']['de-DE']);
 		expect(fieldsOf(resent!)).toMatchObject({ language: 'de-DE', first_name: 'Ivo' });
+	});
+
+	it('a renamed project shows in the next mail (settings cached briefly, cleared by a settings update)', async () => {
+		await host.setSettings({ project_name: 'Renamed Project' });
+		const mail = await register({ email: 'renamed@example.com' });
+		expect(fieldsOf(mail)['project_name']).toBe('Renamed Project');
 	});
 });
