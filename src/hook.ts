@@ -6,6 +6,7 @@ import type { RegisterFunctions } from '@directus/types';
 import type { Application } from 'express';
 import { CAPABILITIES, MIGRATIONS } from './capabilities.js';
 import { graphqlMutations } from './shared/graphql.js';
+import { forgetMailSettings, warmMailSettings } from './shared/mail.js';
 import { badPathParameters, whenReady } from './shared/http.js';
 import { getRuntime, refreshHostSchema, type HostContext, type Runtime } from './shared/runtime.js';
 import { pruneSpentTokens, registerSchedule, type Job } from './shared/schedule.js';
@@ -34,7 +35,12 @@ export default defineHook((register, context) => {
 		for (const capability of CAPABILITIES) capability.nativeRoutes?.(app, rt);
 		app.use(badPathParameters());
 	});
-	register.init('app.after', () => rt.outbox.start());
+	register.init('app.after', () => {
+		rt.outbox.start();
+		void rt.ready.then(() => warmMailSettings(rt), () => undefined);
+	});
+	// A project renamed here shows in the next mail (other instances within the cache's seconds).
+	register.action('settings.update', () => forgetMailSettings());
 	registerReadOnlyCollections(register);
 	const hooks = afterReady(register, rt);
 	for (const capability of CAPABILITIES) capability.hooks?.(hooks, rt);

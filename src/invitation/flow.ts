@@ -6,6 +6,7 @@ import type { Accountability, SchemaOverview } from '@directus/types';
 import type { Knex } from 'knex';
 import { runAsFlow } from '../shared/flow-scope.js';
 import { linkWithToken, publicPath, readSettings, schemaFor, type FlowOptions } from '../shared/host.js';
+import { buildMail, displayName } from '../shared/mail.js';
 import type { OutboxMail } from '../shared/outbox/store.js';
 import { assertPasswordPolicy } from '../shared/policy/password.js';
 import { isUrlAllowed } from '../shared/policy/url-allow-list.js';
@@ -29,7 +30,6 @@ export interface InviteInput {
 	ttlMs?: number;
 }
 
-const SUBJECT = "You've been invited";
 const DUPLICATE = 'duplicate in this request';
 
 /**
@@ -73,7 +73,7 @@ export async function inviteUsers(rt: Runtime, input: InviteInput, options: Flow
 			const newUsers: { email: string; index: number }[] = [];
 			// Still-invited users get a new link; drafts and archived users are invited again (the
 			// table's `flow` cells for this flow). Both are a write of the real row, as the caller.
-			const again: { id: string; email: string }[] = [];
+			const again: Invitee[] = [];
 			for (const { email, index } of wanted) {
 				const user = existing.get(email.toLowerCase());
 				const known = user?.email ?? email;
@@ -81,7 +81,7 @@ export async function inviteUsers(rt: Runtime, input: InviteInput, options: Flow
 					newUsers.push({ email, index });
 					results[index] = { email, user: null, outcome: 'invited' };
 				} else if (user.status === 'draft' || user.status === 'archived' || user.status === 'invited') {
-					again.push({ id: user.id, email: known });
+					again.push({ id: user.id, email: known, first_name: user.first_name ?? null, last_name: user.last_name ?? null, language: user.language ?? null });
 					results[index] = { email: known, user: user.id, outcome: user.status === 'invited' ? 'reinvited' : 'invited' };
 				} else {
 					results[index] = { email: known, user: user.id, outcome: 'skipped', reason: `already ${user.status}` };
@@ -96,7 +96,7 @@ export async function inviteUsers(rt: Runtime, input: InviteInput, options: Flow
 			if (again.length > 0) {
 				await users.updateMany(again.map((u) => u.id), { status: 'invited', role: input.role });
 			}
-			const created: { id: string; email: string }[] = [];
+			const created: Invitee[] = [];
 			if (newUsers.length > 0) {
 				const ids = (await users.createMany(newUsers.map((u) => ({ email: u.email, role: input.role, status: 'invited' })))) as (string | number)[];
 				newUsers.forEach((u, i) => {
@@ -106,7 +106,7 @@ export async function inviteUsers(rt: Runtime, input: InviteInput, options: Flow
 				});
 			}
 
-			await queueInvitations(rt, trx, [...created, ...again], { url: input.inviteUrl, ttlMs });
+			await queueInvitations(rt, trx, [...created, ...again], { url: input.inviteUrl, ttlMs, inviter: actor });
 			return results;
 		}),
 	);
@@ -120,6 +120,11 @@ export async function inviteUsers(rt: Runtime, input: InviteInput, options: Flow
 		}
 	}
 	rt.outbox.kick();
+	const via = options.via ?? 'api';
+	rt.events.emit(
+		'invited',
+		outcomes.flatMap((o) => (o.user && o.outcome !== 'skipped' ? [{ user: o.user, actor, via, inviter: actor, role: input.role, again: o.outcome === 'reinvited' }] : [])),
+	);
 	return hideUnreadable(rt, knex, accountability, schema, outcomes, input.emails);
 }
 
@@ -152,9 +157,19 @@ async function hideUnreadable(
 	return results.map((r, i) => (!r.user || readable.has(r.user) ? r : { email: requested[i]!, user: null, outcome: r.outcome }));
 }
 
-/** Issues a token per invitee (revoking their earlier ones) and queues one mail each. */
-async function queueInvitations(rt: Runtime, trx: Knex, invitees: { id: string; email: string }[], opts: { url?: string; ttlMs: number }): Promise<void> {
+interface Invitee {
+	id: string;
+	email: string;
+	first_name?: string | null;
+	last_name?: string | null;
+	language?: string | null;
+}
+
+/** Issues a token per invitee (revoking their earlier ones) and queues one mail each, naming who invited them. */
+async function queueInvitations(rt: Runtime, trx: Knex, invitees: Invitee[], opts: { url?: string; ttlMs: number; inviter: string | null }): Promise<void> {
 	if (invitees.length === 0) return;
+	const inviter = opts.inviter ? await findUserById(trx, opts.inviter) : undefined;
+	const extra = { inviter: displayName(inviter), inviter_email: inviter?.email ?? null };
 	const links = invitees.map((invitee) => ({ invitee, jti: generateToken() }));
 	await issueTokens(
 		trx,
@@ -163,15 +178,12 @@ async function queueInvitations(rt: Runtime, trx: Knex, invitees: { id: string; 
 	);
 	const base = opts.url ?? publicPath(rt, 'admin', 'accept-invite');
 	const expiresIn = Math.max(1, Math.round(opts.ttlMs / 1000));
-	const mails: OutboxMail[] = links.map(({ invitee, jti }) => ({
-		kind: 'invite',
-		to: invitee.email,
-		subject: SUBJECT,
-		template: {
-			name: 'user-invitation',
-			data: { url: linkWithToken(base, signInvite(rt, invitee.email, jti, expiresIn)), email: invitee.email },
-		},
-	}));
+	const expiresAt = Date.now() + expiresIn * 1000;
+	const mails: OutboxMail[] = [];
+	for (const { invitee, jti } of links) {
+		const url = linkWithToken(base, signInvite(rt, invitee.email, jti, expiresIn));
+		mails.push(await buildMail(rt, { kind: 'invite', template: 'user-invitation', to: invitee, url, expiresAt, extra, knex: trx }));
+	}
 	await rt.outbox.enqueue(trx, mails);
 }
 
@@ -191,25 +203,29 @@ export async function acceptInvite(rt: Runtime, input: AcceptInput, options: Flo
 	const settings = await readSettings(rt.knex);
 	assertPasswordPolicy(input.password, settings.auth_password_policy);
 	const schema = await schemaFor(rt, options);
-	return rt.knex.transaction(async (trx) => {
+	const accepted = await rt.knex.transaction(async (trx): Promise<{ id: string; status: string }> => {
 		const spent = await consumeToken(trx, 'invite', jti);
 		const user = await findUserById(trx, spent.userId);
 		if (!user || user.status !== 'invited') throw new InvalidTokenError();
 		const change: Record<string, unknown> = { password: input.password, status: 'active' };
 		if (input.first_name !== undefined) change['first_name'] = input.first_name;
 		if (input.last_name !== undefined) change['last_name'] = input.last_name;
-		await runAsFlow({ via: 'invitation', actor: user.id }, async () => {
+		const status = await runAsFlow({ via: 'invitation', actor: user.id }, async () => {
 			const users = new rt.services.UsersService({ knex: trx, schema, accountability: null });
 			try {
 				await trx.transaction((sp) => new rt.services.UsersService({ knex: sp, schema, accountability: null }).updateOne(user.id, change));
+				return 'active';
 			} catch (error) {
 				// No licence seat left: park the user as the host does, instead of failing the acceptance.
 				if (!isDirectusError(error, 'LIMIT_EXCEEDED')) throw error;
 				await users.updateOne(user.id, { ...change, status: 'inactive-license' });
+				return 'inactive-license';
 			}
 		});
-		return user.id;
+		return { id: user.id, status };
 	});
+	rt.events.emit('invite-accepted', { user: accepted.id, actor: accepted.id, via: options.via ?? 'api', status: accepted.status });
+	return accepted.id;
 }
 
 /** A new link for a still-invited user; every earlier link stops working. */
@@ -219,22 +235,27 @@ export async function resendInvite(rt: Runtime, input: { user: string; inviteUrl
 		throw inviteUrlNotAllowed(input.inviteUrl);
 	}
 	const schema = await schemaFor(rt, options);
-	await runAsFlow({ via: 'invitation', actor: options.accountability?.user ?? null }, () =>
+	const actor = options.accountability?.user ?? null;
+	const role = await runAsFlow({ via: 'invitation', actor }, () =>
 		knex.transaction(async (trx) => {
 			const user = await readableUser(rt, trx, options.accountability, schema, input.user);
 			if (user.status !== 'invited' || !user.email) throw noPendingInvitation(user.id);
 			// The host decides whether the caller may re-invite this user: a write of the real row, as the caller.
 			await new rt.services.UsersService({ knex: trx, schema, accountability: options.accountability }).updateOne(user.id, { status: 'invited' });
-			await queueInvitations(rt, trx, [{ id: user.id, email: user.email }], { url: input.inviteUrl, ttlMs: input.ttlMs ?? config.inviteTokenTtlMs });
+			const invitee: Invitee = { id: user.id, email: user.email, first_name: user.first_name ?? null, last_name: user.last_name ?? null, language: user.language ?? null };
+			await queueInvitations(rt, trx, [invitee], { url: input.inviteUrl, ttlMs: input.ttlMs ?? config.inviteTokenTtlMs, inviter: actor });
+			return user.role;
 		}),
 	);
 	rt.outbox.kick();
+	rt.events.emit('invited', { user: input.user, actor, via: options.via ?? 'api', inviter: actor, role, again: true });
 }
 
 /** Withdraws a pending invitation: its links die and the user is `archived`. */
 export async function revokeInvite(rt: Runtime, input: { user: string }, options: FlowOptions): Promise<void> {
 	const schema = await schemaFor(rt, options);
-	await runAsFlow({ via: 'invitation', actor: options.accountability?.user ?? null, reason: 'invitation revoked' }, () =>
+	const actor = options.accountability?.user ?? null;
+	await runAsFlow({ via: 'invitation', actor, reason: 'invitation revoked' }, () =>
 		rt.knex.transaction(async (trx) => {
 			const user = await readableUser(rt, trx, options.accountability, schema, input.user);
 			if (user.status !== 'invited') throw noPendingInvitation(user.id);
@@ -243,6 +264,7 @@ export async function revokeInvite(rt: Runtime, input: { user: string }, options
 			await new rt.services.UsersService({ knex: trx, schema, accountability: options.accountability }).updateOne(user.id, { status: 'archived' });
 		}),
 	);
+	rt.events.emit('invite-revoked', { user: input.user, actor, via: options.via ?? 'api' });
 }
 
 export interface PendingInvite {

@@ -16,7 +16,7 @@ import { DEFAULT_PROVIDER, findMailRecipientByEmail, findUserById, type UserRow 
 import { generateToken } from '../shared/util/crypto.js';
 import { InvalidTokenError } from '../shared/util/errors.js';
 import { resetUrlNotAllowed } from './errors.js';
-import { buildMail } from './mail.js';
+import { buildMail } from '../shared/mail.js';
 import { takeResetSlot } from './throttle.js';
 import { readResetToken, signResetToken } from './token.js';
 

@@ -12,6 +12,7 @@ import { decideRegistration, matchesRegistrationFilter } from '../shared/policy/
 import { isUrlAllowed } from '../shared/policy/url-allow-list.js';
 import type { Runtime } from '../shared/runtime.js';
 import { recordEvents } from '../shared/audit.js';
+import { buildMail } from '../shared/mail.js';
 import { clearPendingFlow, markPendingFlow, pendingFlowsOf } from '../shared/pending-flows.js';
 import { consumeToken, issueToken, revokeTokens } from '../shared/tokens.js';
 import { runAsFlow } from '../shared/flow-scope.js';
@@ -77,14 +78,15 @@ async function register(rt: Runtime, input: RegistrationInput, options: FlowOpti
 	const verify = isOn(settings.public_registration_verify_email);
 	const then = decision?.action === 'allow' && decision.status === 'draft' ? 'draft' : 'active';
 	const role = (decision?.action === 'allow' ? decision.role : undefined) ?? settings.public_registration_role ?? null;
+	const via = options.via ?? 'api';
 	const registrant = { password: input.password, first_name: input.first_name ?? null, last_name: input.last_name ?? null, extra: input.extra, url: input.verification_url };
 	// Twice at most: a concurrent registration of the same email may win the unique index between
 	// the lookup and the insert; the second round then treats the email as taken.
 	for (let round = 0; round < 2; round++) {
 		const existing = await findUserByEmail(knex, input.email);
-		if (existing) return registerAgain(rt, schema, existing, registrant);
+		if (existing) return registerAgain(rt, schema, existing, registrant, via);
 		try {
-			return await createRegisteredUser(rt, schema, {
+			return await createRegisteredUser(rt, schema, via, {
 				user: { ...input.extra, email: input.email, password: input.password, first_name: registrant.first_name, last_name: registrant.last_name, role, status: verify && then === 'active' ? 'unverified' : then },
 				verification: verify ? { then, url: input.verification_url, first_name: registrant.first_name, last_name: registrant.last_name } : null,
 			});
@@ -103,9 +105,10 @@ async function assertStorable(rt: Runtime, schema: SchemaOverview, values: Recor
 async function createRegisteredUser(
 	rt: Runtime,
 	schema: SchemaOverview,
+	via: string,
 	input: { user: Record<string, unknown>; verification: (VerificationData & { url?: string }) | null },
 ): Promise<void> {
-	await runAsFlow({ via: 'registration', actor: null }, () =>
+	const userId = await runAsFlow({ via: 'registration', actor: null }, () =>
 		rt.knex.transaction(async (trx) => {
 			const users = new rt.services.UsersService({ knex: trx, schema, accountability: null });
 			const userId = (await users.createOne(input.user)) as string;
@@ -114,11 +117,14 @@ async function createRegisteredUser(
 				// Held for approval: the account is `draft` from the start; this record keeps an
 				// approval from activating it before the address is verified.
 				if (data.then === 'draft') await markPendingFlow(trx, [userId], 'verification');
-				await queueVerificationMail(rt, trx, { userId, email: String(input.user['email']), url, data });
+				const language = typeof input.user['language'] === 'string' ? input.user['language'] : null;
+				await queueVerificationMail(rt, trx, { userId, email: String(input.user['email']), language, url, data });
 			}
+			return userId;
 		}),
 	);
 	rt.outbox.kick();
+	rt.events.emit('registered', { user: userId, actor: null, via, status: String(input.user['status']), role: (input.user['role'] as string | null) ?? null, verification: input.verification !== null });
 }
 
 /** The new registrant of an address: what replaces the pending registration's values. */
@@ -139,10 +145,11 @@ class NoLongerPending extends Error {}
  * names and extra fields are written (through the host, which hashes the password) and a fresh
  * link goes to the address. Any other account is left alone and gets no mail.
  */
-async function registerAgain(rt: Runtime, schema: SchemaOverview, user: UserRow, registrant: Registrant): Promise<void> {
+async function registerAgain(rt: Runtime, schema: SchemaOverview, user: UserRow, registrant: Registrant, via: string): Promise<void> {
 	if (!(await verificationPending(rt.knex, user))) return;
+	let status: string;
 	try {
-		await runAsFlow({ via: 'registration', actor: null }, () =>
+		status = await runAsFlow({ via: 'registration', actor: null }, () =>
 			rt.knex.transaction(async (trx) => {
 				// The tokens first, then the user: the order verifyEmail takes them in (it spends a
 				// token, then moves the user), so a verification running now finishes first and is seen below.
@@ -152,10 +159,13 @@ async function registerAgain(rt: Runtime, schema: SchemaOverview, user: UserRow,
 				const users = new rt.services.UsersService({ knex: trx, schema, accountability: null });
 				await users.updateOne(user.id, { ...registrant.extra, password: registrant.password, first_name: registrant.first_name, last_name: registrant.last_name });
 				const data: VerificationData = { then, first_name: registrant.first_name, last_name: registrant.last_name };
-				await queueVerificationMail(rt, trx, { userId: user.id, email: user.email, url: registrant.url, data });
+				const language = typeof registrant.extra['language'] === 'string' ? registrant.extra['language'] : (user.language ?? null);
+				await queueVerificationMail(rt, trx, { userId: user.id, email: user.email, language, url: registrant.url, data });
 				// Checked again once every write is in: a verification that got in meanwhile (with a
 				// link issued after the revocation above) keeps the account as it verified it.
-				if ((await verificationPending(trx, await findUserById(trx, user.id))) !== then) throw new NoLongerPending();
+				const after = await findUserById(trx, user.id);
+				if ((await verificationPending(trx, after)) !== then) throw new NoLongerPending();
+				return after!.status;
 			}),
 		);
 	} catch (error) {
@@ -163,6 +173,8 @@ async function registerAgain(rt: Runtime, schema: SchemaOverview, user: UserRow,
 		throw error;
 	}
 	rt.outbox.kick();
+	// A new registrant for an address still waiting for its verification: the pending registration is theirs now.
+	rt.events.emit('registered', { user: user.id, actor: null, via, status, role: user.role, verification: true, again: true });
 }
 
 /**
@@ -180,22 +192,21 @@ async function verificationPending(knex: Knex, user: UserRow | undefined): Promi
 async function queueVerificationMail(
 	rt: Runtime,
 	trx: Knex,
-	input: { userId: string; email: string; url?: string; data: VerificationData },
+	input: { userId: string; email: string; language: string | null; url?: string; data: VerificationData },
 ): Promise<void> {
 	const secret = generateToken();
-	await issueToken(trx, { kind: 'verify-email', userId: input.userId, secret, ttlMs: rt.config.verificationTokenTtlMs, data: { ...input.data } });
+	const ttlMs = rt.config.verificationTokenTtlMs;
+	await issueToken(trx, { kind: 'verify-email', userId: input.userId, secret, ttlMs, data: { ...input.data } });
 	const base = input.url ?? defaultVerificationUrl(rt);
-	await rt.outbox.enqueue(trx, [
-		{
-			kind: 'verify-email',
-			to: input.email,
-			subject: 'Verify your email address',
-			template: {
-				name: 'user-registration',
-				data: { url: linkWithToken(base, secret), email: input.email, first_name: input.data.first_name ?? null, last_name: input.data.last_name ?? null },
-			},
-		},
-	]);
+	const mail = await buildMail(rt, {
+		kind: 'verify-email',
+		template: 'user-registration',
+		to: { id: input.userId, email: input.email, first_name: input.data.first_name ?? null, last_name: input.data.last_name ?? null, language: input.language },
+		url: linkWithToken(base, secret),
+		expiresAt: Date.now() + ttlMs,
+		knex: trx,
+	});
+	await rt.outbox.enqueue(trx, [mail]);
 }
 
 /** The host's own verification link when we serve the host's routes; ours otherwise. */
@@ -209,8 +220,8 @@ export function defaultVerificationUrl(rt: Runtime): string {
  */
 export async function verifyEmail(rt: Runtime, token: string, options: FlowOptions): Promise<string> {
 	const schema = options.schema ?? (await rt.getSchema());
-	return runAsFlow({ via: 'registration', actor: null }, () =>
-		rt.knex.transaction(async (trx) => {
+	const verified = await runAsFlow({ via: 'registration', actor: null }, () =>
+		rt.knex.transaction(async (trx): Promise<{ id: string; status: string }> => {
 			const spent = await consumeToken(trx, 'verify-email', token);
 			const user = await findUserById(trx, spent.userId);
 			// An account held for approval is created `draft` (the table has no unverified -> draft)
@@ -218,15 +229,17 @@ export async function verifyEmail(rt: Runtime, token: string, options: FlowOptio
 			if (user && user.status === 'draft' && spent.data['then'] === 'draft') {
 				await clearPendingFlow(trx, [user.id]);
 				await recordEvents(trx, [{ user: user.id, event: 'email-verified', actor: null, via: 'registration' }]);
-				return user.id;
+				return { id: user.id, status: 'draft' };
 			}
 			if (!user || user.status !== 'unverified') throw new InvalidTokenError();
 			await clearPendingFlow(trx, [user.id]);
 			const users = new rt.services.UsersService({ knex: trx, schema, accountability: null });
 			await users.updateOne(user.id, { status: 'active' });
-			return user.id;
+			return { id: user.id, status: 'active' };
 		}),
 	);
+	rt.events.emit('email-verified', { user: verified.id, actor: null, via: options.via ?? 'api', status: verified.status });
+	return verified.id;
 }
 
 /**
@@ -257,6 +270,6 @@ async function resend(rt: Runtime, input: { email: string; verification_url?: st
 	if (!user?.email || !then) return;
 	const data: VerificationData = { then, first_name: user.first_name ?? null, last_name: user.last_name ?? null };
 	const email = user.email;
-	await knex.transaction((trx) => queueVerificationMail(rt, trx, { userId: user.id, email, url: input.verification_url, data }));
+	await knex.transaction((trx) => queueVerificationMail(rt, trx, { userId: user.id, email, language: user.language ?? null, url: input.verification_url, data }));
 	rt.outbox.kick();
 }

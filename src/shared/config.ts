@@ -43,7 +43,14 @@ export interface Config {
 	/** USER_LIFECYCLE_RESET_IP_MAX_PER_MINUTE: reset requests per IP and minute, or null when off (0). */
 	resetRateLimit: { points: number; windowMs: number } | null;
 	// --- end password reset ---
+	// --- events/mails (issue 11 parts 4-5) ---
+	/** USER_LIFECYCLE_MAIL_SUBJECTS: subject per mail template and language (`{ template: { lang: subject } }`). */
+	mailSubjects: MailSubjects;
+	// --- end events/mails ---
 }
+
+/** Subjects by template name, then by language tag as written (`de`, `de-DE`). */
+export type MailSubjects = Record<string, Record<string, string>>;
 
 export interface LoginCookie {
 	name: string;
@@ -83,6 +90,8 @@ export const DEFAULTS = {
 	USER_LIFECYCLE_RESET_STALL_TIME: '500',
 	USER_LIFECYCLE_RESET_IP_MAX_PER_MINUTE: '10',
 	// --- end password reset ---
+	// --- events/mails ---
+	USER_LIFECYCLE_MAIL_SUBJECTS: '{}',
 } as const;
 
 type Env = Record<string, unknown>;
@@ -115,6 +124,9 @@ export function loadConfig(env: Env): Config {
 			refresh: loginCookie(env, 'REFRESH_TOKEN_COOKIE', 'directus_refresh_token', 'REFRESH_TOKEN_TTL', '7d'),
 			session: loginCookie(env, 'SESSION_COOKIE', 'directus_session_token', 'SESSION_COOKIE_TTL', '1d'),
 		},
+		// --- events/mails ---
+		mailSubjects: json(env, 'USER_LIFECYCLE_MAIL_SUBJECTS', parseMailSubjects),
+		// --- end events/mails ---
 		...passwordResetConfig(env),
 	};
 }
@@ -131,6 +143,34 @@ function passwordResetConfig(env: Env) {
 	};
 }
 // --- end password reset ---
+
+// --- events/mails (issue 11 parts 4-5) ---
+const LANGUAGE_TAG = /^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$/;
+/** A subject is one line the host's `subject` column (255) and a mail header can hold. */
+const MAX_SUBJECT = 255;
+
+/** `{ "user-invitation": { "de": "Sie wurden eingeladen", "de-DE": "..." } }`: template names, language tags, one-line subjects. */
+export function parseMailSubjects(value: unknown): MailSubjects {
+	const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+	if (!isObject(value)) throw new Error('expected a JSON object { "template": { "language": "subject" } }');
+	const subjects: MailSubjects = {};
+	for (const [template, byLanguage] of Object.entries(value)) {
+		if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(template)) throw new Error(`"${template}" is not a mail template name`);
+		if (!isObject(byLanguage)) throw new Error(`"${template}" must map language tags to subjects`);
+		const languages: Record<string, string> = {};
+		for (const [language, subject] of Object.entries(byLanguage)) {
+			if (!LANGUAGE_TAG.test(language)) throw new Error(`"${language}" (in "${template}") is not a language tag such as "de" or "de-DE"`);
+			if (typeof subject !== 'string' || subject.trim() === '' || subject.length > MAX_SUBJECT || /[\u0000-\u001f\u007f]/.test(subject)) {
+				throw new Error(`the subject for "${template}" in "${language}" must be one line of 1 to ${MAX_SUBJECT} characters`);
+			}
+			// Matched case-insensitively, as language tags are.
+			languages[language.toLowerCase()] = subject;
+		}
+		subjects[template] = languages;
+	}
+	return subjects;
+}
+// --- end events/mails ---
 
 function raw(env: Env, name: string, fallback: string): unknown {
 	const value = env[name];

@@ -27,8 +27,8 @@ export type LifecycleStep =
 	| 'login-unlocked';
 
 export interface LifecyclePayload {
-	/** The user the step is about. */
-	user: string;
+	/** The user the step is about (null: none, e.g. a failed mail to an address without an account). */
+	user: string | null;
 	/** Who made it (a user id), or null for the public / the system. */
 	actor: string | null;
 	/** The path that made it ('registration', 'api', 'native', 'graphql', 'schedule', ...). */

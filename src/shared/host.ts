@@ -1,11 +1,16 @@
 // Small helpers around the host's settings and schema, shared by every flow.
 import type { Accountability, SchemaOverview } from '@directus/types';
 import type { Knex } from 'knex';
+import type { Door } from './http.js';
 import type { Runtime } from './runtime.js';
+
+export type { Door };
 
 export interface FlowOptions {
 	accountability: Accountability | null;
 	schema?: SchemaOverview;
+	/** Which door the request came in by (events' `via`); 'api' when not told. */
+	via?: Door;
 }
 
 export async function schemaFor(rt: Runtime, options: { schema?: SchemaOverview }): Promise<SchemaOverview> {

@@ -4,6 +4,9 @@ import type { Accountability, SchemaOverview } from '@directus/types';
 import type { NextFunction, Request, Response } from 'express';
 import { InvalidCredentialsError, InvalidPayloadError } from './util/errors.js';
 
+/** The door a request came in by, named in lifecycle events: our routes, the host's REST routes, its GraphQL. */
+export type Door = 'api' | 'native' | 'graphql';
+
 export type HostRequest = Request & { accountability?: Accountability | null; schema?: SchemaOverview };
 
 /**
@@ -28,8 +31,16 @@ export function requireUser(req: HostRequest): string {
 	return user;
 }
 
-export function flowOptions(req: HostRequest) {
-	return { accountability: req.accountability ?? null, schema: req.schema };
+export function flowOptions(req: HostRequest): { accountability: Accountability | null; schema?: SchemaOverview; via: Door } {
+	return { accountability: req.accountability ?? null, schema: req.schema, via: doorOf(req) };
+}
+
+/** Our routes live under /user-lifecycle; the GraphQL door is /graphql/system; the rest are the host's own routes. */
+export function doorOf(req: Request): Door {
+	const path = (req.originalUrl ?? req.url ?? '').split('?')[0]!.toLowerCase();
+	if (path.startsWith('/user-lifecycle/') || path === '/user-lifecycle') return 'api';
+	if (path.startsWith('/graphql')) return 'graphql';
+	return 'native';
 }
 
 /** Holds requests until the extension's tables exist: the one place requests wait for start-up. */

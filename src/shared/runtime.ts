@@ -15,6 +15,7 @@ import { ensureStudioCollections } from './studio-collections.js';
 import { TOKEN_MIGRATIONS } from './tokens.js';
 import { deriveKey } from './util/crypto.js';
 import { LifecycleEvents } from './events.js';
+import { findUserByEmail } from './users.js';
 
 export type HostContext = ApiExtensionContext & { emitter?: unknown };
 
@@ -60,7 +61,9 @@ export function getRuntime(context: HostContext, migrations: readonly Migration[
 		mailer: async () => new context.services.MailService({ schema: await context.getSchema(), knex }),
 		ready,
 		timings: { maxAttempts: config.outboxMaxAttempts, backoffMs: config.outboxBackoffMs, pollMs: config.outboxPollMs },
+		onGiveUp: (mail) => void mailFailed(knex, events, mail),
 	});
+	const events = new LifecycleEvents(context.emitter as never, context.logger);
 	current = {
 		config,
 		knex,
@@ -72,9 +75,15 @@ export function getRuntime(context: HostContext, migrations: readonly Migration[
 		recoveryCodeKey: deriveKey(secret, 'recovery-codes'),
 		sessionIdKey: deriveKey(secret, 'session-ids'),
 		outbox,
-		events: new LifecycleEvents(context.emitter as never, context.logger),
+		events,
 	};
 	return current;
+}
+
+/** `mail-failed` for a mail the outbox gave up on, about the user it was addressed to (when there is one). */
+async function mailFailed(knex: Knex, events: LifecycleEvents, mail: { id: string; kind: string; to: string; attempts: number; error: string }): Promise<void> {
+	const user = await findUserByEmail(knex, mail.to).catch(() => undefined);
+	events.emit('mail-failed', { user: user?.id ?? null, actor: null, via: 'outbox', mail: mail.id, kind: mail.kind, to: mail.to, attempts: mail.attempts, error: mail.error });
 }
 
 /**

@@ -2,12 +2,14 @@
 // periodic jobs share. Writes that the host must see go through its UsersService; the reads here
 // use knex because the host's service would apply the caller's permissions, which these lookups
 // (by design) must not.
-import type { Accountability, SchemaOverview } from '@directus/types';
+import type { Accountability, ApiExtensionContext, SchemaOverview } from '@directus/types';
 import type { Knex } from 'knex';
 import { runAsFlow } from './flow-scope.js';
-import type { Runtime } from './runtime.js';
 import { inBatches } from './util/batch.js';
 import { ForbiddenError } from './util/errors.js';
+
+/** What these reads and moves take of the runtime (the runtime itself reads users here: no import back). */
+type HostAccess = { knex: Knex; services: ApiExtensionContext['services']; getSchema: ApiExtensionContext['getSchema'] };
 
 export const USERS_TABLE = 'directus_users';
 /** The host's own (password) auth provider. */
@@ -21,6 +23,7 @@ export interface UserRow {
 	provider: string;
 	first_name?: string | null;
 	last_name?: string | null;
+	language?: string | null;
 }
 
 /** A user with what the two-factor flows need. */
@@ -33,7 +36,7 @@ export interface TwoFactorUserRow {
 	tfa_secret: string | null;
 }
 
-const USER_FIELDS = ['id', 'email', 'status', 'role', 'provider', 'first_name', 'last_name'];
+const USER_FIELDS = ['id', 'email', 'status', 'role', 'provider', 'first_name', 'last_name', 'language'];
 const TFA_FIELDS = ['id', 'email', 'status', 'provider', 'external_identifier', 'tfa_secret'];
 
 /** Emails compare case-insensitively, as the host's login does. */
@@ -88,7 +91,7 @@ export async function userIdsInStatus(knex: Knex, status: string, limit: number,
  * The user as the caller may see it: the host decides, reading through its UsersService with the
  * caller's accountability (its 403 for a user the caller can't read, or that doesn't exist).
  */
-export async function readableUser(rt: Runtime, knex: Knex, accountability: Accountability | null, schema: SchemaOverview, id: string): Promise<UserRow> {
+export async function readableUser(rt: Pick<HostAccess, 'services'>, knex: Knex, accountability: Accountability | null, schema: SchemaOverview, id: string): Promise<UserRow> {
 	await new rt.services.UsersService({ knex, schema, accountability }).readOne(id, { fields: ['id'] });
 	const user = await findUserById(knex, id);
 	if (!user) throw new ForbiddenError();
@@ -101,7 +104,7 @@ export async function readableUser(rt: Runtime, knex: Knex, accountability: Acco
  * alone. The periodic jobs' one write.
  */
 export async function moveStatus(
-	rt: Runtime,
+	rt: HostAccess,
 	userIds: string[],
 	change: { from: string; to: string; via: string; reason: string },
 	alsoInTransaction?: (trx: Knex) => Promise<void>,

@@ -21,4 +21,5 @@ export async function resetTwoFactor(rt: Runtime, targetId: string, options: Flo
 			await recordEvents(trx, [{ user: targetId, event: 'tfa-reset', actor, via: 'tfa-reset' }]);
 		}),
 	);
+	rt.events.emit('tfa-reset', { user: targetId, actor, via: options.via ?? 'api' });
 }

@@ -18,11 +18,11 @@ export function twoFactorGraphql(rt: Runtime): Record<string, GraphqlMutation> {
 		users_me_tfa_enable: async (args, req) => {
 			const user = requireUser(req);
 			const { secret, otp } = parseInput(hostEnableBody, withoutNulls(args));
-			await enableTwoFactor(rt, user, { secret, otp }, { recoveryCodes: false });
+			await enableTwoFactor(rt, user, { secret, otp }, { recoveryCodes: false, via: 'graphql' });
 			return true;
 		},
 		users_me_tfa_disable: async (args, req) => {
-			await disableTwoFactor(rt, requireUser(req), parseInput(hostDisableBody, withoutNulls(args)));
+			await disableTwoFactor(rt, requireUser(req), parseInput(hostDisableBody, withoutNulls(args)), 'graphql');
 			return true;
 		},
 	};

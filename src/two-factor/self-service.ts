@@ -4,7 +4,7 @@
 // hashes, one row each), disable with a code or a recovery code, and the status.
 import type { Knex } from 'knex';
 import { runAsFlow } from '../shared/flow-scope.js';
-import { readSettings, schemaFor, type FlowOptions } from '../shared/host.js';
+import { readSettings, schemaFor, type Door, type FlowOptions } from '../shared/host.js';
 import type { Runtime } from '../shared/runtime.js';
 import { DEFAULT_PROVIDER, findTwoFactorUser, type TwoFactorUserRow } from '../shared/users.js';
 import { InvalidCredentialsError } from '../shared/util/errors.js';
@@ -59,20 +59,22 @@ export async function generateTwoFactorSecret(rt: Runtime, userId: string, passw
  * before a code is checked or counted. The pending secret is consumed by one conditional DELETE
  * in the transaction that writes tfa_secret, so of two concurrent enables one wins.
  */
-export async function enableTwoFactor(rt: Runtime, userId: string, input: { secret: string; otp: string }, opts: { recoveryCodes: boolean }): Promise<{ recovery_codes: string[] }> {
+export async function enableTwoFactor(rt: Runtime, userId: string, input: { secret: string; otp: string }, opts: { recoveryCodes: boolean; via?: Door }): Promise<{ recovery_codes: string[] }> {
 	const user = await signedInUser(rt, userId);
 	if (user.tfa_secret) throw secretAlreadySet();
 	if (!isBase32Secret(input.secret)) throw invalidSecret();
 	const pending = await matchPendingSecret(rt, userId, input.secret);
 	if (pending === null) throw invalidSecret();
 	assertAccepted(rt, await acceptOtp(rt, userId, input.secret, input.otp), invalidOtp);
-	return runAsFlow({ via: 'two-factor', actor: userId, tfa: true }, () =>
+	const result = await runAsFlow({ via: 'two-factor', actor: userId, tfa: true }, () =>
 		rt.knex.transaction(async (trx) => {
 			if (!(await consumePendingSecret(trx, userId, pending))) throw invalidSecret();
 			if (!(await writeSecret(trx, userId, null, input.secret))) throw secretAlreadySet();
 			return { recovery_codes: opts.recoveryCodes ? await issueRecoveryCodes(rt, trx, userId) : [] };
 		}),
 	);
+	rt.events.emit('tfa-enabled', { user: userId, actor: userId, via: opts.via ?? 'api', with_recovery_set: result.recovery_codes.length > 0 });
+	return result;
 }
 
 async function assertSecondFactor(rt: Runtime, user: EnabledUser, factor: SecondFactor): Promise<void> {
@@ -80,7 +82,7 @@ async function assertSecondFactor(rt: Runtime, user: EnabledUser, factor: Second
 	else assertAccepted(rt, await acceptRecoveryCode(rt, user.id, factor.recovery_code), invalidRecoveryCode);
 }
 
-export async function disableTwoFactor(rt: Runtime, userId: string, factor: SecondFactor): Promise<void> {
+export async function disableTwoFactor(rt: Runtime, userId: string, factor: SecondFactor, via: Door = 'api'): Promise<void> {
 	const user = await enabledUser(rt, userId);
 	await assertSecondFactor(rt, user, factor);
 	await runAsFlow({ via: 'two-factor', actor: userId, tfa: true }, () =>
@@ -89,6 +91,7 @@ export async function disableTwoFactor(rt: Runtime, userId: string, factor: Seco
 			await deleteTwoFactorState(trx, userId);
 		}),
 	);
+	rt.events.emit('tfa-disabled', { user: userId, actor: userId, via, proof: 'otp' in factor ? 'app' : 'recovery' });
 }
 
 /** A fresh set of recovery codes; the old set stops working. Needs a valid code. */

@@ -104,8 +104,9 @@ export async function markSent(knex: Knex, id: string, claim?: string): Promise<
 }
 
 /** A failed try: back to pending after `retryAt`, or `failed` for good (error kept) when none is left. */
-export async function markFailed(knex: Knex, id: string, error: string, retryAt: number | null, claim?: string): Promise<void> {
-	await byClaim(knex, id, claim).update(
+/** Records a failed try; the number of rows it marked (0: the claim was no longer this worker's). */
+export async function markFailed(knex: Knex, id: string, error: string, retryAt: number | null, claim?: string): Promise<number> {
+	return byClaim(knex, id, claim).update(
 			retryAt === null
 				? { status: 'failed', last_error: error.slice(0, 2000), claim: null, claimed_until: null, payload: null }
 				: { status: 'pending', last_error: error.slice(0, 2000), claim: null, claimed_until: null, next_attempt_at: retryAt },

@@ -25,6 +25,8 @@ export interface OutboxDeps {
 	/** Resolves once the outbox table exists. */
 	ready?: Promise<unknown>;
 	timings: { maxAttempts: number; backoffMs: number; pollMs: number };
+	/** Told once a mail is given up for good (its failure recorded); must not throw. */
+	onGiveUp?: (mail: { id: string; kind: string; to: string; attempts: number; error: string }) => void;
 }
 
 export class OutboxWorker {
@@ -106,9 +108,15 @@ export class OutboxWorker {
 			const retryAt = exhausted ? null : Date.now() + Math.min(timings.backoffMs * 2 ** (mail.attempts - 1), MAX_BACKOFF_MS);
 			logger.warn(`[user-lifecycle] mail ${mail.id} (${mail.kind}) try ${mail.attempts} failed: ${message}${exhausted ? '; giving up' : ''}`);
 			// Should this mark fail too, the claim's lease gives the mail back for another try.
-			await markFailed(knex, mail.id, message, retryAt, mail.claim).catch((markError) =>
-				logger.error(`[user-lifecycle] mail ${mail.id}: could not record the failed try: ${(markError as Error).message}`),
+			// Told once: only by the worker whose claim still held when the failure was recorded.
+			const marked = await markFailed(knex, mail.id, message, retryAt, mail.claim).then(
+				(rows) => rows > 0,
+				(markError) => {
+					logger.error(`[user-lifecycle] mail ${mail.id}: could not record the failed try: ${(markError as Error).message}`);
+					return false;
+				},
 			);
+			if (exhausted && marked) this.deps.onGiveUp?.({ id: mail.id, kind: mail.kind, to: mail.to, attempts: mail.attempts, error: message });
 			return;
 		}
 		// Sent: from here on the mail must never count as unsent. Retry the mark; never mark it failed.

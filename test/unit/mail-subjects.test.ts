@@ -1,0 +1,64 @@
+// USER_LIFECYCLE_MAIL_SUBJECTS: validated at start-up (a bad value names the variable), matched
+// by exact language tag, then by its primary subtag, else the host's English subject.
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/shared/config.js';
+import { displayName, HOST_SUBJECTS, pickSubject } from '../../src/shared/mail.js';
+
+describe('USER_LIFECYCLE_MAIL_SUBJECTS', () => {
+	it('defaults to none', () => {
+		expect(loadConfig({}).mailSubjects).toEqual({});
+	});
+
+	it('takes templates -> language tags -> subjects (tags matched case-insensitively)', () => {
+		const config = loadConfig({ USER_LIFECYCLE_MAIL_SUBJECTS: { 'user-invitation': { 'de-DE': 'Eingeladen', fr: 'Invité' } } });
+		expect(config.mailSubjects).toEqual({ 'user-invitation': { 'de-de': 'Eingeladen', fr: 'Invité' } });
+	});
+
+	it.each([
+		['"not json'],
+		['[]'],
+		['{"user-invitation": "Eingeladen"}'],
+		['{"user-invitation": {"not a tag": "x"}}'],
+		['{"user-invitation": {"de": ""}}'],
+		['{"user-invitation": {"de": 3}}'],
+		['{"user-invitation": {"de": "two\\nlines"}}'],
+		[`{"user-invitation": {"de": "${'x'.repeat(256)}"}}`],
+		['{"../evil": {"de": "x"}}'],
+	])('refuses %s, naming the variable', (value) => {
+		const previous = process.env['USER_LIFECYCLE_MAIL_SUBJECTS'];
+		delete process.env['USER_LIFECYCLE_MAIL_SUBJECTS'];
+		try {
+			expect(() => loadConfig({ USER_LIFECYCLE_MAIL_SUBJECTS: value })).toThrow(ConfigError);
+			expect(() => loadConfig({ USER_LIFECYCLE_MAIL_SUBJECTS: value })).toThrow(/USER_LIFECYCLE_MAIL_SUBJECTS/);
+		} finally {
+			if (previous !== undefined) process.env['USER_LIFECYCLE_MAIL_SUBJECTS'] = previous;
+		}
+	});
+});
+
+describe('pickSubject', () => {
+	const subjects = { 'user-invitation': { 'de-de': 'Eingeladen (DE)', de: 'Eingeladen', 'pt-br': 'Convidado' } };
+
+	it('matches the exact tag first, then the primary subtag', () => {
+		expect(pickSubject(subjects, 'user-invitation', 'de-DE')).toBe('Eingeladen (DE)');
+		expect(pickSubject(subjects, 'user-invitation', 'de-AT')).toBe('Eingeladen');
+		expect(pickSubject(subjects, 'user-invitation', 'de')).toBe('Eingeladen');
+		expect(pickSubject(subjects, 'user-invitation', 'pt_BR')).toBe('Convidado');
+	});
+
+	it("falls back to the host's English subject", () => {
+		expect(pickSubject(subjects, 'user-invitation', 'pt-PT')).toBe(HOST_SUBJECTS['user-invitation']);
+		expect(pickSubject(subjects, 'user-invitation', null)).toBe("You've been invited");
+		expect(pickSubject(subjects, 'user-registration', 'de-DE')).toBe('Verify your email address');
+		expect(pickSubject({}, 'password-reset', 'de')).toBe('Password Reset Request');
+	});
+});
+
+describe('displayName', () => {
+	it('names an inviter by full name, else email, else nobody', () => {
+		expect(displayName({ first_name: 'Ina', last_name: 'Viter', email: 'ina@example.net' })).toBe('Ina Viter');
+		expect(displayName({ first_name: 'Ina', last_name: null, email: 'ina@example.net' })).toBe('Ina');
+		expect(displayName({ first_name: ' ', email: 'ina@example.net' })).toBe('ina@example.net');
+		expect(displayName(undefined)).toBeNull();
+	});
+});
