@@ -2,10 +2,13 @@
 // files wire exactly these; adding a capability is one line here.
 import { invitation } from './invitation/index.js';
 import { registration } from './registration/index.js';
+import { mailAdmin } from './mail-admin/index.js';
 import type { Capability } from './shared/capability.js';
 import { status } from './status/index.js';
 import { twoFactor } from './two-factor/index.js';
 
-export const CAPABILITIES: readonly Capability[] = [registration, invitation, twoFactor, status];
+const FLOWS: readonly Capability[] = [registration, invitation, twoFactor, status];
+
+export const CAPABILITIES: readonly Capability[] = [...FLOWS, mailAdmin(new Map(FLOWS.flatMap((capability) => Object.entries(capability.mailRetry ?? {}))))];
 
 export const MIGRATIONS = CAPABILITIES.flatMap((capability) => capability.migrations ?? []);
