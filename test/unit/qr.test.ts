@@ -40,7 +40,7 @@ describe('QR code', () => {
 		for (const [text, size] of [['a', 21], [url, 41], ['x'.repeat(200), 57], ['a'.repeat(400), 77]] as const) {
 			const grid = qrMatrix(text);
 			expect(grid).toHaveLength(size);
-			for (const [x, y] of [[0, 0], [size - 7, 0], [0, size - 7]]) {
+			for (const [x, y] of [[0, 0], [size - 7, 0], [0, size - 7]] as const) {
 				expect(render(grid.slice(y, y + 7).map((row) => row.slice(x, x + 7)))).toEqual(['#######', '#.....#', '#.###.#', '#.###.#', '#.###.#', '#.....#', '#######']);
 			}
 		}
