@@ -7,7 +7,7 @@ import { createAppRole, dismissAdminDialogs, hasChromium, launchStudio, openModu
 import { PASSWORD, startTestHost, type TestHost } from '../harness/host.js';
 import { codes } from '../integration/two-factor/helpers.js';
 
-describe.skipIf(!hasChromium)('the Security page in the Data Studio', () => {
+describe.skipIf(!hasChromium)('the Security page in the Data Studio', { timeout: 240_000 }, () => {
 	let host: TestHost;
 	let studio: Studio;
 	let role: string;
