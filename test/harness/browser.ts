@@ -50,8 +50,11 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 	await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
 
-/** Signs in on the Data Studio's own login page; `otp` goes into its one-time-password field when it asks. */
-export async function signIn(page: Page, host: TestHost, email: string, password: string, otp?: string): Promise<void> {
+/**
+ * Signs in on the Data Studio's own login page; `otp` goes into its one-time-password field when it
+ * asks (a function: the code is made once the field is there, so a TOTP is current when sent).
+ */
+export async function signIn(page: Page, host: TestHost, email: string, password: string, otp?: string | (() => Promise<string>)): Promise<void> {
 	await page.goto(`${host.url}/admin/login`);
 	await page.locator('input[type=email]').fill(email);
 	await page.locator('input[type=password]').fill(password);
@@ -60,7 +63,7 @@ export async function signIn(page: Page, host: TestHost, email: string, password
 	if (otp !== undefined) {
 		const field = page.locator('input[autocomplete=one-time-code]');
 		await field.waitFor();
-		await field.fill(otp);
+		await field.fill(typeof otp === 'string' ? otp : await otp());
 		await page.locator('button[type=submit]').dispatchEvent('click');
 	}
 	await page.waitForURL((url) => !url.pathname.endsWith('/login'), { timeout: 60_000 });
