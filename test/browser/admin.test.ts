@@ -56,7 +56,7 @@ describe.skipIf(!hasChromium)("the admin's pages in the Data Studio", { timeout:
 	it('revokes one: its link then fails on the accept page', async () => {
 		const token = await host.mailbox.tokenFor(invitees[0]!);
 		await pendingRow(invitees[0]!).getByRole('button', { name: 'Revoke' }).click();
-		await page.locator('.v-dialog .v-card').getByRole('button', { name: 'Revoke' }).click();
+		await page.locator('.v-card', { hasText: 'Revoke the invitation of' }).getByRole('button', { name: 'Revoke' }).click();
 		await expect.poll(() => pendingRow(invitees[0]!).count()).toBe(0);
 		expect((await host.userByEmail(invitees[0]!)).status).toBe('archived');
 
