@@ -101,7 +101,8 @@ describe.each(await availableDatabases())('outbox administration on %s', (db) =>
 		] as const) {
 			const res = await host.admin(method, path);
 			expect(res.status, `${method} ${path}`).toBe(400);
-			expect(res.body.errors[0].extensions.code).toBe('INVALID_PAYLOAD');
+			// `limit` is also the host's own query parameter: its query check may answer first.
+			expect(['INVALID_PAYLOAD', 'INVALID_QUERY']).toContain(res.body.errors[0].extensions.code);
 		}
 	});
 });
