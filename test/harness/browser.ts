@@ -47,6 +47,9 @@ export async function launchStudio(): Promise<Studio> {
 
 export async function screenshot(page: Page, name: string): Promise<void> {
 	mkdirSync(SCREENSHOTS, { recursive: true });
+	// Settled: no request in flight, the app's transitions over.
+	await page.waitForLoadState('networkidle').catch(() => {});
+	await page.waitForTimeout(600);
 	await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
 
