@@ -2,7 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
 	test: {
-		include: ['test/**/*.test.ts'],
+		// unit, integration and browser (test/browser: the Data Studio in Chromium)
+		include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts', 'test/browser/**/*.test.ts'],
 		testTimeout: 60_000,
 		hookTimeout: 180_000,
 		pool: 'forks',

@@ -3,11 +3,14 @@
 import { invitation } from './invitation/index.js';
 import { passwordReset } from './password-reset/index.js';
 import { registration } from './registration/index.js';
+import { mailAdmin } from './mail-admin/index.js';
 import { sessions } from './sessions/index.js';
 import type { Capability } from './shared/capability.js';
 import { status } from './status/index.js';
 import { twoFactor } from './two-factor/index.js';
 
-export const CAPABILITIES: readonly Capability[] = [registration, invitation, twoFactor, status, sessions, passwordReset];
+const FLOWS: readonly Capability[] = [registration, invitation, twoFactor, status, sessions, passwordReset];
+
+export const CAPABILITIES: readonly Capability[] = [...FLOWS, mailAdmin(new Map(FLOWS.flatMap((capability) => Object.entries(capability.mailRetry ?? {}))))];
 
 export const MIGRATIONS = CAPABILITIES.flatMap((capability) => capability.migrations ?? []);

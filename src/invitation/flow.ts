@@ -12,7 +12,7 @@ import { assertPasswordPolicy } from '../shared/policy/password.js';
 import { isUrlAllowed } from '../shared/policy/url-allow-list.js';
 import type { Runtime } from '../shared/runtime.js';
 import { consumeToken, issueTokens, liveTokens, revokeTokens } from '../shared/tokens.js';
-import { findUserById, findUsersByEmails, readableUser } from '../shared/users.js';
+import { findUserByEmail, findUserById, findUsersByEmails, readableUser } from '../shared/users.js';
 import { generateToken } from '../shared/util/crypto.js';
 import { InvalidTokenError, isDirectusError } from '../shared/util/errors.js';
 import { inviteUrlNotAllowed, noPendingInvitation, unknownRole } from './errors.js';
@@ -249,6 +249,13 @@ export async function resendInvite(rt: Runtime, input: { user: string; inviteUrl
 	);
 	rt.outbox.kick();
 	rt.events.emit('invited', { user: input.user, actor, via: options.via ?? 'api', inviter: actor, role, again: true });
+}
+
+/** An invitation mail the outbox gave up on, sent again: a resend to the user of that address (a fresh link). */
+export async function retryInvitationMail(rt: Runtime, recipient: string, options: FlowOptions): Promise<void> {
+	const user = await findUserByEmail(rt.knex, recipient);
+	if (!user || user.status !== 'invited') throw noPendingInvitation(user?.id ?? recipient);
+	await resendInvite(rt, { user: user.id }, options);
 }
 
 /** Withdraws a pending invitation: its links die and the user is `archived`. */

@@ -4,6 +4,7 @@
 // invitations archived by the schedule.
 import type { Capability } from '../shared/capability.js';
 import { invitationGraphql } from './graphql.js';
+import { retryInvitationMail } from './flow.js';
 import { archiveExpiredInvitations } from './job.js';
 import { invitationNativeRoutes, invitationRoutes } from './routes.js';
 
@@ -13,4 +14,5 @@ export const invitation: Capability = {
 	nativeRoutes: invitationNativeRoutes,
 	graphql: invitationGraphql,
 	job: archiveExpiredInvitations,
+	mailRetry: { invite: retryInvitationMail },
 };

@@ -259,6 +259,11 @@ export async function resendVerification(
 	}
 }
 
+/** A verification mail the outbox gave up on, sent again (a fresh link; nothing when the address is no longer pending). */
+export async function retryVerificationMail(rt: Runtime, recipient: string, options: FlowOptions): Promise<void> {
+	await resend(rt, { email: recipient }, options);
+}
+
 async function resend(rt: Runtime, input: { email: string; verification_url?: string }, options: FlowOptions): Promise<void> {
 	const { knex, config } = rt;
 	if (input.verification_url !== undefined && !isUrlAllowed(input.verification_url, config.registerUrlAllowList)) {

@@ -2,6 +2,7 @@
 // for approval), extra fields by allow-list, single-use verification links (revoked by a resend),
 // mail through the outbox, and the same answer and stall whatever the email's state.
 import type { Capability } from '../shared/capability.js';
+import { retryVerificationMail } from './flow.js';
 import { registrationGraphql } from './graphql.js';
 import { registrationNativeRoutes, registrationRoutes } from './routes.js';
 
@@ -10,4 +11,5 @@ export const registration: Capability = {
 	routes: registrationRoutes,
 	nativeRoutes: registrationNativeRoutes,
 	graphql: registrationGraphql,
+	mailRetry: { 'verify-email': retryVerificationMail },
 };

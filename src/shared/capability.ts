@@ -4,8 +4,16 @@
 import type { RegisterFunctions } from '@directus/types';
 import type { Application, Router } from 'express';
 import type { GraphqlMutation } from './graphql.js';
+import type { FlowOptions } from './host.js';
 import type { Migration } from './migrations.js';
 import type { Runtime } from './runtime.js';
+
+/**
+ * Sends a mail of one kind again, to one recipient, after the outbox gave up on it. A mail's
+ * link is erased once the outbox is done with it, so "again" means the capability's own resend
+ * (a fresh link, the old ones revoked), as the caller (the host decides what they may do).
+ */
+export type MailRetry = (rt: Runtime, recipient: string, options: FlowOptions) => Promise<void>;
 
 /** Counts of what one run of a periodic job did, for the log (`{ archivedInvitations: 3 }`). */
 export type JobReport = Record<string, number>;
@@ -21,6 +29,8 @@ export interface Capability {
 	hooks?: (register: RegisterFunctions, rt: Runtime) => void;
 	/** Work for the lifecycle schedule; runs once per period across a cluster. */
 	job?: (rt: Runtime, now: number) => Promise<JobReport>;
+	/** How to send again each kind of mail this capability queues (by outbox `kind`). */
+	mailRetry?: Record<string, MailRetry>;
 	/** The capability's tables, as numbered migrations (ids sort in the order they run). */
 	migrations?: Migration[];
 }

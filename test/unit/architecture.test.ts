@@ -1,24 +1,26 @@
 // The layout's rules, checked on the source: src/ is a list of capabilities plus shared/; the
 // arrows point one way (entries -> capabilities -> shared); no capability reaches into another;
-// no import cycle (type-only imports included).
+// no import cycle (type-only imports included). src/module/ is the Data Studio's side (runs in
+// the browser): it imports nothing from the API side, and the API side nothing from it.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const SRC = resolve(__dirname, '../../src');
 const ENTRIES = new Set(['endpoint.ts', 'hook.ts', 'capabilities.ts']);
+const APP = 'module';
 
 function files(dir: string): string[] {
 	return readdirSync(dir).flatMap((name) => {
 		const path = join(dir, name);
-		return statSync(path).isDirectory() ? files(path) : path.endsWith('.ts') ? [path] : [];
+		return statSync(path).isDirectory() ? files(path) : /\.(ts|vue)$/.test(path) ? [path] : [];
 	});
 }
 
 const graph = new Map<string, string[]>();
 for (const file of files(SRC)) {
 	const source = readFileSync(file, 'utf8');
-	const targets = [...source.matchAll(/(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']+)'/g)].map((m) => relative(SRC, resolve(dirname(file), m[1]!.replace(/\.js$/, '.ts'))));
+	const targets = [...source.matchAll(/(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']+)'/g)].map((m) => relative(SRC, resolve(dirname(file), /\.(vue|ts)$/.test(m[1]!) ? m[1]! : `${m[1]!.replace(/\.js$/, '')}.ts`)));
 	graph.set(relative(SRC, file), targets);
 }
 const top = (path: string) => path.split('/')[0]!;
@@ -40,6 +42,12 @@ describe('architecture', () => {
 			return to.filter((t) => top(t) !== 'shared' && top(t) !== top(from)).map((t) => `${from} -> ${t}`);
 		});
 		expect(sideways).toEqual([]);
+	});
+
+	it('the Data Studio module and the API side share no code', () => {
+		const crossing = [...graph].flatMap(([from, to]) => to.filter((t) => (top(from) === APP) !== (top(t) === APP)).map((t) => `${from} -> ${t}`));
+		expect(crossing).toEqual([]);
+		expect([...graph.keys()].some((f) => top(f) === APP && f.endsWith('.vue'))).toBe(true);
 	});
 
 	it('has no import cycle', () => {

@@ -9,7 +9,8 @@ import { toMillis } from '../util/time.js';
 
 export const OUTBOX_TABLE = 'user_lifecycle_outbox';
 
-export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed';
+/** `retried`: a failed mail someone sent again (its capability queued a fresh one). */
+export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'retried';
 
 export interface OutboxMail {
 	kind: string;
@@ -123,6 +124,14 @@ export async function releaseClaims(knex: Knex, mails: { id: string; claim: stri
 function byClaim(knex: Knex, id: string, claim: string | undefined): Knex.QueryBuilder {
 	const query = knex(OUTBOX_TABLE).where({ id });
 	return claim === undefined ? query : query.where({ claim });
+}
+
+/**
+ * Moves a failed mail to `retried` or back; one conditional UPDATE, so of two concurrent retries
+ * of one mail exactly one wins. Answers whether this call made the move.
+ */
+export async function moveFailedMail(knex: Knex, id: string, from: 'failed' | 'retried', to: 'failed' | 'retried'): Promise<boolean> {
+	return (await knex(OUTBOX_TABLE).where({ id, status: from }).update({ status: to })) > 0;
 }
 
 export async function nextDueAt(knex: Knex): Promise<number | null> {

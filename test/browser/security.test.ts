@@ -1,0 +1,119 @@
+// "Security" in the real Data Studio: two-factor turned on in the module shows ten recovery codes
+// once; one of them, typed into the OTP field of the Data Studio's own sign-in, gets the user in,
+// and the count drops to nine. A user who turned it on the host's way (no codes) is told so and
+// makes a set.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAppRole, dismissAdminDialogs, hasChromium, launchStudio, openModule, screenshot, signIn, type Studio } from '../harness/browser.js';
+import { PASSWORD, startTestHost, type TestHost } from '../harness/host.js';
+import { codes } from '../integration/two-factor/helpers.js';
+
+describe.skipIf(!hasChromium)('the Security page in the Data Studio', { timeout: 240_000 }, () => {
+	let host: TestHost;
+	let studio: Studio;
+	let role: string;
+
+	beforeAll(async () => {
+		host = await startTestHost({ env: { SERVE_APP: 'true' } });
+		role = await createAppRole(host, 'Staff');
+		studio = await launchStudio();
+	});
+
+	afterAll(async () => {
+		await studio?.close();
+		await host?.stop();
+	});
+
+	it('enables two-factor with a QR code, shows ten codes once, and a code signs in through the OTP field', async () => {
+		const email = 'ada@example.com';
+		await host.createUser({ email, password: PASSWORD, role, status: 'active' });
+		const page = await studio.newPage();
+		await signIn(page, host, email, PASSWORD);
+		await openModule(page, host, 'security', 'Security');
+		await expect.poll(() => page.getByText('Two-factor authentication is').textContent()).toContain('off');
+		await screenshot(page, 'security-off');
+
+		await page.getByPlaceholder('Your password').fill(PASSWORD);
+		await page.getByRole('button', { name: 'Enable two-factor' }).click();
+		await page.locator('.qr svg').waitFor();
+		const secret = (await page.locator('.secret code').textContent())!.trim();
+		expect(secret).toMatch(/^[A-Z2-7]{16,}$/);
+		await screenshot(page, 'security-enable-qr');
+		const { previous } = await codes(secret);
+		await page.getByPlaceholder('6-digit code').fill(previous);
+		await page.getByRole('button', { name: 'Verify and enable' }).click();
+
+		const shown = page.locator('.recovery-codes code');
+		await expect.poll(() => shown.count()).toBe(10);
+		const recovery = (await shown.allTextContents()).map((c) => c.trim());
+		expect(new Set(recovery).size).toBe(10);
+		await screenshot(page, 'security-recovery-codes');
+		await page.getByRole('button', { name: 'I have saved them' }).click();
+		await expect.poll(() => page.locator('.remaining').textContent()).toContain('10');
+		// Shown once: a reload shows the count, never the codes.
+		await page.reload();
+		await expect.poll(() => page.locator('.remaining').textContent()).toContain('10');
+		expect(await page.locator('.recovery-codes').count()).toBe(0);
+		expect(await page.content()).not.toContain(recovery[0]!);
+		await screenshot(page, 'security-on');
+
+		// Sign out, then in with a recovery code where the Data Studio asks for the one-time password.
+		await page.goto(`${host.url}/admin/logout`);
+		await page.waitForURL((url) => url.pathname.endsWith('/login'));
+		await signIn(page, host, email, PASSWORD, recovery[3]!);
+		await openModule(page, host, 'security', 'Security');
+		await expect.poll(() => page.locator('.remaining').textContent()).toContain('9');
+		const row = await host.userByEmail(email);
+		expect(Number((await host.knex('user_lifecycle_recovery_codes').where({ user_id: row.id }).whereNull('consumed_at').count({ n: '*' }).first())!.n)).toBe(9);
+
+		// Spent: the same code no longer signs in.
+		const again = await host.login(email, PASSWORD, { otp: recovery[3] });
+		expect(again.status).toBe(401);
+	});
+
+	it("tells a user who turned two-factor on the host's way that they have no recovery codes, and makes a set", async () => {
+		const email = 'grace@example.com';
+		await host.createUser({ email, password: PASSWORD, role, status: 'active' });
+		// The requests the profile's toggle makes: the host's routes (they have nowhere to show codes).
+		const token = await host.loginToken(email, PASSWORD);
+		const generated = await host.api('POST', '/users/me/tfa/generate', { password: PASSWORD }, { token });
+		expect(generated.status).toBe(200);
+		const secret: string = generated.body.data.secret;
+		const step = await codes(secret);
+		expect((await host.api('POST', '/users/me/tfa/enable', { secret, otp: step.previous }, { token })).status).toBe(204);
+
+		const page = await studio.newPage();
+		// The host's login takes only the current step's code: made once the field is there.
+		await signIn(page, host, email, PASSWORD, async () => (await codes(secret)).current);
+		await openModule(page, host, 'security', 'Security');
+		const notice = page.locator('.no-codes');
+		await expect.poll(() => notice.textContent()).toContain('no recovery codes');
+		await screenshot(page, 'security-no-codes');
+
+		const { next } = await codes(secret);
+		await page.getByPlaceholder('Code from your app').fill(next);
+		await page.getByRole('button', { name: 'Make recovery codes' }).click();
+		await expect.poll(() => page.locator('.recovery-codes code').count()).toBe(10);
+		await page.getByRole('button', { name: 'I have saved them' }).click();
+		await expect.poll(() => page.locator('.remaining').textContent()).toContain('10');
+		expect(await notice.count()).toBe(0);
+	});
+
+	it('lists the sessions and signs out everywhere else', async () => {
+		const page = await studio.newPage();
+		await signIn(page, host, 'admin@example.com', 'admin-password-1');
+		await dismissAdminDialogs(page);
+		// A second session of the admin, elsewhere.
+		const elsewhere = await host.login('admin@example.com', 'admin-password-1', { mode: 'session' });
+		expect(elsewhere.status).toBe(200);
+		await openModule(page, host, 'security', 'Security');
+		const rows = page.locator('.sessions tbody tr');
+		await expect.poll(() => rows.count(), { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
+		await expect.poll(() => page.locator('.sessions').textContent()).toContain('This session');
+		await screenshot(page, 'security-sessions');
+		await page.getByRole('button', { name: 'Sign out everywhere else' }).click();
+		await expect.poll(() => rows.count()).toBe(1);
+		await page.reload();
+		await openModule(page, host, 'security', 'Security');
+		await expect.poll(() => page.locator('.sessions').textContent()).toContain('This session');
+	});
+});

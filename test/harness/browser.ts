@@ -1,0 +1,106 @@
+// The real Data Studio in Debian's Chromium, driven by playwright-core (no browser download).
+// Browser tests skip, with a notice, where /usr/bin/chromium is missing (.ci/run installs it).
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { expect } from 'vitest';
+import type { TestHost } from './host.js';
+
+export const CHROMIUM = process.env['USER_LIFECYCLE_CHROMIUM'] ?? '/usr/bin/chromium';
+export const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) console.warn(`[browser tests] skipped: no Chromium at ${CHROMIUM} (apt-get install chromium; .ci/run does it)`);
+
+export const SCREENSHOTS = resolve(__dirname, '../browser/screenshots');
+
+export interface Studio {
+	/** A fresh browser profile (its own cookies and storage): one per signed-in person. */
+	newPage(): Promise<Page>;
+	close(): Promise<void>;
+}
+
+/** Headless Chromium with a fresh user-data-dir; `newPage` opens an isolated profile each time. */
+export async function launchStudio(): Promise<Studio> {
+	const profiles: { context: BrowserContext; dir: string }[] = [];
+	return {
+		async newPage() {
+			const dir = mkdtempSync(join(tmpdir(), 'user-lifecycle-chromium-'));
+			const context = await chromium.launchPersistentContext(dir, {
+				executablePath: CHROMIUM,
+				headless: true,
+				args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-dev-shm-usage'],
+				viewport: { width: 1360, height: 900 },
+				acceptDownloads: true,
+			});
+			context.setDefaultTimeout(30_000);
+			profiles.push({ context, dir });
+			return context.pages()[0] ?? (await context.newPage());
+		},
+		async close() {
+			for (const { context, dir } of profiles) {
+				await context.close().catch(() => {});
+				rmSync(dir, { recursive: true, force: true });
+			}
+		},
+	};
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+	mkdirSync(SCREENSHOTS, { recursive: true });
+	// Settled: no request in flight, the app's transitions over.
+	await page.waitForLoadState('networkidle').catch(() => {});
+	await page.waitForTimeout(600);
+	await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/**
+ * Signs in on the Data Studio's own login page; `otp` goes into its one-time-password field when it
+ * asks (a function: the code is made once the field is there, so a TOTP is current when sent).
+ */
+export async function signIn(page: Page, host: TestHost, email: string, password: string, otp?: string | (() => Promise<string>)): Promise<void> {
+	await page.goto(`${host.url}/admin/login`);
+	await page.locator('input[type=email]').fill(email);
+	await page.locator('input[type=password]').fill(password);
+	// Not click(): it waits for the navigation the sign-in starts, which a loaded machine makes slow.
+	await page.locator('button[type=submit]').dispatchEvent('click');
+	if (otp !== undefined) {
+		const field = page.locator('input[autocomplete=one-time-code]');
+		await field.waitFor();
+		await field.fill(typeof otp === 'string' ? otp : await otp());
+		await page.locator('button[type=submit]').dispatchEvent('click');
+	}
+	await page.waitForURL((url) => !url.pathname.endsWith('/login'), { timeout: 60_000 });
+}
+
+/** An admin's first sign-in: the licence dialog ("I'm using Core plan", a use, Save) and "project owner" (Remind Later). */
+export async function dismissAdminDialogs(page: Page): Promise<void> {
+	const core = page.getByText("I'm using Core plan");
+	if (await core.isVisible({ timeout: 15_000 }).catch(() => false)) {
+		await core.click();
+		const card = page.locator('.v-card', { hasText: 'What are you using Directus for?' });
+		await card.locator('.v-select').click();
+		await page.locator('.v-menu-content .v-list-item').first().click();
+		await card.getByRole('button', { name: 'Save' }).click();
+		await card.waitFor({ state: 'detached' });
+	}
+	const later = page.getByRole('button', { name: 'Remind Later' });
+	if (await later.isVisible({ timeout: 5000 }).catch(() => false)) {
+		await later.click();
+		await later.waitFor({ state: 'detached' });
+	}
+}
+
+/** Opens one page of the module and waits for its title. */
+export async function openModule(page: Page, host: TestHost, path: string, title: string): Promise<void> {
+	await page.goto(`${host.url}/admin/user-lifecycle/${path}`);
+	await expect.poll(() => page.locator('header h1').first().textContent({ timeout: 30_000 }), { timeout: 60_000 }).toContain(title);
+}
+
+/** A role whose users may use the Data Studio (one licence seat each while active; the licence allows 3 with the admin). */
+export async function createAppRole(host: TestHost, name: string): Promise<string> {
+	const policy = await host.admin('POST', '/policies', { name: `${name} policy`, app_access: true, admin_access: false });
+	expect(policy.status, policy.text).toBe(200);
+	const role = await host.admin('POST', '/roles', { name, policies: [{ policy: policy.body.data.id }] });
+	expect(role.status, role.text).toBe(200);
+	return role.body.data.id;
+}
