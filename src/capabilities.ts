@@ -4,8 +4,9 @@ import { invitation } from './invitation/index.js';
 import { registration } from './registration/index.js';
 import type { Capability } from './shared/capability.js';
 import { status } from './status/index.js';
+import { tfaEnforcement } from './tfa-enforcement/index.js';
 import { twoFactor } from './two-factor/index.js';
 
-export const CAPABILITIES: readonly Capability[] = [registration, invitation, twoFactor, status];
+export const CAPABILITIES: readonly Capability[] = [registration, invitation, twoFactor, status, tfaEnforcement];
 
 export const MIGRATIONS = CAPABILITIES.flatMap((capability) => capability.migrations ?? []);

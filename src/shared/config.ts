@@ -31,6 +31,13 @@ export interface Config {
 	loginStallMs: number;
 	/** The host's login cookies (REFRESH_TOKEN_COOKIE_*, SESSION_COOKIE_*), for `mode: "cookie" | "session"`. */
 	loginCookies: { refresh: LoginCookie; session: LoginCookie };
+	// --- two-factor enforcement (issue 13) ---
+	/** USER_LIFECYCLE_ENFORCE_TFA: refuse data requests of users whose policies enforce two-factor and who have none. */
+	enforceTfa: boolean;
+	/** USER_LIFECYCLE_ENFORCE_TFA_STATIC_TOKENS: enforcement also for the users' static tokens. */
+	enforceTfaStaticTokens: boolean;
+	/** The host's AUTH_DISABLE_DEFAULT: its password login may be off, then a recovery code in `otp` is left to the host too. */
+	hostPasswordLoginDisabled: boolean;
 }
 
 export interface LoginCookie {
@@ -65,6 +72,9 @@ export const DEFAULTS = {
 	USER_LIFECYCLE_OUTBOX_POLL_INTERVAL: '2s',
 	USER_LIFECYCLE_SCHEDULE: '*/1 * * * *',
 	USER_LIFECYCLE_SCHEDULE_BATCH_SIZE: '500',
+	// --- two-factor enforcement (issue 13) ---
+	USER_LIFECYCLE_ENFORCE_TFA: 'true',
+	USER_LIFECYCLE_ENFORCE_TFA_STATIC_TOKENS: 'false',
 } as const;
 
 type Env = Record<string, unknown>;
@@ -97,6 +107,10 @@ export function loadConfig(env: Env): Config {
 			refresh: loginCookie(env, 'REFRESH_TOKEN_COOKIE', 'directus_refresh_token', 'REFRESH_TOKEN_TTL', '7d'),
 			session: loginCookie(env, 'SESSION_COOKIE', 'directus_session_token', 'SESSION_COOKIE_TTL', '1d'),
 		},
+		// --- two-factor enforcement (issue 13) ---
+		enforceTfa: boolean(env, 'USER_LIFECYCLE_ENFORCE_TFA'),
+		enforceTfaStaticTokens: boolean(env, 'USER_LIFECYCLE_ENFORCE_TFA_STATIC_TOKENS'),
+		hostPasswordLoginDisabled: env['AUTH_DISABLE_DEFAULT'] === true || env['AUTH_DISABLE_DEFAULT'] === 'true',
 	};
 }
 
