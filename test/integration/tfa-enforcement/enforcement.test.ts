@@ -154,5 +154,5 @@ describe.each(await availableDatabases())('two-factor enforcement on %s', (db) =
 		await host.restart({ USER_LIFECYCLE_ENFORCE_TFA: 'false' });
 		expect((await host.api('GET', '/users', undefined, { token })).status).toBe(200);
 		expect((await host.api('GET', '/users', undefined, { token: staticToken })).status).toBe(200);
-	});
+	}, 300_000);
 });
