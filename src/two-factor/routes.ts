@@ -8,7 +8,7 @@ import { parseInput, pathId, type z } from '../shared/input.js';
 import type { Runtime } from '../shared/runtime.js';
 import { resetTwoFactor } from './admin-reset.js';
 import { loginWithRecoveryCode } from './recovery-login.js';
-import { loginAnswer, recoveryCodeInHostLogin } from './recovery-otp-login.js';
+import { loginAnswer, recoveryCodeInGraphqlLogin, recoveryCodeInHostLogin } from './recovery-otp-login.js';
 import { disableBody, enableBody, generateBody, hostDisableBody, hostEnableBody, hostGenerateBody, recoveryCodesBody, recoveryLoginBody } from './schemas.js';
 import { disableTwoFactor, enableTwoFactor, generateTwoFactorSecret, regenerateRecoveryCodes, twoFactorStatus, type SecondFactor } from './self-service.js';
 
@@ -68,6 +68,7 @@ export function twoFactorRoutes(router: Router, rt: Runtime): void {
 export function twoFactorNativeRoutes(app: Application, rt: Runtime): void {
 	// The Data Studio's sign-in: a recovery code in the OTP field (a TOTP goes on to the host).
 	app.post('/auth/login', recoveryCodeInHostLogin(rt));
+	app.post('/graphql/system', recoveryCodeInGraphqlLogin(rt));
 	app.post('/users/me/tfa/generate', generate(rt, hostGenerateBody));
 	// The host answers 204 and has nowhere to show recovery codes: none are made here; the user
 	// makes a set with POST /user-lifecycle/tfa/recovery-codes.

@@ -17,7 +17,7 @@ describe.each(await availableDatabases())('recovery code in the host login on %s
 		await host?.stop();
 	});
 
-	it('json and session modes; the count drops; a used code and a wrong password are refused; a TOTP still goes to the host', async () => {
+	it('json and session modes, and GraphQL; the count drops; a used code and a wrong password are refused; a TOTP still goes to the host', async () => {
 		const email = 'recovery.otp@example.com';
 		const { token } = await host.createApiUser(role, email);
 		const { secret, recoveryCodes } = await enableTfa(host, token);
@@ -48,9 +48,24 @@ describe.each(await availableDatabases())('recovery code in the host login on %s
 		expect(viaCookie.body.data.email).toBe(email);
 		expect(await remaining()).toBe(8);
 
+		// GraphQL's auth_login: the same, in the host's GraphQL shape.
+		const graphql = (otp: string) =>
+			host.api('POST', '/graphql/system', {
+				query: 'mutation Login($email: String!, $password: String!, $otp: String) { signIn: auth_login(email: $email, password: $password, otp: $otp) { access_token expires } }',
+				variables: { email, password: PASSWORD, otp },
+			});
+		const viaGraphql = await graphql(recoveryCodes[2]!);
+		expect(viaGraphql.status).toBe(200);
+		expect(Object.keys(viaGraphql.body.data.signIn)).toEqual(['access_token', 'expires']);
+		expect((await host.api('GET', '/users/me', undefined, { token: viaGraphql.body.data.signIn.access_token })).status).toBe(200);
+		expect(await remaining()).toBe(7);
+		const graphqlAgain = await graphql(recoveryCodes[2]!);
+		expect(graphqlAgain.body.data.signIn).toBeNull();
+		expect(graphqlAgain.body.errors[0].extensions.code).toBe('INVALID_CREDENTIALS');
+
 		const { current } = await codes(secret);
 		const totp = await host.login(email, PASSWORD, { otp: current });
 		expect(totp.status).toBe(200);
-		expect(await remaining()).toBe(8);
+		expect(await remaining()).toBe(7);
 	});
 });
