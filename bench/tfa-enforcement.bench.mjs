@@ -9,8 +9,11 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20);
 const PER_ROUND = 25;
 const PASSWORD = 'bench-password-1';
 
+const started = [];
+
 async function prepare(label, env) {
 	const host = await startHost({ db: DB, env: { PRESSURE_LIMITER_ENABLED: 'false', USER_LIFECYCLE_SCHEDULE: '0 0 1 1 *', ...env } });
+	started.push(host);
 	const call = async (method, path, body, token) => {
 		const started = performance.now();
 		const res = await fetch(host.url + path, {
@@ -29,7 +32,7 @@ async function prepare(label, env) {
 	const enforcing = (await as('POST', '/policies', { name: 'Enforced', app_access: false, admin_access: false, enforce_tfa: true })).body.data.id;
 	await as('POST', '/roles', { name: 'Enforced', policies: [{ policy: enforcing }] });
 	const policy = (await as('POST', '/policies', { name: 'Readers', app_access: false, admin_access: false })).body.data.id;
-	await as('POST', '/permissions', { policy, collection: 'directus_users', action: 'read', fields: ['id'] });
+	await as('POST', '/permissions', { policy, collection: 'directus_users', action: 'read', fields: ['*'] });
 	const role = (await as('POST', '/roles', { name: 'Readers', policies: [{ policy }] })).body.data.id;
 	await as('POST', '/users', { email: 'bench.reader@example.com', password: PASSWORD, role, status: 'active' });
 	const token = (await call('POST', '/auth/login', { email: 'bench.reader@example.com', password: PASSWORD })).body.data.access_token;
@@ -43,9 +46,9 @@ const median = (xs) => {
 };
 
 console.log(`database: ${DB}; load average ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-const on = await prepare('enforcement on', { USER_LIFECYCLE_ENFORCE_TFA: 'true' });
-const off = await prepare('enforcement off', { USER_LIFECYCLE_ENFORCE_TFA: 'false' });
 try {
+	const on = await prepare('enforcement on', { USER_LIFECYCLE_ENFORCE_TFA: 'true' });
+	const off = await prepare('enforcement off', { USER_LIFECYCLE_ENFORCE_TFA: 'false' });
 	const round = async (side) => {
 		for (let i = 0; i < PER_ROUND; i++) side.ms.push((await side.read()).ms);
 	};
@@ -57,6 +60,5 @@ try {
 	const ratio = median(on.ms) / median(off.ms);
 	console.log(`GET /users?limit=1 (n=${on.ms.length} each): on median ${median(on.ms).toFixed(2)} ms | off median ${median(off.ms).toFixed(2)} ms | ratio ${ratio.toFixed(3)} (+${(median(on.ms) - median(off.ms)).toFixed(2)} ms)`);
 } finally {
-	await on.host.stop();
-	await off.host.stop();
+	for (const host of started) await host.stop();
 }
