@@ -7,9 +7,10 @@ import { mailAdmin } from './mail-admin/index.js';
 import { sessions } from './sessions/index.js';
 import type { Capability } from './shared/capability.js';
 import { status } from './status/index.js';
+import { tfaEnforcement } from './tfa-enforcement/index.js';
 import { twoFactor } from './two-factor/index.js';
 
-const FLOWS: readonly Capability[] = [registration, invitation, twoFactor, status, sessions, passwordReset];
+const FLOWS: readonly Capability[] = [registration, invitation, twoFactor, status, sessions, passwordReset, tfaEnforcement];
 
 export const CAPABILITIES: readonly Capability[] = [...FLOWS, mailAdmin(new Map(FLOWS.flatMap((capability) => Object.entries(capability.mailRetry ?? {}))))];
 

@@ -27,8 +27,9 @@ export default defineHook((register, context) => {
 		}
 	});
 	register.init('routes.before', (meta: Record<string, any>) => {
-		if (!rt.config.nativeRoutes) return;
 		const app = meta['app'] as Application;
+		for (const capability of CAPABILITIES) capability.requestGuards?.(app, rt);
+		if (!rt.config.nativeRoutes) return;
 		app.use(whenReady(rt.ready));
 		const mutations = new Map(CAPABILITIES.flatMap((capability) => Object.entries(capability.graphql?.(rt) ?? {})));
 		app.use(graphqlMutations(mutations, (error) => rt.logger.error(error, '[user-lifecycle] GraphQL mutation failed')));

@@ -22,6 +22,11 @@ export interface Capability {
 	name: string;
 	/** Routes under /user-lifecycle. */
 	routes?: (router: Router, rt: Runtime) => void;
+	/**
+	 * Middleware in front of every host route, after the host's authentication (mounted first, and
+	 * whether or not native routes are on).
+	 */
+	requestGuards?: (app: Application, rt: Runtime) => void;
 	/** The host's own routes this capability answers when USER_LIFECYCLE_NATIVE_ROUTES is on. */
 	nativeRoutes?: (app: Application, rt: Runtime) => void;
 	/** The host's GraphQL system mutations this capability answers (with native routes on), by field name. */

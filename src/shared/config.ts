@@ -47,6 +47,13 @@ export interface Config {
 	/** USER_LIFECYCLE_MAIL_SUBJECTS: subject per mail template and language (`{ template: { lang: subject } }`). */
 	mailSubjects: MailSubjects;
 	// --- end events/mails ---
+	// --- two-factor enforcement (issue 13) ---
+	/** USER_LIFECYCLE_ENFORCE_TFA: refuse data requests of users whose policies enforce two-factor and who have none. */
+	enforceTfa: boolean;
+	/** USER_LIFECYCLE_ENFORCE_TFA_STATIC_TOKENS: enforcement also for the users' static tokens. */
+	enforceTfaStaticTokens: boolean;
+	/** The host's AUTH_DISABLE_DEFAULT: its password login may be off, then a recovery code in `otp` is left to the host too. */
+	hostPasswordLoginDisabled: boolean;
 }
 
 /** Subjects by template name, then by language tag as written (`de`, `de-DE`). */
@@ -92,6 +99,9 @@ export const DEFAULTS = {
 	// --- end password reset ---
 	// --- events/mails ---
 	USER_LIFECYCLE_MAIL_SUBJECTS: '{}',
+	// --- two-factor enforcement (issue 13) ---
+	USER_LIFECYCLE_ENFORCE_TFA: 'true',
+	USER_LIFECYCLE_ENFORCE_TFA_STATIC_TOKENS: 'false',
 } as const;
 
 type Env = Record<string, unknown>;
@@ -128,6 +138,10 @@ export function loadConfig(env: Env): Config {
 		mailSubjects: json(env, 'USER_LIFECYCLE_MAIL_SUBJECTS', parseMailSubjects),
 		// --- end events/mails ---
 		...passwordResetConfig(env),
+		// --- two-factor enforcement (issue 13) ---
+		enforceTfa: boolean(env, 'USER_LIFECYCLE_ENFORCE_TFA'),
+		enforceTfaStaticTokens: boolean(env, 'USER_LIFECYCLE_ENFORCE_TFA_STATIC_TOKENS'),
+		hostPasswordLoginDisabled: env['AUTH_DISABLE_DEFAULT'] === true || env['AUTH_DISABLE_DEFAULT'] === 'true',
 	};
 }
 

@@ -120,3 +120,54 @@ export async function moveStatus(
 		}),
 	);
 }
+
+// --- two-factor enforcement (the host's policies' `enforce_tfa`) -------------------------------
+
+/**
+ * The access rows of policies that enforce two-factor for this user: attached to the user, or to
+ * one of `roles` (the user's role and its parents, as the host's accountability lists them).
+ */
+function enforcingAccess(knex: Knex, userId: string, roles: readonly string[]): Knex.QueryBuilder {
+	return knex('directus_access')
+		.join('directus_policies', 'directus_policies.id', 'directus_access.policy')
+		.where('directus_policies.enforce_tfa', true)
+		.where((scope) => {
+			scope.where('directus_access.user', userId);
+			if (roles.length > 0) scope.orWhereIn('directus_access.role', [...roles]);
+		})
+		.select(knex.raw('1'));
+}
+
+/**
+ * True when a policy enforces two-factor for the user and the user has none yet: one query (the
+ * user by primary key, the policies by their access rows), run on every authenticated request.
+ */
+export async function mustSetUpTwoFactor(knex: Knex, userId: string, roles: readonly string[]): Promise<boolean> {
+	const row = await knex(USERS_TABLE)
+		.where({ id: userId })
+		.whereNull('tfa_secret')
+		.whereExists(enforcingAccess(knex, userId, roles))
+		.first(knex.raw('1 as found'));
+	return row !== undefined;
+}
+
+/** Whether a policy enforces two-factor for the user; the role tree is read when the caller has none at hand. */
+export async function twoFactorEnforced(knex: Knex, userId: string, roles?: readonly string[]): Promise<boolean> {
+	const tree = roles ?? (await roleTree(knex, userId));
+	const row = await enforcingAccess(knex, userId, tree).first();
+	return row !== undefined;
+}
+
+/** The user's role and its parents (roles nest), nearest first. */
+async function roleTree(knex: Knex, userId: string): Promise<string[]> {
+	const user = await knex(USERS_TABLE).select('role').where({ id: userId }).first();
+	const tree: string[] = [];
+	let next: string | null = user?.role ?? null;
+	// A cycle can't be saved by the host, but a hand-edited database must not loop us forever.
+	while (next !== null && !tree.includes(next)) {
+		tree.push(next);
+		const role: { parent: string | null } | undefined = await knex('directus_roles').select('parent').where({ id: next }).first();
+		next = role?.parent ?? null;
+	}
+	return tree;
+}

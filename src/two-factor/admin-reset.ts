@@ -6,6 +6,7 @@ import type { FlowOptions } from '../shared/host.js';
 import type { Runtime } from '../shared/runtime.js';
 import { findTwoFactorUser } from '../shared/users.js';
 import { ForbiddenError, InvalidCredentialsError } from '../shared/util/errors.js';
+import { assertMayTurnOffOwn } from './enforced.js';
 import { deleteTwoFactorState, writeSecret } from './store.js';
 
 export async function resetTwoFactor(rt: Runtime, targetId: string, options: FlowOptions): Promise<void> {
@@ -14,6 +15,8 @@ export async function resetTwoFactor(rt: Runtime, targetId: string, options: Flo
 	if (options.accountability?.admin !== true) throw new ForbiddenError();
 	const user = await findTwoFactorUser(rt.knex, { id: targetId });
 	if (!user) throw new ForbiddenError();
+	// An admin resets others; their own two-factor stays on while a policy enforces it.
+	if (targetId === actor) await assertMayTurnOffOwn(rt, actor, options.accountability?.roles);
 	await runAsFlow({ via: 'tfa-reset', actor, tfa: true }, () =>
 		rt.knex.transaction(async (trx) => {
 			await writeSecret(trx, targetId, undefined, null);

@@ -1,5 +1,5 @@
 // Two-factor's refusals, declared once.
-import { HitRateLimitError, InvalidPayloadError } from '../shared/util/errors.js';
+import { createError, HitRateLimitError, InvalidPayloadError } from '../shared/util/errors.js';
 
 export const invalidOtp = () => new InvalidPayloadError({ reason: `"otp" is invalid` });
 export const invalidRecoveryCode = () => new InvalidPayloadError({ reason: `"recovery_code" is invalid` });
@@ -10,3 +10,7 @@ export const passwordRequired = () => new InvalidPayloadError({ reason: `"passwo
 export const emailRequired = () => new InvalidPayloadError({ reason: 'User must have a valid email to enable TFA' });
 /** Too many wrong codes: every code is refused until `until` (429, on every path). */
 export const codesLocked = (maxAttempts: number, until: number) => new HitRateLimitError({ limit: maxAttempts, reset: new Date(until) });
+
+const TfaEnforcedError = createError('TFA_ENFORCED', "Two-factor authentication is enforced by one of this user's policies and can't be turned off", 403);
+/** A user's own two-factor can't be turned off while a policy of theirs enforces it. */
+export const tfaEnforced = () => new TfaEnforcedError();

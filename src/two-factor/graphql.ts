@@ -22,7 +22,7 @@ export function twoFactorGraphql(rt: Runtime): Record<string, GraphqlMutation> {
 			return true;
 		},
 		users_me_tfa_disable: async (args, req) => {
-			await disableTwoFactor(rt, requireUser(req), parseInput(hostDisableBody, withoutNulls(args)), 'graphql');
+			await disableTwoFactor(rt, requireUser(req), parseInput(hostDisableBody, withoutNulls(args)), 'graphql', req.accountability?.roles);
 			return true;
 		},
 	};

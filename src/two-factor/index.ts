@@ -5,6 +5,7 @@
 import type { Capability } from '../shared/capability.js';
 import { twoFactorGraphql } from './graphql.js';
 import type { Runtime } from '../shared/runtime.js';
+import { registerOwnSecretGuard } from './enforced.js';
 import { registerHostLoginGuard } from './host-login.js';
 import { twoFactorNativeRoutes, twoFactorRoutes } from './routes.js';
 import { prunePasswordAttempts, prunePendingSecrets, pruneTwoFactorRecords, TWO_FACTOR_MIGRATIONS } from './store.js';
@@ -30,7 +31,10 @@ export const twoFactor: Capability = {
 	routes: twoFactorRoutes,
 	nativeRoutes: twoFactorNativeRoutes,
 	graphql: twoFactorGraphql,
-	hooks: registerHostLoginGuard,
+	hooks: (register, rt) => {
+		registerOwnSecretGuard(register, rt);
+		registerHostLoginGuard(register, rt);
+	},
 	job: pruneOldCodeRecords,
 	migrations: TWO_FACTOR_MIGRATIONS,
 };

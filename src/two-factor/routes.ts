@@ -2,26 +2,15 @@
 // `/users/me/tfa/*` with the host's shapes, so @directus/sdk and the Data Studio gain replay
 // protection and the lockout), recovery-code login, and the admins' reset. The host's `me` routes
 // are registered before its `/:pk` ones.
-import type { Application, Response, Router } from 'express';
+import type { Application, Router } from 'express';
 import { doorOf, flowOptions, handle, requireUser, type HostRequest } from '../shared/http.js';
 import { parseInput, pathId, type z } from '../shared/input.js';
 import type { Runtime } from '../shared/runtime.js';
 import { resetTwoFactor } from './admin-reset.js';
-import { loginWithRecoveryCode, type RecoveryLoginInput } from './recovery-login.js';
+import { loginWithRecoveryCode } from './recovery-login.js';
+import { loginAnswer, recoveryCodeInGraphqlLogin, recoveryCodeInHostLogin } from './recovery-otp-login.js';
 import { disableBody, enableBody, generateBody, hostDisableBody, hostEnableBody, hostGenerateBody, recoveryCodesBody, recoveryLoginBody } from './schemas.js';
 import { disableTwoFactor, enableTwoFactor, generateTwoFactorSecret, regenerateRecoveryCodes, twoFactorStatus, type SecondFactor } from './self-service.js';
-
-/** Answers as the host's POST /auth/login does for each mode. */
-function loginAnswer(rt: Runtime, res: Response, mode: RecoveryLoginInput['mode'], result: { accessToken: string; refreshToken: string; expires: number }) {
-	const { refresh, session } = rt.config.loginCookies;
-	if (mode === 'json') return { expires: result.expires, refresh_token: result.refreshToken, access_token: result.accessToken };
-	if (mode === 'cookie') {
-		res.cookie(refresh.name, result.refreshToken, refresh.options);
-		return { expires: result.expires, access_token: result.accessToken };
-	}
-	res.cookie(session.name, result.accessToken, session.options);
-	return { expires: result.expires };
-}
 
 /** The signed-in user (401 otherwise), then their body. */
 const own = <T>(req: HostRequest, schema: z.ZodType<T>): { user: string; body: T } => {
@@ -45,7 +34,7 @@ const enable = (rt: Runtime, schema: z.ZodType<{ secret: string; otp: string }>,
 const disable = (rt: Runtime, schema: z.ZodType<SecondFactor>) =>
 	handle(async (req) => {
 		const { user, body } = own(req, schema);
-		await disableTwoFactor(rt, user, body, doorOf(req));
+		await disableTwoFactor(rt, user, body, doorOf(req), req.accountability?.roles);
 	});
 const reset = (rt: Runtime, param: 'id' | 'pk') =>
 	handle(async (req) => {
@@ -77,6 +66,9 @@ export function twoFactorRoutes(router: Router, rt: Runtime): void {
 }
 
 export function twoFactorNativeRoutes(app: Application, rt: Runtime): void {
+	// The Data Studio's sign-in: a recovery code in the OTP field (a TOTP goes on to the host).
+	app.post('/auth/login', recoveryCodeInHostLogin(rt));
+	app.post('/graphql/system', recoveryCodeInGraphqlLogin(rt));
 	app.post('/users/me/tfa/generate', generate(rt, hostGenerateBody));
 	// The host answers 204 and has nowhere to show recovery codes: none are made here; the user
 	// makes a set with POST /user-lifecycle/tfa/recovery-codes.

@@ -10,6 +10,7 @@ import { DEFAULT_PROVIDER, findTwoFactorUser, type TwoFactorUserRow } from '../s
 import { InvalidCredentialsError } from '../shared/util/errors.js';
 import { acceptOtp, acceptRecoveryCode, assertAccepted, hashRecoveryCode } from './code-gate.js';
 import { emailRequired, invalidOtp, invalidRecoveryCode, invalidSecret, notEnabled, passwordRequired, secretAlreadySet } from './errors.js';
+import { assertMayTurnOffOwn } from './enforced.js';
 import { matchPendingSecret, rememberPendingSecret } from './pending-secret.js';
 import { consumePendingSecret, countRecoveryCodes, deleteTwoFactorState, replaceRecoveryCodes, writeSecret } from './store.js';
 import { generateRecoveryCodes, generateTotpSecret, isBase32Secret, normalizeRecoveryCode, otpauthUrl } from './totp.js';
@@ -82,8 +83,11 @@ async function assertSecondFactor(rt: Runtime, user: EnabledUser, factor: Second
 	else assertAccepted(rt, await acceptRecoveryCode(rt, user.id, factor.recovery_code), invalidRecoveryCode);
 }
 
-export async function disableTwoFactor(rt: Runtime, userId: string, factor: SecondFactor, via: Door = 'api'): Promise<void> {
+/** `roles`: the caller's role tree (the caller is the user), for the enforcement check. */
+export async function disableTwoFactor(rt: Runtime, userId: string, factor: SecondFactor, via: Door = 'api', roles?: readonly string[]): Promise<void> {
 	const user = await enabledUser(rt, userId);
+	// Before any code is checked: a refused disable spends no code and counts no attempt.
+	await assertMayTurnOffOwn(rt, userId, roles);
 	await assertSecondFactor(rt, user, factor);
 	await runAsFlow({ via: 'two-factor', actor: userId, tfa: true }, () =>
 		rt.knex.transaction(async (trx) => {

@@ -49,6 +49,8 @@ describe('loadConfig', () => {
 		['USER_LIFECYCLE_TRANSITIONS', '{"active":{"invited":"sometimes"}}'],
 		['USER_LIFECYCLE_SCHEDULE', 'every minute'],
 		['USER_INVITE_TOKEN_TTL', 'forever'],
+		['USER_LIFECYCLE_ENFORCE_TFA', 'yes'],
+		['USER_LIFECYCLE_ENFORCE_TFA_STATIC_TOKENS', 1],
 	])('a bad %s (%j) stops start-up with a message naming it', (name, value) => {
 		let error: unknown;
 		try {
@@ -59,6 +61,13 @@ describe('loadConfig', () => {
 		expect(error).toBeInstanceOf(ConfigError);
 		expect((error as ConfigError).variable).toBe(name);
 		expect((error as Error).message).toContain(name);
+	});
+});
+
+describe('two-factor enforcement knobs', () => {
+	it('default to enforced, static tokens exempt; both can be turned', () => {
+		expect(loadConfig({})).toMatchObject({ enforceTfa: true, enforceTfaStaticTokens: false });
+		expect(loadConfig({ USER_LIFECYCLE_ENFORCE_TFA: false, USER_LIFECYCLE_ENFORCE_TFA_STATIC_TOKENS: 'true' })).toMatchObject({ enforceTfa: false, enforceTfaStaticTokens: true });
 	});
 });
 

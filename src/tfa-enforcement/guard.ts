@@ -1,0 +1,38 @@
+// The request guard: in front of every host route, a user whose policies enforce two-factor and
+// who has none gets 403 TFA_REQUIRED for anything but setting it up. It runs after the host's
+// authentication (routes.before), so the caller's accountability — user and role tree — is known.
+import type { NextFunction, Request, Response } from 'express';
+import type { HostRequest } from '../shared/http.js';
+import type { Runtime } from '../shared/runtime.js';
+import { mustSetUpTwoFactor } from '../shared/users.js';
+import { tfaRequired } from './errors.js';
+import { allowedDuringSetUp, type ParsedQuery } from './set-up-requests.js';
+
+type GuardedRequest = HostRequest & { token?: string | null; sanitizedQuery?: ParsedQuery };
+
+/**
+ * The host's own test (`utils/is-directus-jwt`): a token whose payload says `iss: "directus"` is
+ * an access or session token; anything else that authenticated is a user's static token.
+ */
+export function isHostJwt(token: string): boolean {
+	const parts = token.split('.');
+	if (parts.length !== 3) return false;
+	try {
+		return (JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as { iss?: unknown })?.iss === 'directus';
+	} catch {
+		return false;
+	}
+}
+
+export function twoFactorEnforcementGuard(rt: Runtime) {
+	return (request: Request, _res: Response, next: NextFunction) => {
+		const req = request as GuardedRequest;
+		const accountability = req.accountability;
+		const user = accountability?.user;
+		// Anonymous, shares, and callers an `authenticate` filter let in without a token: not ours to judge.
+		if (!user || accountability.share || typeof req.token !== 'string' || req.token === '') return next();
+		if (!rt.config.enforceTfaStaticTokens && !isHostJwt(req.token)) return next();
+		if (allowedDuringSetUp(req.method, req.path, req.sanitizedQuery)) return next();
+		mustSetUpTwoFactor(rt.knex, user, accountability.roles ?? []).then((refuse) => next(refuse ? tfaRequired() : undefined), next);
+	};
+}
