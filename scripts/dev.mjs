@@ -29,6 +29,7 @@ const host = await startHost({
 		LOG_STYLE: 'pretty',
 		USER_REGISTER_URL_ALLOW_LIST: `${url}/user-lifecycle/register/verify-email`,
 		USER_INVITE_URL_ALLOW_LIST: `${url}/admin/accept-invite`,
+		PASSWORD_RESET_URL_ALLOW_LIST: `${url}/admin/reset-password`,
 		HASH_MEMORY_COST: null,
 		HASH_TIME_COST: null,
 		HASH_PARALLELISM: null,
@@ -55,6 +56,10 @@ if (!roleId) {
 	roleId = (await call('POST', '/roles', { name: 'Registered users', policies: [{ policy: policy.data.id }] }, admin)).data.id;
 }
 await call('PATCH', '/settings', { public_registration: true, public_registration_verify_email: true, public_registration_role: roleId }, admin);
+// A password-reset mail for the dev admin, through the host's own route (served by the hardened
+// flow): the mailbox shows one as soon as it opens. Its link is single-use and lasts an hour;
+// until it is used, the admin's password stays as printed below.
+await call('POST', '/auth/password/request', { email: ADMIN_EMAIL });
 
 console.log(`
   Directus with directus-extension-user-lifecycle is running.
@@ -69,6 +74,9 @@ console.log(`
       -H 'content-type: application/json' \\
       -d '{"email":"jane@example.com","password":"a-long-password"}'
   then open the mailbox and click "Verify email".
+
+  The mailbox already holds a "Password Reset Request" for ${ADMIN_EMAIL}: its link opens the
+  Data Studio's reset page (single use, 1 h). Sign-in page → "Forgot password" sends another.
 
   Ctrl-C stops Directus and the mailbox.
 `);
