@@ -1,11 +1,13 @@
 // The capabilities this bundle is made of, in the order their routes are mounted. Both entry
-// files wire exactly these; adding a capability is one line here.
+// files wire exactly these; adding a capability is one line here. The login lock comes before
+// two-factor: its `auth.login` filter refuses a locked user before any code is looked at.
 import { invitation } from './invitation/index.js';
+import { loginLock } from './login-lock/index.js';
 import { registration } from './registration/index.js';
 import type { Capability } from './shared/capability.js';
 import { status } from './status/index.js';
 import { twoFactor } from './two-factor/index.js';
 
-export const CAPABILITIES: readonly Capability[] = [registration, invitation, twoFactor, status];
+export const CAPABILITIES: readonly Capability[] = [registration, invitation, loginLock, twoFactor, status];
 
 export const MIGRATIONS = CAPABILITIES.flatMap((capability) => capability.migrations ?? []);

@@ -31,6 +31,11 @@ export interface Config {
 	loginStallMs: number;
 	/** The host's login cookies (REFRESH_TOKEN_COOKIE_*, SESSION_COOKIE_*), for `mode: "cookie" | "session"`. */
 	loginCookies: { refresh: LoginCookie; session: LoginCookie };
+	// --- timed login lock (src/login-lock) ---
+	/** Wrong passwords within `loginLockMs` before logins are refused; 0 turns the lock off. */
+	loginMaxAttempts: number;
+	/** How long a lock refuses logins, and the window wrong passwords are counted in. */
+	loginLockMs: number;
 }
 
 export interface LoginCookie {
@@ -65,6 +70,9 @@ export const DEFAULTS = {
 	USER_LIFECYCLE_OUTBOX_POLL_INTERVAL: '2s',
 	USER_LIFECYCLE_SCHEDULE: '*/1 * * * *',
 	USER_LIFECYCLE_SCHEDULE_BATCH_SIZE: '500',
+	// --- timed login lock (src/login-lock) ---
+	USER_LIFECYCLE_LOGIN_MAX_ATTEMPTS: '10',
+	USER_LIFECYCLE_LOGIN_LOCK_DURATION: '15m',
 } as const;
 
 type Env = Record<string, unknown>;
@@ -97,6 +105,9 @@ export function loadConfig(env: Env): Config {
 			refresh: loginCookie(env, 'REFRESH_TOKEN_COOKIE', 'directus_refresh_token', 'REFRESH_TOKEN_TTL', '7d'),
 			session: loginCookie(env, 'SESSION_COOKIE', 'directus_session_token', 'SESSION_COOKIE_TTL', '1d'),
 		},
+		// --- timed login lock (src/login-lock) ---
+		loginMaxAttempts: integer(env, 'USER_LIFECYCLE_LOGIN_MAX_ATTEMPTS', DEFAULTS.USER_LIFECYCLE_LOGIN_MAX_ATTEMPTS, 0, 1_000_000),
+		loginLockMs: duration(env, 'USER_LIFECYCLE_LOGIN_LOCK_DURATION', DEFAULTS.USER_LIFECYCLE_LOGIN_LOCK_DURATION, 1000),
 	};
 }
 

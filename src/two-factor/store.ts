@@ -160,7 +160,21 @@ export async function recordAcceptedStep(knex: Knex, userId: string, step: numbe
 	}
 }
 
+/**
+ * Gives back a step this process recorded for a login the host then refused (a wrong password):
+ * only that very record (its `accepted_at`), never a later acceptance.
+ */
+export async function releaseAcceptedStep(knex: Knex, userId: string, step: number, acceptedAt: number): Promise<void> {
+	await knex(OTP_STEPS_TABLE).where({ id: `${userId}:${step}`, accepted_at: acceptedAt }).delete();
+}
+
 // --- failed codes and the lock -------------------------------------------------------------
+
+/** The user's wrong-code count and lock end (the lock may have run out), in one read. */
+export async function codeAttempts(knex: Knex, userId: string): Promise<{ failures: number; lockedUntil: number | null }> {
+	const row = await knex(OTP_ATTEMPTS_TABLE).select('failures', 'locked_until').where({ user_id: userId }).first();
+	return { failures: Number(row?.failures ?? 0), lockedUntil: toMillis(row?.locked_until) };
+}
 
 /** When the user's lock ends, or null when codes are accepted. */
 export async function lockedUntil(knex: Knex, userId: string, now = Date.now()): Promise<number | null> {
