@@ -1,0 +1,91 @@
+// `POST /auth/login` with an OTP: a bare host vs one with the extension, same machine, same run,
+// at the host's default argon2 costs (HASH_* unset), LOGIN_STALL_TIME=0, CONCURRENCY clients.
+// Each timed login is a different user (the extension accepts a code once per user and step;
+// the bare host would take a replay), each with TFA enabled through the host's own routes.
+//   node bench/login-otp.bench.mjs           (SQLite; BENCH_DB=postgres for PostgreSQL)
+// Target (issue 12): with the extension >= 0.95x the bare host's logins per second.
+import { createHmac } from 'node:crypto';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, root, startHost } from '../scripts/host.mjs';
+
+const DB = process.env.BENCH_DB ?? 'sqlite';
+const USERS = Number(process.env.BENCH_LOGIN_USERS ?? 60);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
+const PASSWORD = 'bench-password-1';
+
+// RFC 6238 (SHA-1, 6 digits, 30 s), as an authenticator app.
+function totp(secret, now = Date.now()) {
+	const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+	let bits = '';
+	for (const ch of secret.replace(/=+$/, '').toUpperCase()) bits += alphabet.indexOf(ch).toString(2).padStart(5, '0');
+	const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+	const counter = Buffer.alloc(8);
+	counter.writeBigUInt64BE(BigInt(Math.floor(now / 30_000)));
+	const mac = createHmac('sha1', key).update(counter).digest();
+	const offset = mac[mac.length - 1] & 0xf;
+	return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
+}
+const msLeftInStep = () => 30_000 - (Date.now() % 30_000);
+
+async function prepare(label, env) {
+	const host = await startHost({ db: DB, env: { HASH_MEMORY_COST: null, HASH_TIME_COST: null, HASH_PARALLELISM: null, LOGIN_STALL_TIME: '0', PRESSURE_LIMITER_ENABLED: 'false', ...env } });
+	const call = async (method, path, body, token) => {
+		const res = await fetch(host.url + path, {
+			method,
+			headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+			body: body === undefined ? undefined : JSON.stringify(body),
+		});
+		const text = await res.text();
+		if (res.status >= 300) throw new Error(`${label}: ${method} ${path} -> ${res.status} ${text.slice(0, 300)}`);
+		return text ? JSON.parse(text) : null;
+	};
+	const admin = (await call('POST', '/auth/login', { email: ADMIN_EMAIL, password: ADMIN_PASSWORD })).data.access_token;
+	const policy = (await call('POST', '/policies', { name: 'Bench policy', app_access: false, admin_access: false }, admin)).data.id;
+	const role = (await call('POST', '/roles', { name: 'Bench', policies: [{ policy }] }, admin)).data.id;
+	const users = [];
+	for (let i = 0; i < USERS; i++) {
+		const email = `otp.${i}@example.com`;
+		await call('POST', '/users', { email, password: PASSWORD, role, status: 'active' }, admin);
+		const token = (await call('POST', '/auth/login', { email, password: PASSWORD })).data.access_token;
+		const { secret } = (await call('POST', '/users/me/tfa/generate', { password: PASSWORD }, token)).data;
+		if (msLeftInStep() < 3000) await new Promise((r) => setTimeout(r, msLeftInStep() + 50));
+		// The previous step's code: the extension accepts it (one step either side) and leaves the current one free.
+		const code = label === 'bare' ? totp(secret) : totp(secret, Date.now() - 30_000);
+		await call('POST', '/users/me/tfa/enable', { secret, otp: code }, token);
+		users.push({ email, secret });
+	}
+	return { label, host, users, call };
+}
+
+/** Logs every user in once with a current code, CONCURRENCY at a time; logins per second. */
+async function run(side) {
+	if (msLeftInStep() < 15_000) await new Promise((r) => setTimeout(r, msLeftInStep() + 50)); // one step for the whole pass
+	const queue = [...side.users];
+	const started = performance.now();
+	await Promise.all(
+		Array.from({ length: CONCURRENCY }, async () => {
+			for (let user = queue.shift(); user; user = queue.shift()) await side.call('POST', '/auth/login', { email: user.email, password: PASSWORD, otp: totp(user.secret) });
+		}),
+	);
+	return side.users.length / ((performance.now() - started) / 1000);
+}
+
+mkdirSync(join(root, '.test-hosts'), { recursive: true });
+const emptyExtensions = mkdtempSync(join(root, '.test-hosts', 'no-extensions-'));
+console.log(`database: ${DB}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}; the host's default argon2 costs (HASH_* unset); ${USERS} users, ${CONCURRENCY} clients, LOGIN_STALL_TIME=0`);
+const bare = await prepare('bare', { EXTENSIONS_PATH: emptyExtensions });
+const withExt = await prepare('extension', { USER_LIFECYCLE_SCHEDULE: '0 0 1 1 *' });
+try {
+	// Bare first, then the extension, then bare again (its users can log in again: no replay
+	// protection there); the extension's users each log in once.
+	const a = await run(bare);
+	const ext = await run(withExt);
+	const b = await run(bare);
+	const base = (a + b) / 2;
+	console.log(`POST /auth/login with an OTP: bare ${base.toFixed(2)}/s (${a.toFixed(2)}, ${b.toFixed(2)}), with the extension ${ext.toFixed(2)}/s, ratio ${(ext / base).toFixed(3)}; target >= 0.95: ${ext / base >= 0.95 ? 'met' : 'NOT met'}`);
+} finally {
+	await bare.host.stop();
+	await withExt.host.stop();
+}
