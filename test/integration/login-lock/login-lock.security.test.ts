@@ -65,7 +65,8 @@ describe.each(await availableDatabases())('the timed login lock on %s', (db) => 
 		const after = await host.login(email, PASSWORD);
 		expect(after.status, after.text).toBe(200);
 		expect(await events(id, 'login-unlocked')).toHaveLength(1);
-		expect((await events(id, 'login-unlocked'))[0]).toMatchObject({ actor: null, via: 'login' });
+		// Recorded once, by this login or by the schedule if it got there first.
+		expect((await events(id, 'login-unlocked'))[0]).toMatchObject({ actor: null, via: expect.stringMatching(/^(login|schedule)$/) });
 		expect((await host.userByEmail(email)).status).toBe('active');
 		// The count started afresh: as many wrong passwords as before are needed again.
 		for (let i = 0; i < MAX - 1; i++) expect((await host.login(email, 'wrong-password')).status).toBe(401);
