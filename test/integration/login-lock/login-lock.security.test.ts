@@ -140,6 +140,5 @@ describe.each(await availableDatabases())('the timed login lock on %s', (db) => 
 		expect([a.status, b.status]).toEqual([200, 200]);
 		expect(await events(id, 'login-unlocked')).toHaveLength(1);
 		await sibling.stop();
-
 	}, 300_000); // a second process starting on a busy machine
 });

@@ -80,6 +80,5 @@ describe.each(await availableDatabases())('the host login\'s bound for a burst o
 		expect(looked).toBeLessThanOrEqual(MAX + 1);
 		expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(MAX - 1);
 		await sibling.stop();
-
 	}, 300_000); // a second process starting on a busy machine
 });
