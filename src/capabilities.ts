@@ -1,7 +1,9 @@
 // The capabilities this bundle is made of, in the order their routes are mounted. Both entry
-// files wire exactly these; adding a capability is one line here.
+// files wire exactly these; adding a capability is one line here. The login lock comes before
+// two-factor: its `auth.login` filter refuses a locked user before any code is looked at.
 import { invitation } from './invitation/index.js';
 import { passwordReset } from './password-reset/index.js';
+import { loginLock } from './login-lock/index.js';
 import { registration } from './registration/index.js';
 import { mailAdmin } from './mail-admin/index.js';
 import { sessions } from './sessions/index.js';
@@ -10,7 +12,7 @@ import { status } from './status/index.js';
 import { tfaEnforcement } from './tfa-enforcement/index.js';
 import { twoFactor } from './two-factor/index.js';
 
-const FLOWS: readonly Capability[] = [registration, invitation, twoFactor, status, sessions, passwordReset, tfaEnforcement];
+const FLOWS: readonly Capability[] = [registration, invitation, loginLock, twoFactor, status, sessions, passwordReset, tfaEnforcement];
 
 export const CAPABILITIES: readonly Capability[] = [...FLOWS, mailAdmin(new Map(FLOWS.flatMap((capability) => Object.entries(capability.mailRetry ?? {}))))];
 

@@ -54,6 +54,11 @@ export interface Config {
 	enforceTfaStaticTokens: boolean;
 	/** The host's AUTH_DISABLE_DEFAULT: its password login may be off, then a recovery code in `otp` is left to the host too. */
 	hostPasswordLoginDisabled: boolean;
+	// --- timed login lock (src/login-lock) ---
+	/** Wrong passwords within `loginLockMs` before logins are refused; 0 turns the lock off. */
+	loginMaxAttempts: number;
+	/** How long a lock refuses logins, and the window wrong passwords are counted in. */
+	loginLockMs: number;
 }
 
 /** Subjects by template name, then by language tag as written (`de`, `de-DE`). */
@@ -102,6 +107,9 @@ export const DEFAULTS = {
 	// --- two-factor enforcement (issue 13) ---
 	USER_LIFECYCLE_ENFORCE_TFA: 'true',
 	USER_LIFECYCLE_ENFORCE_TFA_STATIC_TOKENS: 'false',
+	// --- timed login lock (src/login-lock) ---
+	USER_LIFECYCLE_LOGIN_MAX_ATTEMPTS: '10',
+	USER_LIFECYCLE_LOGIN_LOCK_DURATION: '15m',
 } as const;
 
 type Env = Record<string, unknown>;
@@ -142,6 +150,9 @@ export function loadConfig(env: Env): Config {
 		enforceTfa: boolean(env, 'USER_LIFECYCLE_ENFORCE_TFA'),
 		enforceTfaStaticTokens: boolean(env, 'USER_LIFECYCLE_ENFORCE_TFA_STATIC_TOKENS'),
 		hostPasswordLoginDisabled: env['AUTH_DISABLE_DEFAULT'] === true || env['AUTH_DISABLE_DEFAULT'] === 'true',
+		// --- timed login lock (src/login-lock) ---
+		loginMaxAttempts: integer(env, 'USER_LIFECYCLE_LOGIN_MAX_ATTEMPTS', DEFAULTS.USER_LIFECYCLE_LOGIN_MAX_ATTEMPTS, 0, 1_000_000),
+		loginLockMs: duration(env, 'USER_LIFECYCLE_LOGIN_LOCK_DURATION', DEFAULTS.USER_LIFECYCLE_LOGIN_LOCK_DURATION, 1000),
 	};
 }
 

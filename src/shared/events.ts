@@ -69,6 +69,20 @@ export class LifecycleEvents {
 		});
 	}
 
+	/**
+	 * One of the host's own action events (not a lifecycle step), on the host's emitter only: a
+	 * login refused in the host's place is reported as the host reports its refusals
+	 * (`auth.login`, status `fail`), so every listener sees it. Never throws.
+	 */
+	async emitHost(event: string, meta: Record<string, unknown>, context: unknown): Promise<void> {
+		const host = await this.hostEmitter();
+		try {
+			host?.emitAction(event, meta, context);
+		} catch (error) {
+			this.logger.warn(`[user-lifecycle] emitting ${event} failed: ${(error as Error)?.message ?? 'unknown error'}`);
+		}
+	}
+
 	private hostEmitter(): Promise<ActionEmitter | null> {
 		this.host ??= loadHostEmitter().catch((error) => {
 			this.logger.warn(`[user-lifecycle] the host's emitter could not be found (${(error as Error)?.message}); events go to the extensions' bus only`);

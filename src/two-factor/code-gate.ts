@@ -47,6 +47,15 @@ export async function acceptOtp(rt: Runtime, userId: string, secret: string, cod
 	});
 }
 
+/**
+ * A TOTP code already known to be wrong (or replayed) for a caller whose password was right: it
+ * goes through the same count and lock as a checked one, so of a burst of concurrent wrong codes
+ * at most OTP_MAX_ATTEMPTS - 1 are answered as wrong and the one reaching the cap starts the lock.
+ */
+export async function refuseWrongCode(rt: Runtime, userId: string): Promise<CodeCheck> {
+	return gate(rt, userId, async () => false);
+}
+
 /** Same gate for a recovery code, spent by one conditional UPDATE. */
 export async function acceptRecoveryCode(rt: Runtime, userId: string, input: string): Promise<CodeCheck & { spentAt?: number; hash?: string }> {
 	const code = normalizeRecoveryCode(input);

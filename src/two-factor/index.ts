@@ -12,8 +12,9 @@ import { prunePasswordAttempts, prunePendingSecrets, pruneTwoFactorRecords, TWO_
 import { drain } from '../shared/util/batch.js';
 
 /**
- * Accepted steps and attempt counters (codes, and recovery-login passwords) are kept at least as
- * long as a lock lasts (10 min at the least); pending secrets go once expired.
+ * Accepted steps and wrong-code counters (and the retired recovery-login password counter's
+ * rows) are kept at least as long as a lock lasts (10 min at the least); pending secrets go once
+ * expired.
  */
 async function pruneOldCodeRecords(rt: Runtime, now: number) {
 	const olderThan = now - Math.max(rt.config.otpLockMs, 600_000);

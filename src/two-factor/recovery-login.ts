@@ -1,21 +1,33 @@
-// Login with a recovery code (the phone is lost): the answer, the session, the activity record
-// and the host's checks (status, licence, login attempts) are exactly those of `POST /auth/login`,
-// because the login itself is the host's AuthenticationService.login.
+// Login with a recovery code (the phone is lost): the login itself is the host's
+// AuthenticationService.login, so the answer, the session, the activity record, the host's checks
+// (status, licence) and the one password verification are exactly those of `POST /auth/login`,
+// and so is the timed login lock: a wrong password here is the host's refusal, reported on its
+// `auth.login` action and counted there like any other (SPEC amendment "Locks confirm nothing":
+// its password failures count like the host login's; this replaces the route's own counter).
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { schemaFor, stallUntil, type FlowOptions } from '../shared/host.js';
 import type { Runtime } from '../shared/runtime.js';
 import { DEFAULT_PROVIDER, findTwoFactorUser } from '../shared/users.js';
 import { InvalidCredentialsError } from '../shared/util/errors.js';
 import { acceptRecoveryCode, lockedError } from './code-gate.js';
-import { countPasswordAttempt, lockedUntil, restoreRecoveryCode, takeBackPasswordAttempt } from './store.js';
+import { lockedUntil, restoreRecoveryCode } from './store.js';
 import { msLeftInStep, totpAt } from './totp.js';
 
-// Marks the host login our recovery-code login makes, for the auth.login hook: that login
-// carries a code made server-side from the stored secret, which is not the user's to replay.
-const recoveryLogins = new AsyncLocalStorage<string>();
+/** The host login our recovery-code login makes, as the host's hooks see it (by async context). */
+interface RecoveryScope {
+	userId: string;
+	code: string;
+	hasTfa: boolean;
+	spent: { hash: string; at: number } | null;
+	refusal: Error | null;
+}
+
+// That login carries a code made server-side from the stored secret, which is not the user's
+// to replay: the auth.login guard leaves it alone, and `auth.jwt` spends the recovery code.
+const recoveryLogins = new AsyncLocalStorage<RecoveryScope>();
 
 export function isRecoveryLogin(userId: string): boolean {
-	return recoveryLogins.getStore() === userId;
+	return recoveryLogins.getStore()?.userId === userId;
 }
 
 export interface RecoveryLoginInput {
@@ -28,19 +40,12 @@ export interface RecoveryLoginInput {
 /**
  * The code lock first: while the user's codes are locked every attempt gets the lock's answer
  * (429, same body, same stall) and no password is checked, so the lock tells nobody whether a
- * password was right (SPEC: "Locks confirm nothing"). Then the password (a wrong one spends no
- * code and doesn't touch the code lock: someone without the password must not be able to lock
- * the owner's codes), then the recovery code (one conditional UPDATE), then the host's own login.
- * The host wants a current TOTP code for a TFA user: we make one from the stored secret, inside a
- * scope the auth.login hook recognises. If the host's login fails after the code was spent, the
+ * password was right. Then the host's login, with a current TOTP code made from the stored secret:
+ * the login lock (its `auth.login` filter) and the password (the host's one verification) come
+ * first, and only once both passed does `auth.jwt` (before any session exists) spend the recovery
+ * code through the code gate; a wrong code refuses the login there. A wrong password spends no
+ * code and never touches the code lock. If the host's login fails after the code was spent, the
  * code is given back.
- *
- * Wrong passwords here are counted per user in a table of their own: after
- * USER_LIFECYCLE_OTP_MAX_ATTEMPTS within USER_LIFECYCLE_OTP_LOCK_DURATION this route refuses that
- * user, with exactly a wrong password's answer and without checking the password, until the window
- * passes. Each attempt is counted before its password is checked (a burst can't all slip past the
- * cap) and a right password takes its attempt back. This is deliberately small: a timed login lock
- * shared with the host's own login comes in a later issue.
  */
 export async function loginWithRecoveryCode(rt: Runtime, input: RecoveryLoginInput, options: FlowOptions) {
 	const start = performance.now();
@@ -52,28 +57,33 @@ export async function loginWithRecoveryCode(rt: Runtime, input: RecoveryLoginInp
 	if (!user || user.provider !== DEFAULT_PROVIDER || user.status !== 'active') return refuse();
 	const locked = await lockedUntil(rt.knex, user.id);
 	if (locked !== null) return refuse(lockedError(rt, locked));
-	if ((await countPasswordAttempt(rt.knex, user.id, rt.config.otpLockMs)) > rt.config.otpMaxAttempts) return refuse();
-	const schema = await schemaFor(rt, options);
-	const auth = new rt.services.AuthenticationService({ knex: rt.knex, schema, accountability: options.accountability });
-	try {
-		await auth.verifyPassword(user.id, input.password);
-	} catch {
-		return refuse();
-	}
-	await takeBackPasswordAttempt(rt.knex, user.id);
-	if (!user.tfa_secret) return refuse();
-	const check = await acceptRecoveryCode(rt, user.id, input.recovery_code);
-	if (!check.ok) return refuse(check.lockedUntil !== null ? lockedError(rt, check.lockedUntil) : new InvalidCredentialsError());
 
 	const secret = user.tfa_secret;
 	// Don't mint a code in the last moments of its step: the host checks it a little later.
-	if (msLeftInStep(Date.now()) < 2000) await new Promise((resolve) => setTimeout(resolve, msLeftInStep(Date.now()) + 50));
+	if (secret && msLeftInStep(Date.now()) < 2000) await new Promise((resolve) => setTimeout(resolve, msLeftInStep(Date.now()) + 50));
+	const scope: RecoveryScope = { userId: user.id, code: input.recovery_code, hasTfa: Boolean(secret), spent: null, refusal: null };
+	const auth = new rt.services.AuthenticationService({ knex: rt.knex, schema: await schemaFor(rt, options), accountability: options.accountability });
 	try {
-		return await recoveryLogins.run(user.id, () =>
-			auth.login(DEFAULT_PROVIDER, { email: input.email, password: input.password }, { otp: totpAt(secret, Date.now()), session: input.mode === 'session' }),
+		return await recoveryLogins.run(scope, () =>
+			auth.login(DEFAULT_PROVIDER, { email: input.email, password: input.password }, { otp: secret ? totpAt(secret, Date.now()) : undefined, session: input.mode === 'session' }),
 		);
 	} catch (error) {
-		await restoreRecoveryCode(rt.knex, user.id, check.hash!, check.spentAt!);
+		if (scope.spent) await restoreRecoveryCode(rt.knex, user.id, scope.spent.hash, scope.spent.at);
+		if (scope.refusal && error === scope.refusal) return refuse(scope.refusal); // ours: the host's own refusals are stalled by the host
 		throw error;
 	}
+}
+
+/**
+ * The `auth.jwt` filter of a login: when it is our recovery-code login's (the password and the
+ * minted code passed), the recovery code goes through the code gate here, before the session is
+ * made. A refusal is thrown (the host makes no session) and answered by the route.
+ */
+export async function spendRecoveryCodeOnLogin(rt: Runtime, userId: string): Promise<void> {
+	const scope = recoveryLogins.getStore();
+	if (!scope || scope.userId !== userId || scope.spent) return;
+	if (!scope.hasTfa) throw (scope.refusal = new InvalidCredentialsError()); // no codes to spend
+	const check = await acceptRecoveryCode(rt, userId, scope.code);
+	if (!check.ok) throw (scope.refusal = check.lockedUntil !== null ? lockedError(rt, check.lockedUntil) : new InvalidCredentialsError());
+	scope.spent = { hash: check.hash!, at: check.spentAt! };
 }

@@ -1,6 +1,6 @@
 // Two-factor storage: recovery codes (one hashed row each), accepted OTP time steps (replay
-// protection), failed-code counters (lockout), the secret `generate` handed out (pending until
-// enabled) and wrong passwords on the recovery-code login. All in the database, so every instance
+// protection), failed-code counters (lockout) and the secret `generate` handed out (pending until
+// enabled). All in the database, so every instance
 // of a cluster shares them; each decision is one statement the database arbitrates.
 import type { Knex } from 'knex';
 import { newId } from '../shared/util/crypto.js';
@@ -50,7 +50,7 @@ export async function ensurePendingSecretsTable(knex: Knex): Promise<void> {
 	});
 }
 
-/** Wrong passwords on the recovery-code login, per user and window (never the code lock's counter). */
+/** Wrong passwords on the recovery-code login, per user and window (retired: see below; kept for the migration history). */
 export async function ensureRecoveryLoginAttemptsTable(knex: Knex): Promise<void> {
 	await createTableIfMissing(knex, RECOVERY_LOGIN_ATTEMPTS_TABLE, (table) => {
 		table.string('user_id', 36).primary();
@@ -160,7 +160,21 @@ export async function recordAcceptedStep(knex: Knex, userId: string, step: numbe
 	}
 }
 
+/**
+ * Gives back a step this process recorded for a login the host then refused (a wrong password):
+ * only that very record (its `accepted_at`), never a later acceptance.
+ */
+export async function releaseAcceptedStep(knex: Knex, userId: string, step: number, acceptedAt: number): Promise<void> {
+	await knex(OTP_STEPS_TABLE).where({ id: `${userId}:${step}`, accepted_at: acceptedAt }).delete();
+}
+
 // --- failed codes and the lock -------------------------------------------------------------
+
+/** The user's wrong-code count and lock end (the lock may have run out), in one read. */
+export async function codeAttempts(knex: Knex, userId: string): Promise<{ failures: number; lockedUntil: number | null }> {
+	const row = await knex(OTP_ATTEMPTS_TABLE).select('failures', 'locked_until').where({ user_id: userId }).first();
+	return { failures: Number(row?.failures ?? 0), lockedUntil: toMillis(row?.locked_until) };
+}
 
 /** When the user's lock ends, or null when codes are accepted. */
 export async function lockedUntil(knex: Knex, userId: string, now = Date.now()): Promise<number | null> {
@@ -219,24 +233,9 @@ export async function isStepAccepted(knex: Knex, userId: string, step: number): 
 	return Boolean(await knex(OTP_STEPS_TABLE).select('step').where({ id: `${userId}:${step}` }).first());
 }
 
-// --- wrong passwords on the recovery-code login -------------------------------------------
-
-/**
- * Counts one recovery-code login attempt before its password is checked (so a burst can't all
- * slip past the cap); a right password takes its attempt back, so what stays counted is wrong
- * passwords. Returns the count after this attempt, within a window of `windowMs`.
- */
-export async function countPasswordAttempt(knex: Knex, userId: string, windowMs: number, now = Date.now()): Promise<number> {
-	return countInWindow(knex, RECOVERY_LOGIN_ATTEMPTS_TABLE, userId, windowMs, now);
-}
-
-/** A right password: its attempt was no wrong password. */
-export async function takeBackPasswordAttempt(knex: Knex, userId: string): Promise<void> {
-	await knex(RECOVERY_LOGIN_ATTEMPTS_TABLE)
-		.where({ user_id: userId })
-		.where('failures', '>', 0)
-		.update({ failures: knex.raw('?? - 1', ['failures']) });
-}
+// --- the retired recovery-login password counter ----------------------------------------
+// (Replaced by the timed login lock: the recovery-code login logs in through the host's login.
+// The table stays for databases that have rows in it; the schedule prunes them.)
 
 /** Deletes recovery-login counters whose window opened before `olderThan`, at most `limit` per call. */
 export async function prunePasswordAttempts(knex: Knex, olderThan: number, limit: number): Promise<number> {

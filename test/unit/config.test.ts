@@ -15,6 +15,14 @@ describe('loadConfig', () => {
 		expect(config.registerRules).toEqual([]);
 		expect(config.registerFields).toEqual([]);
 		expect(config.transitions.active.suspended).toBe('yes');
+		expect(config.loginMaxAttempts).toBe(10);
+		expect(config.loginLockMs).toBe(15 * 60_000);
+	});
+
+	it('the login lock: 0 attempts turns it off; durations in the host\'s notation', () => {
+		const config = loadConfig({ USER_LIFECYCLE_LOGIN_MAX_ATTEMPTS: '0', USER_LIFECYCLE_LOGIN_LOCK_DURATION: '90s' });
+		expect(config.loginMaxAttempts).toBe(0);
+		expect(config.loginLockMs).toBe(90_000);
 	});
 
 	it('reads the host env as the host typed it', () => {
@@ -51,6 +59,11 @@ describe('loadConfig', () => {
 		['USER_INVITE_TOKEN_TTL', 'forever'],
 		['USER_LIFECYCLE_ENFORCE_TFA', 'yes'],
 		['USER_LIFECYCLE_ENFORCE_TFA_STATIC_TOKENS', 1],
+		['USER_LIFECYCLE_LOGIN_MAX_ATTEMPTS', -1],
+		['USER_LIFECYCLE_LOGIN_MAX_ATTEMPTS', 'ten'],
+		['USER_LIFECYCLE_LOGIN_MAX_ATTEMPTS', 2.5],
+		['USER_LIFECYCLE_LOGIN_LOCK_DURATION', 'a while'],
+		['USER_LIFECYCLE_LOGIN_LOCK_DURATION', '10ms'],
 	])('a bad %s (%j) stops start-up with a message naming it', (name, value) => {
 		let error: unknown;
 		try {

@@ -1,7 +1,10 @@
-// The guard on the host's login for providers other than `default` (issue 10, item 4), against a
-// real SQLite file. The filter runs before the host checks an LDAP password, so it must neither
-// count nor record a code there; the `auth.login` action, emitted after the provider accepted the
-// password, books the outcome. (No LDAP server in the test rig: the hook is driven directly.)
+// The guard on the host's login, against a real SQLite file, its hooks driven directly.
+// Other providers (issue 10, item 4): the filter runs before the host checks an LDAP password, so
+// it must neither count nor record a code there; the `auth.login` action, emitted after the
+// provider accepted the password, books the outcome. (No LDAP server in the test rig.)
+// Default provider (issue 12): one password verification per login — none by us for a right
+// code (claimed before the host's checks, given back if the host refuses the login), ours
+// instead of the host's for a wrong or replayed one.
 import type { RegisterFunctions } from '@directus/types';
 import type { Knex } from 'knex';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -38,9 +41,10 @@ describe('the host-login guard for other providers (SQLite)', () => {
 			});
 		}
 	});
-	let filter: Filter;
+	let filters: Record<string, Filter>;
 	let action: Action;
 	let passwordChecks: number;
+	let reported: Record<string, unknown>[];
 
 	beforeEach(async () => {
 		const { knex } = store;
@@ -51,6 +55,8 @@ describe('the host-login guard for other providers (SQLite)', () => {
 			{ id: 'local-user', email: 'local@example.com', status: 'active', provider: 'default', external_identifier: null, tfa_secret: secret },
 		]);
 		passwordChecks = 0;
+		reported = [];
+		filters = {};
 		const rt = {
 			knex,
 			config: { otpMaxAttempts: MAX, otpLockMs: 60_000, loginStallMs: 0 },
@@ -64,16 +70,20 @@ describe('the host-login guard for other providers (SQLite)', () => {
 			},
 			logger: { warn: () => {} },
 			getSchema: async () => ({}),
+			events: { emitHost: async (event: string, meta: Record<string, unknown>) => void reported.push({ event, ...meta }) },
 		} as unknown as Runtime;
 		const register = {
-			filter: (_event: string, handler: Filter) => void (filter = handler),
+			filter: (event: string, handler: Filter) => void (filters[event] = handler),
 			action: (_event: string, handler: Action) => void (action = handler),
 		} as unknown as RegisterFunctions;
 		registerHostLoginGuard(register, rt);
 	});
 
 	const attempts = async (user: string) => (await store.knex(OTP_ATTEMPTS_TABLE).where({ user_id: user }).first())?.failures ?? 0;
-	const login = (user: string, provider: string, payload: Record<string, unknown>) => filter(payload, { user, provider, status: 'pending' }, { schema: {} });
+	const login = (user: string, provider: string, payload: Record<string, unknown>) => filters['auth.login']!(payload, { user, provider, status: 'pending' }, { schema: {} });
+	/** The host's `auth.jwt` filter: both of its checks passed, the session is about to be made. */
+	const jwt = (user: string) => filters['auth.jwt']!({ id: user }, { user, provider: 'default', status: 'pending', type: 'login' }, {});
+	const steps = async (user: string) => (await store.knex(OTP_STEPS_TABLE).where({ user_id: user })).length;
 	const outcome = (user: string, provider: string, payload: Record<string, unknown>, status: 'success' | 'fail', error?: Error) =>
 		action({ event: 'auth.login', payload, status, user, provider, error }, {});
 
@@ -121,15 +131,70 @@ describe('the host-login guard for other providers (SQLite)', () => {
 		await expect(login('sso-user', 'openid', { code: 'c', codeVerifier: 'v', state: 's' })).rejects.toMatchObject({ code: 'REQUESTS_EXCEEDED' });
 	});
 
-	it('default provider unchanged: the password first, then the code through the gate; its action books nothing more', async () => {
+	const local = (password: string, otp: string) => ({ email: 'local@example.com', password, otp });
+
+	it('default provider, wrong code: the password is verified here (the host never verifies it); without it nothing is counted, and the refusal is reported like the host\'s', async () => {
 		const code = await currentCode();
-		for (let i = 0; i < MAX + 2; i++) await expect(login('local-user', 'default', { email: 'local@example.com', password: 'guess', otp: wrongFor(code) })).resolves.toBeDefined();
+		for (let i = 0; i < MAX + 2; i++) await expect(login('local-user', 'default', local('guess', wrongFor(code)))).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
+		expect(passwordChecks).toBe(MAX + 2);
 		expect(await attempts('local-user')).toBe(0);
-		await expect(login('local-user', 'default', { email: 'local@example.com', password: 'right-password', otp: wrongFor(code) })).rejects.toMatchObject({ code: 'INVALID_OTP' });
+		expect(await steps('local-user')).toBe(0);
+		expect(reported).toHaveLength(MAX + 2);
+		expect(reported[0]).toMatchObject({ event: 'auth.login', status: 'fail', user: 'local-user', provider: 'default', error: { code: 'INVALID_CREDENTIALS' } });
+	});
+
+	it('default provider, wrong code with the right password: counted before it is answered; the one reaching the cap starts the lock', async () => {
+		const code = await currentCode();
+		for (let i = 0; i < MAX - 1; i++) await expect(login('local-user', 'default', local('right-password', wrongFor(code)))).rejects.toMatchObject({ code: 'INVALID_OTP' });
+		expect(await attempts('local-user')).toBe(MAX - 1);
+		await expect(login('local-user', 'default', local('right-password', wrongFor(code)))).rejects.toMatchObject({ code: 'REQUESTS_EXCEEDED' });
+		const checks = passwordChecks;
+		// Locked: refused without a password check, right code or not.
+		await expect(login('local-user', 'default', local('right-password', code))).rejects.toMatchObject({ code: 'REQUESTS_EXCEEDED' });
+		await expect(login('local-user', 'default', local('guess', code))).rejects.toMatchObject({ code: 'REQUESTS_EXCEEDED' });
+		expect(passwordChecks).toBe(checks);
+		expect(await steps('local-user')).toBe(0);
+	});
+
+	it('default provider, right code: claimed without a password check; the host\'s refusal gives the step back, its acceptance clears the count', async () => {
+		const code = await currentCode();
+		await expect(login('local-user', 'default', local('right-password', wrongFor(code)))).rejects.toMatchObject({ code: 'INVALID_OTP' });
 		expect(await attempts('local-user')).toBe(1);
-		await outcome('local-user', 'default', { email: 'local@example.com', password: 'right-password', otp: wrongFor(code) }, 'fail', new InvalidOtpError());
+		const checks = passwordChecks;
+		// A caller with the code but a wrong password: the host refuses the password, the step comes back.
+		const stranger = local('guess', code);
+		await expect(login('local-user', 'default', stranger)).resolves.toBe(stranger);
+		expect(passwordChecks).toBe(checks);
+		expect(await steps('local-user')).toBe(1);
+		await outcome('local-user', 'default', stranger, 'fail', new InvalidCredentialsError());
+		expect(await steps('local-user')).toBe(0);
 		expect(await attempts('local-user')).toBe(1);
-		await expect(login('local-user', 'default', { email: 'local@example.com', password: 'right-password', otp: code })).resolves.toBeDefined();
-		expect(await store.knex(OTP_STEPS_TABLE).where({ user_id: 'local-user' })).toHaveLength(1);
+		// The owner: claimed, the host accepts (auth.jwt), the count is cleared; the step stays taken.
+		const owner = local('right-password', code);
+		await expect(login('local-user', 'default', owner)).resolves.toBe(owner);
+		await jwt('local-user');
+		await outcome('local-user', 'default', owner, 'success');
+		expect(passwordChecks).toBe(checks);
+		expect(await attempts('local-user')).toBe(0);
+		expect(await steps('local-user')).toBe(1);
+	});
+
+	it('default provider, replay: a taken step is a wrong code (counted only with the right password)', async () => {
+		const code = await currentCode();
+		const first = local('right-password', code);
+		await login('local-user', 'default', first);
+		await jwt('local-user');
+		await expect(login('local-user', 'default', local('guess', code))).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
+		expect(await attempts('local-user')).toBe(0);
+		await expect(login('local-user', 'default', local('right-password', code))).rejects.toMatchObject({ code: 'INVALID_OTP' });
+		expect(await attempts('local-user')).toBe(1);
+	});
+
+	it('default provider: of concurrent logins with one right code, one is let through to the host', async () => {
+		const code = await currentCode();
+		const results = await Promise.allSettled(Array.from({ length: 6 }, () => login('local-user', 'default', local('right-password', code))));
+		expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+		for (const r of results.filter((x) => x.status === 'rejected')) expect((r as PromiseRejectedResult).reason).toMatchObject({ code: expect.stringMatching(/^(INVALID_OTP|REQUESTS_EXCEEDED)$/) });
+		expect(await steps('local-user')).toBe(1);
 	});
 });

@@ -82,9 +82,10 @@ async function controlFixture(host: TestHost): Promise<Target> {
 
 /**
  * Tables (besides directus_users, tokens, recovery codes and suspensions, see `fingerprint`) whose
- * row count must not move on a refused request. Left out, and why: user_lifecycle_otp_attempts and
- * user_lifecycle_recovery_login_attempts (a wrong code or recovery login is counted on purpose:
- * the lockout), user_lifecycle_rate_limits (counted hits; the limit is off here),
+ * row count must not move on a refused request. Left out, and why: user_lifecycle_otp_attempts,
+ * user_lifecycle_recovery_login_attempts and user_lifecycle_login_attempts (a wrong code or
+ * password is counted on purpose: the lockouts), and in user_lifecycle_events the login lock's
+ * `login-locked` / `login-unlocked` records (refused logins start it on purpose), user_lifecycle_rate_limits (counted hits; the limit is off here),
  * user_lifecycle_leases (the outbox worker's and the schedule's claims), user_lifecycle_migrations.
  */
 const COUNTED = ['user_lifecycle_outbox', 'user_lifecycle_events', 'user_lifecycle_pending_flows', 'user_lifecycle_tfa_pending_secrets', 'user_lifecycle_otp_steps'];
@@ -336,7 +337,7 @@ export async function fingerprint(fuzz: Fuzz): Promise<string> {
 			`SELECT 'tokens', ${text('COUNT(*)')} || '/' || ${text('COUNT(consumed_at)')} || '/' || ${text('COUNT(revoked_at)')} FROM user_lifecycle_tokens`,
 			`SELECT 'recovery codes', ${text('COUNT(*)')} || '/' || ${text('COUNT(consumed_at)')} FROM user_lifecycle_recovery_codes`,
 			`SELECT 'suspensions', ${text('COUNT(*)')} || '/' || COALESCE(${text('SUM("until")')}, '') FROM user_lifecycle_suspensions`,
-			...COUNTED.map((table) => `SELECT '${table.replace('user_lifecycle_', '')}', ${text('COUNT(*)')} FROM ${table}`),
+			...COUNTED.map((table) => `SELECT '${table.replace('user_lifecycle_', '')}', ${text('COUNT(*)')} FROM ${table}${table === 'user_lifecycle_events' ? ` WHERE event NOT IN ('login-locked', 'login-unlocked')` : ''}`),
 		].join(' UNION ALL ') + ' ORDER BY 1',
 	);
 	const rows: { k: string; v: string }[] = Array.isArray(counts) ? counts : counts.rows;

@@ -1,0 +1,24 @@
+// The timed login lock (replaces the host's permanent `auth_login_attempts` suspension): wrong
+// passwords counted per user in the database, logins refused for a while once there are too many,
+// lock and unlock audited and emitted; the status is never touched.
+import type { Capability } from '../shared/capability.js';
+import type { Runtime } from '../shared/runtime.js';
+import { drain } from '../shared/util/batch.js';
+import { registerLoginLock } from './guard.js';
+import { unlockLogins } from './lock.js';
+import { endedLocks, LOGIN_LOCK_MIGRATIONS, pruneStaleCounts } from './store.js';
+
+/** Ends and records the locks that ran out while nobody tried to log in; forgets stale counts. */
+async function endRunOutLocks(rt: Runtime, now: number) {
+	const locks = await endedLocks(rt.knex, now, rt.config.scheduleBatchSize);
+	for (const lock of locks) await unlockLogins(rt, lock.userId, lock.until, 'schedule');
+	const pruned = await drain((limit) => pruneStaleCounts(rt.knex, now - rt.config.loginLockMs, limit), rt.config.scheduleBatchSize);
+	return { endedLoginLocks: locks.length, prunedLoginCounts: pruned };
+}
+
+export const loginLock: Capability = {
+	name: 'login-lock',
+	hooks: registerLoginLock,
+	job: endRunOutLocks,
+	migrations: LOGIN_LOCK_MIGRATIONS,
+};

@@ -1,0 +1,87 @@
+// The login lock's row against a real SQLite file: the count per window, one winner to start a
+// lock and one to end it, a success clearing the count but never a lock; and the in-process
+// ordering helpers the guards use.
+import { describe, expect, it } from 'vitest';
+import { useSqliteStore } from '../harness/sqlite-store.js';
+import { clearFailures, countFailure, endedLocks, endLock, ensureLoginAttemptsTable, LOGIN_ATTEMPTS_TABLE, pruneStaleCounts, readAttempts, startLock } from '../../src/login-lock/store.js';
+import { isPasswordLogin } from '../../src/login-lock/guard.js';
+import { KeyedTurns, PendingWork } from '../../src/shared/util/per-key.js';
+
+describe('the login lock store (SQLite)', () => {
+	const store = useSqliteStore(ensureLoginAttemptsTable);
+
+	it('counts wrong passwords per window; a new window starts afresh', async () => {
+		const { knex } = store;
+		const t0 = 1_000_000;
+		for (let i = 1; i <= 3; i++) expect(await countFailure(knex, 'a', 10_000, t0 + i)).toBe(i);
+		expect(await countFailure(knex, 'a', 10_000, t0 + 10_001)).toBe(1);
+		const burst = await Promise.all(Array.from({ length: 8 }, () => countFailure(knex, 'b', 60_000)));
+		expect(Math.max(...burst)).toBe(8);
+		expect((await readAttempts(knex, 'b'))?.failures).toBe(8);
+	});
+
+	it('a lock starts once and ends once (one winner each); a success never clears a lock', async () => {
+		const { knex } = store;
+		await countFailure(knex, 'c', 60_000);
+		const starts = await Promise.all([startLock(knex, 'c', 5000), startLock(knex, 'c', 6000), startLock(knex, 'c', 7000)]);
+		expect(starts.filter(Boolean)).toHaveLength(1);
+		const until = (await readAttempts(knex, 'c'))!.lockedUntil!;
+		await clearFailures(knex, 'c');
+		expect((await readAttempts(knex, 'c'))?.lockedUntil).toBe(until);
+		expect(await endLock(knex, 'c', until, until - 1)).toBe(false); // still running
+		expect(await endedLocks(knex, until, 10)).toEqual([{ userId: 'c', until }]);
+		const ends = await Promise.all([endLock(knex, 'c', until, until), endLock(knex, 'c', until, until)]);
+		expect(ends.filter(Boolean)).toHaveLength(1);
+		expect(await readAttempts(knex, 'c')).toBeNull();
+	});
+
+	it('a success clears the count; idle counts are pruned, locks are not', async () => {
+		const { knex } = store;
+		await countFailure(knex, 'd', 60_000, 100);
+		await clearFailures(knex, 'd');
+		expect(await readAttempts(knex, 'd')).toBeNull();
+		await countFailure(knex, 'idle', 60_000, 100);
+		await countFailure(knex, 'locked', 60_000, 100);
+		await startLock(knex, 'locked', Date.now() + 60_000);
+		expect(await pruneStaleCounts(knex, 1000, 100)).toBe(1);
+		expect(await knex(LOGIN_ATTEMPTS_TABLE).whereIn('user_id', ['idle', 'locked']).pluck('user_id')).toEqual(['locked']);
+	});
+});
+
+describe('password logins and in-process ordering', () => {
+	it('only logins that carry a password are concerned', () => {
+		expect(isPasswordLogin({ email: 'a@example.com', password: 'x' })).toBe(true);
+		expect(isPasswordLogin({ identifier: 'uid', password: '' })).toBe(true);
+		expect(isPasswordLogin({ code: 'c', state: 's' })).toBe(false);
+		expect(isPasswordLogin(null)).toBe(false);
+		expect(isPasswordLogin('password')).toBe(false);
+	});
+
+	it('KeyedTurns runs one task per key at a time, in arrival order; other keys run alongside', async () => {
+		const turns = new KeyedTurns();
+		const log: string[] = [];
+		const task = (name: string, ms: number) => async () => {
+			log.push(`${name}+`);
+			await new Promise((resolve) => setTimeout(resolve, ms));
+			log.push(`${name}-`);
+		};
+		await Promise.all([turns.run('u', task('a', 30)), turns.run('u', task('b', 5)), turns.run('v', task('x', 10)), turns.run('u', async () => { throw new Error('boom'); }).catch(() => log.push('c!')), turns.run('u', task('d', 1))]);
+		const u = log.filter((entry) => !entry.startsWith('x'));
+		expect(u).toEqual(['a+', 'a-', 'b+', 'b-', 'c!', 'd+', 'd-']);
+		expect(log.indexOf('x+')).toBeLessThan(log.indexOf('a-'));
+	});
+
+	it('PendingWork waits for what was tracked under a key, or under any key', async () => {
+		const pending = new PendingWork();
+		let done = 0;
+		const work = (ms: number) => new Promise<void>((resolve) => setTimeout(() => (done++, resolve()), ms));
+		pending.track('u', work(20));
+		pending.track('v', work(40));
+		pending.track('v', Promise.reject(new Error('ignored')));
+		await pending.settled('u');
+		expect(done).toBe(1);
+		await pending.settled();
+		expect(done).toBe(2);
+		await pending.settled('nobody');
+	});
+});
