@@ -31,6 +31,12 @@ export interface Config {
 	loginStallMs: number;
 	/** The host's login cookies (REFRESH_TOKEN_COOKIE_*, SESSION_COOKIE_*), for `mode: "cookie" | "session"`. */
 	loginCookies: { refresh: LoginCookie; session: LoginCookie };
+	// --- perf (issue 12): outbox delivery ---
+	/** Outbox sends in flight at once (and SMTP connections in its pool). */
+	outboxConcurrency: number;
+	/** The outbox sends through a pooled copy of the host's plain SMTP transport. */
+	outboxSmtpPool: boolean;
+	// --- end perf ---
 }
 
 export interface LoginCookie {
@@ -65,6 +71,10 @@ export const DEFAULTS = {
 	USER_LIFECYCLE_OUTBOX_POLL_INTERVAL: '2s',
 	USER_LIFECYCLE_SCHEDULE: '*/1 * * * *',
 	USER_LIFECYCLE_SCHEDULE_BATCH_SIZE: '500',
+	// --- perf (issue 12) ---
+	USER_LIFECYCLE_OUTBOX_CONCURRENCY: '10',
+	USER_LIFECYCLE_OUTBOX_SMTP_POOL: 'true',
+	// --- end perf ---
 } as const;
 
 type Env = Record<string, unknown>;
@@ -97,6 +107,10 @@ export function loadConfig(env: Env): Config {
 			refresh: loginCookie(env, 'REFRESH_TOKEN_COOKIE', 'directus_refresh_token', 'REFRESH_TOKEN_TTL', '7d'),
 			session: loginCookie(env, 'SESSION_COOKIE', 'directus_session_token', 'SESSION_COOKIE_TTL', '1d'),
 		},
+		// --- perf (issue 12) ---
+		outboxConcurrency: integer(env, 'USER_LIFECYCLE_OUTBOX_CONCURRENCY', DEFAULTS.USER_LIFECYCLE_OUTBOX_CONCURRENCY, 1, 100),
+		outboxSmtpPool: boolean(env, 'USER_LIFECYCLE_OUTBOX_SMTP_POOL'),
+		// --- end perf ---
 	};
 }
 
