@@ -9,8 +9,8 @@ import { claimDueMails, enqueueMails, markFailed, markSentMany, releaseClaims, t
 const BATCH = 200;
 /** Sends in flight when the deps don't say (USER_LIFECYCLE_OUTBOX_CONCURRENCY). */
 const DEFAULT_CONCURRENCY = 10;
-/** Sent mails marked in one statement (one commit instead of one per mail). */
-const MARK_GROUP = 50;
+/** Most sent mails marked in one statement. */
+const MARK_GROUP = 250;
 const CLAIM_LEASE_MS = 120_000;
 const MAX_BACKOFF_MS = 3_600_000;
 /** Tries at marking a delivered mail sent (a dropped connection heals in a moment). */
@@ -93,17 +93,26 @@ export class OutboxWorker {
 	}
 
 	/**
-	 * Sends one claimed batch with at most `concurrency` sends in flight. Sent mails are marked a
-	 * group at a time (a crash before the mark leaves them to the lease: sent again, never lost).
+	 * Sends one claimed batch with at most `concurrency` sends in flight. Sent mails are marked as
+	 * a group: whatever went out while the previous mark ran goes in the next statement (one commit
+	 * for many mails, and no sent mail waits longer than one mark). A crash before the mark leaves
+	 * them to the lease: sent again, never lost.
 	 */
 	private async sendBatch(mailer: Mailer, batch: ClaimedMail[]): Promise<void> {
 		const { knex } = this.deps;
 		const untried = new Set(batch.map((mail) => mail.id));
 		let sent: ClaimedMail[] = [];
-		const flush = async (): Promise<void> => {
-			const group = sent;
-			sent = [];
-			if (group.length > 0) await this.markDelivered(group);
+		let marking: Promise<void> | null = null;
+		const markSoon = (): Promise<void> => {
+			marking ??= (async () => {
+				while (sent.length > 0) {
+					const group = sent.splice(0, MARK_GROUP);
+					await this.markDelivered(group);
+				}
+			})().finally(() => {
+				marking = null;
+			});
+			return marking;
 		};
 		let next = 0;
 		const slot = async (): Promise<void> => {
@@ -112,7 +121,7 @@ export class OutboxWorker {
 				untried.delete(mail.id);
 				if (await this.deliver(mailer, mail)) {
 					sent.push(mail);
-					if (sent.length >= MARK_GROUP) await flush();
+					void markSoon();
 				}
 			}
 		};
@@ -124,7 +133,7 @@ export class OutboxWorker {
 		} finally {
 			// Whatever happened, the mails that went out are marked; what was never tried goes back
 			// at once rather than wait for the lease.
-			await flush();
+			while (sent.length > 0 || marking) await (marking ?? markSoon());
 			if (untried.size > 0) await releaseClaims(knex, batch.filter((mail) => untried.has(mail.id))).catch(() => undefined);
 		}
 	}
