@@ -18,10 +18,11 @@ export async function startMailbox() {
 			const chunks = [];
 			stream.on('data', (chunk) => chunks.push(chunk));
 			stream.on('error', () => errors++);
+			// Read the envelope now: the server resets the session once the callback answers.
+			const recipients = session.envelope.rcptTo.map((r) => r.address.toLowerCase());
 			stream.on('end', () => {
 				callback();
 				const raw = Buffer.concat(chunks);
-				const recipients = session.envelope.rcptTo.map((r) => r.address.toLowerCase());
 				for (const to of recipients) {
 					const list = byRecipient.get(to) ?? [];
 					list.push({ raw, tokens: null });
