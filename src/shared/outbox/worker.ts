@@ -101,7 +101,7 @@ export class OutboxWorker {
 	private async sendBatch(mailer: Mailer, batch: ClaimedMail[]): Promise<void> {
 		const { knex } = this.deps;
 		const untried = new Set(batch.map((mail) => mail.id));
-		let sent: ClaimedMail[] = [];
+		const sent: ClaimedMail[] = [];
 		let marking: Promise<void> | null = null;
 		const markSoon = (): Promise<void> => {
 			marking ??= (async () => {
