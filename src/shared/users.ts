@@ -5,7 +5,6 @@
 import type { Accountability, SchemaOverview } from '@directus/types';
 import type { Knex } from 'knex';
 import { runAsFlow } from './flow-scope.js';
-import { PENDING_FLOWS_TABLE, type PendingFlow } from './pending-flows.js';
 import type { Runtime } from './runtime.js';
 import { inBatches } from './util/batch.js';
 import { ForbiddenError } from './util/errors.js';
@@ -67,17 +66,6 @@ export async function findUsersByEmails(knex: Knex, lowerEmails: string[]): Prom
 export async function statusesOf(knex: Knex, ids: readonly (string | number)[]): Promise<{ id: string; status: string | null }[]> {
 	const rows = await inBatches(ids, 500, (batch) => knex(USERS_TABLE).select('id', 'status').whereIn('id', batch));
 	return rows.flat().map((row: { id: unknown; status: string | null }) => ({ id: String(row.id), status: row.status ?? null }));
-}
-
-/** The status of each of `ids`, with the flow each still owes (one query per 500 users: the guard's read). */
-export async function statusesAndPendingFlowsOf(knex: Knex, ids: readonly (string | number)[]): Promise<{ id: string; status: string | null; owes: PendingFlow | null }[]> {
-	const rows = await inBatches(ids, 500, (batch) =>
-		knex(`${USERS_TABLE} as u`)
-			.leftJoin(`${PENDING_FLOWS_TABLE} as p`, 'p.user_id', 'u.id')
-			.select('u.id as id', 'u.status as status', 'p.flow as owes')
-			.whereIn('u.id', batch),
-	);
-	return rows.flat().map((row: { id: unknown; status: string | null; owes: PendingFlow | null }) => ({ id: String(row.id), status: row.status ?? null, owes: row.owes ?? null }));
 }
 
 /** One page of the ids of users in `status`, in id order after `after` (the periodic jobs' sweep). */

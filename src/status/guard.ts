@@ -16,10 +16,10 @@ import type { Application } from 'express';
 import type { Knex } from 'knex';
 import { recordEvents, type AuditEvent } from '../shared/audit.js';
 import { afterCommit, afterFlowCommit, currentFlow, noteFlowTransaction, type FlowScope } from '../shared/flow-scope.js';
-import { clearPendingFlow, markPendingFlow, type PendingFlow } from '../shared/pending-flows.js';
+import { clearPendingFlow, markPendingFlow, pendingFlowsOf, type PendingFlow } from '../shared/pending-flows.js';
 import { mayTransition, type Writer } from '../shared/policy/transitions.js';
 import type { Runtime } from '../shared/runtime.js';
-import { statusesAndPendingFlowsOf } from '../shared/users.js';
+import { statusesOf } from '../shared/users.js';
 import { inBatches } from '../shared/util/batch.js';
 import { newId } from '../shared/util/crypto.js';
 import { flowStillPending, tfaSecretNotWritable, transitionRefused } from './errors.js';
@@ -121,14 +121,15 @@ export function registerGuard(register: RegisterFunctions, rt: Runtime): void {
 		if (!('status' in item) || keys.length === 0) return;
 		const to = String(item['status']);
 		const writer = writerOf(scope, accountability);
-		// One query per 500 users for the whole batch (statuses and owed flows); a refused row refuses the whole write.
-		const rows = await statusesAndPendingFlowsOf(database, keys);
+		const rows = await statusesOf(database, keys);
+		// Accounts that still owe a flow reach `active` only through it, whatever chain of cells led here.
+		const owed = to === 'active' ? await pendingFlowsOf(database, rows.map((row) => row.id)) : new Map<string, PendingFlow>();
+		// One query per 500 users for the whole batch; a refused row refuses the whole write.
 		const changes: StatusChanges = { events: [], leftActive: [], endSuspensionTimers: [], stillPending: [], completed: [] };
 		for (const row of rows) {
 			const from = row.status;
 			if (!mayTransition(rt.config.transitions, from, to, writer)) return refuse(transitionRefused(from, to));
-			// Accounts that still owe a flow reach `active` only through it, whatever chain of cells led here.
-			const owes = to === 'active' ? (row.owes ?? undefined) : undefined;
+			const owes = owed.get(row.id);
 			if (owes && scope?.via !== COMPLETED_BY[owes]) return refuse(flowStillPending(from, to, owes));
 			if (from === to) {
 				// A new suspension without an end cancels an earlier timed one; a reason is worth a record.
