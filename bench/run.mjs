@@ -112,7 +112,18 @@ async function login(side) {
 async function loginOtp(side) {
 	// Each two-factor user logs in once: a code is accepted once per user (RFC 6238 §5.2).
 	const users = side.otpUsers.splice(0, PER_ROUND);
-	const jobs = users.map((user) => () => side.ok('POST', '/auth/login', { email: user.email, password: PASSWORD, otp: authenticator.generate(user.secret) }));
+	// The host (and the extension) accept only the current 30 s step: a login that straddles a step
+	// boundary on a loaded machine is tried again with a fresh code (the retry counts as work).
+	const step = () => Math.floor(Date.now() / 30_000);
+	const jobs = users.map((user) => async () => {
+		for (let tries = 1; ; tries++) {
+			const generatedIn = step();
+			const res = await side.call('POST', '/auth/login', { email: user.email, password: PASSWORD, otp: authenticator.generate(user.secret) });
+			if (res.status < 300) return res;
+			if (tries < 3 && res.status === 401 && step() !== generatedIn) continue;
+			throw new Error(`POST /auth/login with an OTP -> ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
+		}
+	});
 	record(side, 'login-otp', await throughput(jobs, CLIENTS));
 }
 
