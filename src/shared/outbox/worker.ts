@@ -5,8 +5,8 @@
 import type { Knex } from 'knex';
 import { claimDueMails, enqueueMails, markFailed, markSentMany, releaseClaims, type ClaimedMail, type OutboxMail } from './store.js';
 
-/** Mails claimed at once (one lease for all of them). */
-const BATCH = 200;
+/** Mails claimed at once (one lease for all of them): small enough that instances share a burst. */
+const BATCH = 50;
 /** Sends in flight when the deps don't say (USER_LIFECYCLE_OUTBOX_CONCURRENCY). */
 const DEFAULT_CONCURRENCY = 10;
 /** Most sent mails marked in one statement. */
