@@ -151,12 +151,13 @@ async function bulkPatch(side) {
 async function outbox(side) {
 	const prefix = `${side.tag}-obx-`;
 	const emails = Array.from({ length: OUTBOX_MAILS }, (_, i) => `${prefix}${i}@example.com`);
-	const answered = (await side.admin('POST', '/users/invite', { email: emails, role: side.role })).ms;
-	const t = performance.now();
+	const sentAt = performance.now();
+	await side.admin('POST', '/users/invite', { email: emails, role: side.role });
+	const answeredAt = performance.now();
 	const delivered = await mailbox.waitFor(prefix, OUTBOX_MAILS, 300_000);
-	const seconds = delivered ? (performance.now() - t) / 1000 : Infinity;
-	record(side, 'outbox', seconds);
-	side.results['outbox-request'] = [answered];
+	const doneAt = performance.now();
+	record(side, 'outbox', delivered ? (doneAt - answeredAt) / 1000 : Infinity);
+	record(side, 'outbox-total', delivered ? (doneAt - sentAt) / 1000 : Infinity);
 }
 
 const FLOWS = [
@@ -185,7 +186,10 @@ function rowsFor(db, bare, withExt) {
 	}
 	const bo = median(bare.results['outbox'] ?? []);
 	const wo = median(withExt.results['outbox'] ?? []);
-	rows.push([db, `${OUTBOX_MAILS} invitation mails delivered`, `${bo.toFixed(1)} s (host, no outbox)`, `${wo.toFixed(1)} s`, '-', '<= 5 s (with)', wo <= 5 ? 'met' : 'NOT met']);
+	const bt = median(bare.results['outbox-total'] ?? []);
+	const wt = median(withExt.results['outbox-total'] ?? []);
+	rows.push([db, `${OUTBOX_MAILS} invitation mails, after the answer`, `${bo.toFixed(1)} s (no outbox)`, `${wo.toFixed(1)} s`, '-', '<= 5 s (with)', wo <= 5 ? 'met' : 'NOT met']);
+	rows.push([db, `${OUTBOX_MAILS} invitation mails, request to last mail`, `${bt.toFixed(1)} s`, `${wt.toFixed(1)} s`, '-', '(info)', '-']);
 	return rows;
 }
 
