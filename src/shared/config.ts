@@ -59,6 +59,12 @@ export interface Config {
 	loginMaxAttempts: number;
 	/** How long a lock refuses logins, and the window wrong passwords are counted in. */
 	loginLockMs: number;
+	// --- perf (issue 12): outbox delivery ---
+	/** Outbox sends in flight at once (and SMTP connections in its pool). */
+	outboxConcurrency: number;
+	/** The outbox sends through a pooled copy of the host's plain SMTP transport. */
+	outboxSmtpPool: boolean;
+	// --- end perf ---
 }
 
 /** Subjects by template name, then by language tag as written (`de`, `de-DE`). */
@@ -110,6 +116,10 @@ export const DEFAULTS = {
 	// --- timed login lock (src/login-lock) ---
 	USER_LIFECYCLE_LOGIN_MAX_ATTEMPTS: '10',
 	USER_LIFECYCLE_LOGIN_LOCK_DURATION: '15m',
+	// --- perf (issue 12) ---
+	USER_LIFECYCLE_OUTBOX_CONCURRENCY: '10',
+	USER_LIFECYCLE_OUTBOX_SMTP_POOL: 'true',
+	// --- end perf ---
 } as const;
 
 type Env = Record<string, unknown>;
@@ -153,6 +163,10 @@ export function loadConfig(env: Env): Config {
 		// --- timed login lock (src/login-lock) ---
 		loginMaxAttempts: integer(env, 'USER_LIFECYCLE_LOGIN_MAX_ATTEMPTS', DEFAULTS.USER_LIFECYCLE_LOGIN_MAX_ATTEMPTS, 0, 1_000_000),
 		loginLockMs: duration(env, 'USER_LIFECYCLE_LOGIN_LOCK_DURATION', DEFAULTS.USER_LIFECYCLE_LOGIN_LOCK_DURATION, 1000),
+		// --- perf (issue 12) ---
+		outboxConcurrency: integer(env, 'USER_LIFECYCLE_OUTBOX_CONCURRENCY', DEFAULTS.USER_LIFECYCLE_OUTBOX_CONCURRENCY, 1, 100),
+		outboxSmtpPool: boolean(env, 'USER_LIFECYCLE_OUTBOX_SMTP_POOL'),
+		// --- end perf ---
 	};
 }
 

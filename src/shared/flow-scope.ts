@@ -55,8 +55,16 @@ export function noteFlowTransaction(database: Knex): void {
  * a record of a user that was rolled back away would be a lie.
  */
 export function afterFlowCommit(): Promise<void> {
+	return afterCommit(storage.getStore()?.transaction);
+}
+
+/**
+ * Resolves once `database`'s outermost transaction has committed (at once when it is no
+ * transaction), and never when it rolls back.
+ */
+export function afterCommit(database: Knex | undefined): Promise<void> {
 	type Transactor = Knex & { executionPromise?: Promise<unknown>; parentTransaction?: Transactor };
-	let transaction = storage.getStore()?.transaction as Transactor | undefined;
+	let transaction = database as Transactor | undefined;
 	// A savepoint's promise settles when it is released: what counts is the outermost commit.
 	while (transaction?.parentTransaction) transaction = transaction.parentTransaction;
 	if (!transaction?.executionPromise) return Promise.resolve();

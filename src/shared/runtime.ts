@@ -8,6 +8,7 @@ import { loadConfig, type Config } from './config.js';
 import { migrate, type Migration } from './migrations.js';
 import { OUTBOX_MIGRATIONS } from './outbox/store.js';
 import { OutboxWorker } from './outbox/worker.js';
+import { hostMailer } from './outbox/mailer.js';
 import { RATE_LIMIT_MIGRATIONS } from './rate-limit.js';
 import { LEASE_MIGRATIONS } from './leases.js';
 import { PENDING_FLOW_MIGRATIONS } from './pending-flows.js';
@@ -58,10 +59,18 @@ export function getRuntime(context: HostContext, migrations: readonly Migration[
 		knex,
 		key: deriveKey(secret, 'outbox'),
 		logger: context.logger,
-		mailer: async () => new context.services.MailService({ schema: await context.getSchema(), knex }),
+		mailer: hostMailer({
+			knex,
+			MailService: context.services.MailService as never,
+			getSchema: context.getSchema,
+			logger: context.logger,
+			pool: config.outboxSmtpPool,
+			connections: config.outboxConcurrency,
+		}),
 		ready,
 		timings: { maxAttempts: config.outboxMaxAttempts, backoffMs: config.outboxBackoffMs, pollMs: config.outboxPollMs },
 		onGiveUp: (mail) => void mailFailed(knex, events, mail),
+		concurrency: config.outboxConcurrency,
 	});
 	const events = new LifecycleEvents(context.emitter as never, context.logger);
 	current = {

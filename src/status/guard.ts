@@ -1,11 +1,21 @@
 // The guard: status transitions on every write path (REST, GraphQL, Data Studio, Flows, other
 // extensions — they all go through the host's item services, which emit users.create/update),
 // tfa_secret protection, no way around a pending invitation or verification, sessions ending
-// when a user leaves `active`, and the audit trail.
+// when a user leaves `active`, the audit trail, and the `status-changed` event once it committed.
+//
+// Where the record is written (one commit per write, not two: a separate commit was most of the
+// guard's cost on SQLite):
+// - the filter runs inside a transaction (a flow's, the schedule's, a caller's): there;
+// - an API write (REST, GraphQL) outside one: in the host's own write transaction, from the
+//   `activity.create` filter the host fires inside it for the write's activity row; the request's
+//   async context (a store opened by a middleware) tells which checked changes that row belongs to;
+// - otherwise (no request, no activity tracked): by the `users.update` action, after the write.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Accountability, RegisterFunctions, SchemaOverview } from '@directus/types';
+import type { Application } from 'express';
 import type { Knex } from 'knex';
 import { recordEvents, type AuditEvent } from '../shared/audit.js';
-import { afterFlowCommit, currentFlow, noteFlowTransaction, type FlowScope } from '../shared/flow-scope.js';
+import { afterCommit, afterFlowCommit, currentFlow, noteFlowTransaction, type FlowScope } from '../shared/flow-scope.js';
 import { clearPendingFlow, markPendingFlow, pendingFlowsOf, type PendingFlow } from '../shared/pending-flows.js';
 import { mayTransition, type Writer } from '../shared/policy/transitions.js';
 import type { Runtime } from '../shared/runtime.js';
@@ -45,10 +55,25 @@ interface StatusChanges {
 	completed: string[];
 }
 
+/** Changes checked by an update filter outside a transaction, waiting for the host's write. */
+interface Checked {
+	changes: StatusChanges;
+	users: Set<string>;
+	/** The caller (the host's activity row names it). */
+	actor: string | null;
+	/** The host's write transaction the record went into, if it did. */
+	writtenIn: Knex | null;
+}
+
+/** Per HTTP request: the changes its update filters checked that still wait for their write. */
+const requestScope = new AsyncLocalStorage<Set<Checked>>();
+
 export function registerGuard(register: RegisterFunctions, rt: Runtime): void {
-	// Changes checked by an update filter outside a transaction, recorded by the matching action
-	// once the write is done. The host hands the filter and the action the same `keys` array.
-	const pending = new WeakMap<object, StatusChanges>();
+	// Changes checked by an update filter outside a transaction, recorded in the host's write
+	// transaction or by the matching action once the write is done. The host hands the filter and
+	// the action the same `keys` array.
+	const pending = new WeakMap<object, Checked>();
+	const usedTransactions = new WeakSet<object>();
 	const newUsers = new AuditQueue(rt);
 	// Users whose creation a flow recorded in its own transaction (their action has nothing to add),
 	// per flow: the record goes with the flow, whether its transaction commits or not.
@@ -129,16 +154,59 @@ export function registerGuard(register: RegisterFunctions, rt: Runtime): void {
 		if (changes.events.length + changes.endSuspensionTimers.length === 0) return;
 		// Inside a caller's transaction the record shares the write's fate (a later refusal
 		// rolls both back); otherwise the action records it once the write has succeeded.
-		if ((database as Knex & { isTransaction?: boolean }).isTransaction) await applyChanges(database, changes);
-		else pending.set(keys, changes);
+		if (isTransaction(database)) {
+			await applyChanges(database, changes);
+			void afterCommit(database).then(() => announce(rt, changes));
+			return;
+		}
+		const checked: Checked = { changes, users: new Set(rows.map((row) => row.id)), actor: accountability?.user ?? null, writtenIn: null };
+		pending.set(keys, checked);
+		if (accountability) requestScope.getStore()?.add(checked);
+	});
+
+	// Every request runs in its own store, so that the host's activity row for a write (fired inside
+	// the write's transaction) finds the changes this request's filter checked, and only those.
+	register.init('middlewares.after', (meta: Record<string, unknown>) => {
+		(meta['app'] as Application).use((_req, _res, next) => requestScope.run(new Set(), next));
+	});
+
+	register.filter('activity.create', async (payload, _meta, context) => {
+		const row = payload as Record<string, unknown>;
+		if (row['collection'] !== 'directus_users' || row['action'] !== 'update') return payload;
+		const waiting = requestScope.getStore();
+		if (!waiting || waiting.size === 0) return payload;
+		const { database } = context as unknown as Context;
+		// One write, one transaction, one set of changes (a bulk update makes one row per user).
+		if (!isTransaction(database) || usedTransactions.has(database)) return payload;
+		const user = String(row['item']);
+		const actor = typeof row['user'] === 'string' ? row['user'] : null;
+		const checked = [...waiting].find((c) => c.writtenIn === null && c.actor === actor && c.users.has(user));
+		if (!checked) return payload;
+		usedTransactions.add(database);
+		checked.writtenIn = database;
+		// Should this transaction roll back (the host retries some), the record goes with it and waits again.
+		(database as Knex & { executionPromise?: Promise<unknown> }).executionPromise?.catch(() => {
+			if (checked.writtenIn === database) checked.writtenIn = null;
+		});
+		await applyChanges(database, checked.changes);
+		return payload;
 	});
 
 	register.action('users.update', async (meta) => {
 		const keys = (meta as { keys?: object }).keys;
-		const changes = keys ? pending.get(keys) : undefined;
-		if (!keys || !changes) return;
+		const checked = keys ? pending.get(keys) : undefined;
+		if (!keys || !checked) return;
 		pending.delete(keys);
-		await applyChanges(rt.knex, changes).catch((error) => rt.logger.error(error, '[user-lifecycle] could not record status changes'));
+		requestScope.getStore()?.delete(checked);
+		if (checked.writtenIn === null) {
+			try {
+				await applyChanges(rt.knex, checked.changes);
+			} catch (error) {
+				rt.logger.error(error, '[user-lifecycle] could not record status changes');
+			}
+		}
+		// The write committed (the host fires this action only then).
+		announce(rt, checked.changes);
 	});
 
 	register.action('users.create', async (meta, context) => {
@@ -217,6 +285,20 @@ class AuditQueue {
 			if (this.items.length > 0) this.drain();
 		});
 	}
+}
+
+/** `status-changed`, once per user whose status changed (a reason alone on an unchanged status is no change). */
+function announce(rt: Runtime, changes: StatusChanges): void {
+	rt.events.emit(
+		'status-changed',
+		changes.events
+			.filter((event) => event.from !== event.to)
+			.map((event) => ({ user: event.user, actor: event.actor, via: event.via, from: event.from ?? null, to: event.to ?? null, reason: event.reason ?? null })),
+	);
+}
+
+function isTransaction(database: Knex): boolean {
+	return (database as Knex & { isTransaction?: boolean }).isTransaction === true;
 }
 
 function writerOf(scope: FlowScope | undefined, accountability: Accountability | null): Writer {

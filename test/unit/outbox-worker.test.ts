@@ -87,6 +87,28 @@ describe('outbox worker (SQLite)', () => {
 		expect(await store.knex(OUTBOX_TABLE).whereNot({ status: 'sent' })).toHaveLength(0);
 	});
 
+	it('keeps at most `concurrency` sends in flight and marks every sent mail, in groups', async () => {
+		await enqueueMails(store.knex, key, mails(450, 'window'));
+		let inFlight = 0;
+		let most = 0;
+		const sent = new Set<string>();
+		const worker = new OutboxWorker({
+			...runtime(async (m) => {
+				inFlight++;
+				most = Math.max(most, inFlight);
+				await new Promise((r) => setTimeout(r, 1));
+				inFlight--;
+				sent.add(m.to);
+			}),
+			concurrency: 3,
+		});
+		await drain(worker);
+		expect(most).toBe(3);
+		expect(sent.size).toBe(450);
+		const rows = await store.knex(OUTBOX_TABLE).select('status', 'claim', 'payload');
+		expect(rows.every((r: any) => r.status === 'sent' && r.claim === null && r.payload === null)).toBe(true);
+	});
+
 	it('a worker whose lease ran out cannot mark over the newer claim', async () => {
 		await enqueueMails(store.knex, key, mails(1));
 		const [first] = await claimDueMails(store.knex, key, 10, -1); // lease already over

@@ -104,6 +104,21 @@ export async function markSent(knex: Knex, id: string, claim?: string): Promise<
 	await byClaim(knex, id, claim).update({ status: 'sent', sent_at: Date.now(), payload: null, claim: null, claimed_until: null, last_error: null });
 }
 
+/** Sent mails, marked in one statement per 250 (each only under its own claim). */
+export async function markSentMany(knex: Knex, mails: { id: string; claim: string }[]): Promise<void> {
+	const byClaimId = new Map<string, string[]>();
+	for (const mail of mails) byClaimId.set(mail.claim, [...(byClaimId.get(mail.claim) ?? []), mail.id]);
+	const now = Date.now();
+	for (const [claim, ids] of byClaimId) {
+		for (const batch of chunks(ids, 250)) {
+			await knex(OUTBOX_TABLE)
+				.whereIn('id', batch)
+				.where({ claim })
+				.update({ status: 'sent', sent_at: now, payload: null, claim: null, claimed_until: null, last_error: null });
+		}
+	}
+}
+
 /** A failed try: back to pending after `retryAt`, or `failed` for good (error kept) when none is left. */
 /** Records a failed try; the number of rows it marked (0: the claim was no longer this worker's). */
 export async function markFailed(knex: Knex, id: string, error: string, retryAt: number | null, claim?: string): Promise<number> {

@@ -1,11 +1,16 @@
-// Delivers the outbox through the host's MailService: claims due mails, sends them a few at a
-// time, marks each sent, or schedules a retry with exponential backoff until the tries run out.
+// Delivers the outbox through the host's MailService: claims due mails in batches, keeps a bounded
+// number of sends in flight, marks the sent ones a group at a time, or schedules a retry with
+// exponential backoff until the tries run out.
 // It takes only what it needs (no runtime), so it is tested on its own with a SQLite file.
 import type { Knex } from 'knex';
-import { claimDueMails, enqueueMails, markFailed, markSent, releaseClaims, type ClaimedMail, type OutboxMail } from './store.js';
+import { claimDueMails, enqueueMails, markFailed, markSentMany, releaseClaims, type ClaimedMail, type OutboxMail } from './store.js';
 
+/** Mails claimed at once (one lease for all of them): small enough that instances share a burst. */
 const BATCH = 50;
-const PARALLEL_SENDS = 10;
+/** Sends in flight when the deps don't say (USER_LIFECYCLE_OUTBOX_CONCURRENCY). */
+const DEFAULT_CONCURRENCY = 10;
+/** Most sent mails marked in one statement. */
+const MARK_GROUP = 250;
 const CLAIM_LEASE_MS = 120_000;
 const MAX_BACKOFF_MS = 3_600_000;
 /** Tries at marking a delivered mail sent (a dropped connection heals in a moment). */
@@ -27,6 +32,8 @@ export interface OutboxDeps {
 	timings: { maxAttempts: number; backoffMs: number; pollMs: number };
 	/** Told once a mail is given up for good (its failure recorded); must not throw. */
 	onGiveUp?: (mail: { id: string; kind: string; to: string; attempts: number; error: string }) => void;
+	/** Sends in flight at once (default 10). */
+	concurrency?: number;
 }
 
 export class OutboxWorker {
@@ -83,25 +90,80 @@ export class OutboxWorker {
 		for (;;) {
 			const batch = await claimDueMails(knex, key, BATCH, CLAIM_LEASE_MS);
 			if (batch.length === 0) return;
-			const untried = new Set(batch.map((mail) => mail.id));
-			try {
-				for (let i = 0; i < batch.length; i += PARALLEL_SENDS) {
-					const slice = batch.slice(i, i + PARALLEL_SENDS);
-					for (const mail of slice) untried.delete(mail.id);
-					await Promise.all(slice.map((mail) => this.deliver(mailer, mail)));
+			await this.sendBatch(mailer, batch);
+		}
+	}
+
+	/**
+	 * Sends one claimed batch with at most `concurrency` sends in flight. Sent mails are marked as
+	 * a group: whatever went out while the previous mark ran goes in the next statement (one commit
+	 * for many mails, and no sent mail waits longer than one mark). A crash before the mark leaves
+	 * them to the lease: sent again, never lost.
+	 */
+	private async sendBatch(mailer: Mailer, batch: ClaimedMail[]): Promise<void> {
+		const { knex } = this.deps;
+		const untried = new Set(batch.map((mail) => mail.id));
+		const sent: ClaimedMail[] = [];
+		let marking: Promise<void> | null = null;
+		const markSoon = (): Promise<void> => {
+			marking ??= (async () => {
+				while (sent.length > 0) {
+					const group = sent.splice(0, MARK_GROUP);
+					await this.markDelivered(group);
 				}
-			} finally {
-				// A drain that stops halfway gives back what it never tried, rather than hold it for a lease.
-				if (untried.size > 0) await releaseClaims(knex, batch.filter((mail) => untried.has(mail.id))).catch(() => undefined);
+			})().finally(() => {
+				marking = null;
+			});
+			return marking;
+		};
+		let next = 0;
+		const slot = async (): Promise<void> => {
+			while (next < batch.length) {
+				const mail = batch[next++]!;
+				untried.delete(mail.id);
+				if (await this.deliver(mailer, mail)) {
+					sent.push(mail);
+					void markSoon();
+				}
+			}
+		};
+		const slots = Math.max(1, Math.min(this.deps.concurrency ?? DEFAULT_CONCURRENCY, batch.length));
+		try {
+			const outcomes = await Promise.allSettled(Array.from({ length: slots }, () => slot()));
+			const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+			if (failed) throw failed.reason;
+		} finally {
+			// Whatever happened, the mails that went out are marked; what was never tried goes back
+			// at once rather than wait for the lease.
+			while (sent.length > 0 || marking) await (marking ?? markSoon());
+			if (untried.size > 0) await releaseClaims(knex, batch.filter((mail) => untried.has(mail.id))).catch(() => undefined);
+		}
+	}
+
+	/** Sent: from here on these mails must never count as unsent. Retries the mark; never marks them failed. */
+	private async markDelivered(mails: ClaimedMail[]): Promise<void> {
+		const { knex, logger } = this.deps;
+		for (let attempt = 1; ; attempt++) {
+			try {
+				await markSentMany(knex, mails);
+				return;
+			} catch (error) {
+				if (attempt >= MARK_SENT_TRIES) {
+					logger.error(`[user-lifecycle] ${mails.length} mails were sent but could not be marked sent: ${(error as Error).message}`);
+					return;
+				}
+				await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
 			}
 		}
 	}
 
-	private async deliver(mailer: Mailer, mail: ClaimedMail): Promise<void> {
+	/** One try at one mail: true once the SMTP server took it; a failure is recorded here (retry or give up). */
+	private async deliver(mailer: Mailer, mail: ClaimedMail): Promise<boolean> {
 		const { knex, logger, timings } = this.deps;
 		try {
 			// One Message-ID per outbox row: should a resend ever happen, receivers can tell it is the same mail.
 			await mailer.send({ to: mail.to, subject: mail.subject, template: mail.template, messageId: `<${mail.id}@user-lifecycle.directus>` });
+			return true;
 		} catch (error) {
 			const message = (error as Error)?.message ?? String(error);
 			const exhausted = mail.attempts >= timings.maxAttempts;
@@ -117,20 +179,7 @@ export class OutboxWorker {
 				},
 			);
 			if (exhausted && marked) this.deps.onGiveUp?.({ id: mail.id, kind: mail.kind, to: mail.to, attempts: mail.attempts, error: message });
-			return;
-		}
-		// Sent: from here on the mail must never count as unsent. Retry the mark; never mark it failed.
-		for (let attempt = 1; ; attempt++) {
-			try {
-				await markSent(knex, mail.id, mail.claim);
-				return;
-			} catch (error) {
-				if (attempt >= MARK_SENT_TRIES) {
-					logger.error(`[user-lifecycle] mail ${mail.id} was sent but could not be marked sent: ${(error as Error).message}`);
-					return;
-				}
-				await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
-			}
+			return false;
 		}
 	}
 }
