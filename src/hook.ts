@@ -12,12 +12,14 @@ import { getRuntime, refreshHostSchema, type HostContext, type Runtime } from '.
 import { pruneSpentTokens, registerSchedule, type Job } from './shared/schedule.js';
 import { registerReadOnlyCollections } from './shared/studio-collections.js';
 import { redactTokenLinks } from './shared/token-links.js';
+import { refuseUnreadableTokens } from './shared/access-tokens.js';
 
 export default defineHook((register, context) => {
 	const rt = getRuntime(context as unknown as HostContext, MIGRATIONS);
 	// Before the host's request logger: links that carry a token never reach a log line.
 	register.init('app.before', async (meta: Record<string, any>) => {
 		(meta['app'] as Application).use(redactTokenLinks());
+		(meta['app'] as Application).use(refuseUnreadableTokens(rt.config.loginCookies.session.name));
 		// The host awaits this: no request is served before our tables exist and its schema shows them.
 		try {
 			await rt.ready;

@@ -161,7 +161,12 @@ describe.runIf(runnable)('a cluster on postgres + redis', () => {
 			const burst = await enableTfa(host, burstUser.token);
 			const { current: code } = await codes(burst.secret);
 			const answers = await Promise.all([...all, ...all].map((node) => login(node, burstEmail, PASSWORD, { otp: code })));
-			expect(answers.map((a) => a.status).sort()).toEqual([200, ...Array(all.length * 2 - 1).fill(401)]);
+			// Accepted once. The replays count as wrong codes (someone holding the password replays a
+			// spent code): with 2 x 3 concurrent tries the cap may be reached before the winner's
+			// success clears the count, so a replay may meet the lock (429) instead of 401.
+			const statuses = answers.map((a) => a.status);
+			expect(statuses.filter((s) => s === 200)).toHaveLength(1);
+			expect(statuses.filter((s) => s !== 200).every((s) => s === 401 || s === 429), String(statuses)).toBe(true);
 		});
 
 		it(`${label}: wrong codes spread over the instances lock the user after ${OTP_MAX_ATTEMPTS} in all`, async () => {

@@ -99,4 +99,21 @@ describe.each(dbs)('fuzz counterexamples on %s', (db) => {
 			expect(Number(pending!.n), `the host resolver answered: ${res.text}`).toBe(1);
 		}
 	});
+	// Fuzz ("DELETE /user-lifecycle/sessions/:id", seed 20260521), shrunk:
+	//   anonymous DELETE /user-lifecycle/sessions/<uuid>?access_token=%00%00... {}
+	//   -> 500 on PostgreSQL: the host takes a non-JWT token for a static token and looks it up;
+	//      a NUL byte fails that query itself, on every route. Now 401 INVALID_CREDENTIALS, as for
+	//      any unknown token, before the host reads it.
+	it('an access token with a NUL byte (query, or session cookie) is an unknown token, not a 500', async () => {
+		for (const path of ['/server/ping', '/users/me', `/user-lifecycle/sessions/${target}`, '/items/directus_users']) {
+			const res = await host.api('GET', `${path}?access_token=${'%00'.repeat(40)}`);
+			expect(res.status, `${path}: ${res.text}`).toBe(401);
+			expect(res.body.errors[0].extensions.code).toBe('INVALID_CREDENTIALS');
+		}
+		const cookie = await host.api('GET', '/users/me', undefined, { headers: { cookie: `directus_session_token=${'%00'.repeat(8)}abc` } });
+		expect(cookie.status, cookie.text).toBe(401);
+		// A readable unknown token still gets the host's own answer.
+		const unknown = await host.api('GET', '/users/me?access_token=not-a-token');
+		expect(unknown.status, unknown.text).toBe(401);
+	});
 });
