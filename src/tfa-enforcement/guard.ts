@@ -6,6 +6,7 @@ import type { HostRequest } from '../shared/http.js';
 import type { Runtime } from '../shared/runtime.js';
 import { mustSetUpTwoFactor } from '../shared/users.js';
 import { tfaRequired } from './errors.js';
+import type { EnforcingPolicies } from './enforcing-policies.js';
 import { allowedDuringSetUp, type ParsedQuery } from './set-up-requests.js';
 
 type GuardedRequest = HostRequest & { token?: string | null; sanitizedQuery?: ParsedQuery };
@@ -24,7 +25,7 @@ export function isHostJwt(token: string): boolean {
 	}
 }
 
-export function twoFactorEnforcementGuard(rt: Runtime) {
+export function twoFactorEnforcementGuard(rt: Runtime, enforcing: EnforcingPolicies) {
 	return (request: Request, _res: Response, next: NextFunction) => {
 		const req = request as GuardedRequest;
 		const accountability = req.accountability;
@@ -33,6 +34,10 @@ export function twoFactorEnforcementGuard(rt: Runtime) {
 		if (!user || accountability.share || typeof req.token !== 'string' || req.token === '') return next();
 		if (!rt.config.enforceTfaStaticTokens && !isHostJwt(req.token)) return next();
 		if (allowedDuringSetUp(req.method, req.path, req.sanitizedQuery)) return next();
-		mustSetUpTwoFactor(rt.knex, user, accountability.roles ?? []).then((refuse) => next(refuse ? tfaRequired() : undefined), next);
+		// No policy of the project enforces it (the common case): nothing to look up per user.
+		enforcing
+			.any()
+			.then((any) => (any ? mustSetUpTwoFactor(rt.knex, user, accountability.roles ?? []) : false))
+			.then((refuse) => next(refuse ? tfaRequired() : undefined), next);
 	};
 }
