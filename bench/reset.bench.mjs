@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, root, startHost } from '../scripts/host.mjs';
+import { client } from './lib.mjs';
 
 const DB = process.env.BENCH_DB ?? 'sqlite';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
@@ -41,18 +42,7 @@ async function prepare(label, env) {
 	const mail = await mailbox();
 	// null: the host's own argon2 defaults, not the suite's cheap ones.
 	const host = await startHost({ db: DB, env: { ...env, EMAIL_SMTP_PORT: String(mail.port), HASH_MEMORY_COST: null, HASH_TIME_COST: null, HASH_PARALLELISM: null } });
-	const call = async (method, path, body, token) => {
-		const started = performance.now();
-		const res = await fetch(host.url + path, {
-			method,
-			headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-			body: body === undefined ? undefined : JSON.stringify(body),
-		});
-		const text = await res.text();
-		const ms = performance.now() - started;
-		if (res.status >= 300) throw new Error(`${label}: ${method} ${path} -> ${res.status} ${text.slice(0, 300)}`);
-		return { ms, body: text ? JSON.parse(text) : null };
-	};
+	const { ok: call } = client(host.url);
 	const token = (await call('POST', '/auth/login', { email: ADMIN_EMAIL, password: ADMIN_PASSWORD })).body.data.access_token;
 	const admin = (method, path, body) => call(method, path, body, token);
 	const policy = (await admin('POST', '/policies', { name: 'Bench policy', app_access: false, admin_access: false })).body.data.id;

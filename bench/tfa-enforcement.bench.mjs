@@ -3,6 +3,7 @@
 // host with enforcement on and one with it off, same machine, same run, rounds alternating.
 //   node bench/tfa-enforcement.bench.mjs     (SQLite; BENCH_DB=postgres|mysql for another database)
 import { ADMIN_EMAIL, ADMIN_PASSWORD, startHost } from '../scripts/host.mjs';
+import { client } from './lib.mjs';
 
 const DB = process.env.BENCH_DB ?? 'sqlite';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20);
@@ -14,18 +15,7 @@ const started = [];
 async function prepare(label, env) {
 	const host = await startHost({ db: DB, env: { PRESSURE_LIMITER_ENABLED: 'false', USER_LIFECYCLE_SCHEDULE: '0 0 1 1 *', ...env } });
 	started.push(host);
-	const call = async (method, path, body, token) => {
-		const started = performance.now();
-		const res = await fetch(host.url + path, {
-			method,
-			headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-			body: body === undefined ? undefined : JSON.stringify(body),
-		});
-		const text = await res.text();
-		const ms = performance.now() - started;
-		if (res.status >= 300) throw new Error(`${label}: ${method} ${path} -> ${res.status} ${text.slice(0, 300)}`);
-		return { ms, body: text ? JSON.parse(text) : null };
-	};
+	const { ok: call } = client(host.url);
 	const admin = (await call('POST', '/auth/login', { email: ADMIN_EMAIL, password: ADMIN_PASSWORD })).body.data.access_token;
 	const as = (method, path, body) => call(method, path, body, admin);
 	// A policy that enforces two-factor on another role, so the access table is not empty.

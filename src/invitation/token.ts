@@ -1,29 +1,14 @@
-// Invite tokens: JWTs (`{ email, scope: "invite", jti }`, HS256, issuer "directus") so the Data
-// Studio's accept-invite page can show the email; signed with a key derived from SECRET, so the
-// host never takes them for its own. Single use and revocation come from the hashed `jti` in the
-// token store, not from the JWT.
-import jwt from 'jsonwebtoken';
+// Invite tokens: link tokens (src/shared/link-tokens.ts) with scope "invite", which the Data
+// Studio's accept-invite page decodes to show the email.
+import { readLinkToken, signLinkToken } from '../shared/link-tokens.js';
 import type { Runtime } from '../shared/runtime.js';
-import { InvalidTokenError, TokenExpiredError } from '../shared/util/errors.js';
 
-const ISSUER = 'directus';
+const INVITE_SCOPE = 'invite';
 
-export function signInvite(rt: Runtime, email: string, jti: string, expiresInSeconds: number): string {
-	return jwt.sign({ email, scope: 'invite' }, rt.tokenKey, { algorithm: 'HS256', expiresIn: expiresInSeconds, issuer: ISSUER, jwtid: jti });
+export function signInvite(rt: Pick<Runtime, 'tokenKey'>, email: string, jti: string, expiresInSeconds: number): string {
+	return signLinkToken(rt.tokenKey, INVITE_SCOPE, email, jti, expiresInSeconds);
 }
 
-/** The `jti` of an invite token signed by us: 401 TOKEN_EXPIRED past its expiry, 403 INVALID_TOKEN otherwise. */
-export function readInviteToken(rt: Runtime, token: string): { jti: string; email: string } {
-	let payload: jwt.JwtPayload | string;
-	try {
-		payload = jwt.verify(token, rt.tokenKey, { algorithms: ['HS256'], issuer: ISSUER });
-	} catch (error) {
-		if ((error as Error).name === 'TokenExpiredError') throw new TokenExpiredError();
-		throw new InvalidTokenError();
-	}
-	if (typeof payload !== 'object' || payload['scope'] !== 'invite' || typeof payload.jti !== 'string' || typeof payload['email'] !== 'string') {
-		throw new InvalidTokenError();
-	}
-	return { jti: payload.jti, email: payload['email'] };
+export function readInviteToken(rt: Pick<Runtime, 'tokenKey'>, token: string): { jti: string; email: string } {
+	return readLinkToken(rt.tokenKey, INVITE_SCOPE, token);
 }
-
