@@ -11,6 +11,7 @@
 //
 //   node bench/run.mjs                     (SQLite and PostgreSQL; PostgreSQL skipped if it doesn't answer)
 //   BENCH_DBS=sqlite BENCH_ROUNDS=5 node bench/run.mjs
+//   BENCH_FLOWS=patch-single,patch-bulk,outbox node bench/run.mjs   (only these figures)
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -19,11 +20,14 @@ import { ADMIN_EMAIL, ADMIN_PASSWORD, databaseAnswers, root, startHost } from '.
 import { client, hostKnex, median, startMailbox, throughput } from './lib.mjs';
 
 const DBS = (process.env.BENCH_DBS ?? 'sqlite,postgres').split(',').map((d) => d.trim()).filter(Boolean);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const PER_ROUND = Number(process.env.BENCH_REQUESTS ?? 12);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
+const PER_ROUND = Number(process.env.BENCH_REQUESTS ?? 16);
 const CLIENTS = 4;
 const BULK_USERS = 1000;
 const OUTBOX_MAILS = Number(process.env.BENCH_OUTBOX_MAILS ?? 1000);
+/** Only these flows (keys, comma-separated; `outbox` for the outbox figure); all when unset. */
+const ONLY = process.env.BENCH_FLOWS ? new Set(process.env.BENCH_FLOWS.split(',').map((f) => f.trim())) : null;
+const wanted = (key) => !ONLY || ONLY.has(key) || (key === 'password-request' && ONLY.has('password-reset'));
 const PASSWORD = 'Bench-password-1';
 const NEW_PASSWORD = 'Bench-password-2';
 
@@ -46,6 +50,9 @@ const COMMON_ENV = {
 	RATE_LIMITER_ENABLED: 'false',
 	RATE_LIMITER_REGISTRATION_ENABLED: 'false',
 	USER_LIFECYCLE_SCHEDULE: '0 0 1 1 *',
+	// The outbox's production defaults (the test hosts poll every 250 ms).
+	USER_LIFECYCLE_OUTBOX_POLL_INTERVAL: null,
+	USER_LIFECYCLE_OUTBOX_BACKOFF: null,
 };
 
 let seq = 0;
@@ -173,7 +180,7 @@ const FLOWS = [
 
 function rowsFor(db, bare, withExt) {
 	const rows = [];
-	for (const flow of FLOWS) {
+	for (const flow of FLOWS.filter((f) => wanted(f.key))) {
 		const b = median(bare.results[flow.key] ?? []);
 		const w = median(withExt.results[flow.key] ?? []);
 		if (flow.kind === 'rate') {
@@ -184,6 +191,7 @@ function rowsFor(db, bare, withExt) {
 			rows.push([db, flow.name, `${b.toFixed(1)} ms`, `${w.toFixed(1)} ms`, `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(1)}%`, '<= +5%', ratio <= 1.05 ? 'met' : 'NOT met']);
 		}
 	}
+	if (!wanted('outbox')) return rows;
 	const bo = median(bare.results['outbox'] ?? []);
 	const wo = median(withExt.results['outbox'] ?? []);
 	const bt = median(bare.results['outbox-total'] ?? []);
@@ -214,7 +222,7 @@ for (const db of DBS) {
 		for (let round = 0; round < ROUNDS; round++) {
 			const order = round % 2 === 0 ? sides : [...sides].reverse();
 			for (const flow of FLOWS) {
-				if (!flow.run) continue;
+				if (!flow.run || !wanted(flow.key)) continue;
 				for (const side of order) {
 					console.error(`[bench] ${db} round ${round + 1}/${ROUNDS}: ${flow.key} (${side.label})`);
 					await flow.run(side);
@@ -222,7 +230,7 @@ for (const db of DBS) {
 			}
 			load.push(loadavg()[0]);
 		}
-		for (const side of [withExt, bare]) {
+		for (const side of wanted('outbox') ? [withExt, bare] : []) {
 			console.error(`[bench] ${db}: outbox (${side.label})`);
 			await outbox(side);
 		}

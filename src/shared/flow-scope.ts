@@ -7,7 +7,7 @@
 // and their writes usually land after the flow is over. So a scope is open only while the flow's
 // work runs; a write that comes later finds it closed and is judged as what it is.
 import type { Knex } from 'knex';
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { ScopedStorage } from './util/scoped.js';
 
 export interface FlowScope {
 	/** Which path made the change, recorded as `via` in the audit trail. */
@@ -26,7 +26,7 @@ interface OpenScope {
 	transaction?: Knex;
 }
 
-const storage = new AsyncLocalStorage<OpenScope>();
+const storage = new ScopedStorage<OpenScope>();
 
 export async function runAsFlow<T>(scope: FlowScope, work: () => Promise<T>): Promise<T> {
 	const mark: OpenScope = { scope, open: true };

@@ -1,5 +1,5 @@
-// A fixed-window counter per key in the database, so every instance shares it. Serves the
-// host's registration limit (RATE_LIMITER_REGISTRATION_*) on routes the host's limiter no longer sees.
+// A counter per key in the database, so every instance shares it; its window starts at the key's
+// first hit. Serves the host's registration limit (RATE_LIMITER_REGISTRATION_*) on routes the host's limiter no longer sees.
 import type { NextFunction, Request, Response } from 'express';
 import type { Knex } from 'knex';
 import type { HostRequest } from './http.js';
@@ -18,19 +18,26 @@ export async function ensureRateLimitTables(knex: Knex): Promise<void> {
 
 export const RATE_LIMIT_MIGRATIONS: Migration[] = [{ id: '0003-rate-limits', up: ensureRateLimitTables }];
 
-/** Counts one hit for `key` in the current window; returns the hits so far and when the window ends. */
+/**
+ * Counts one hit for `key`; returns the hits so far and when the window ends. A window starts at
+ * the key's first hit (as the host's limiter does), not on a clock boundary, so N quick hits are
+ * never split across two windows. One upsert: an expired row starts over in the same statement.
+ */
 export async function hit(knex: Knex, key: string, windowMs: number): Promise<{ hits: number; resetAt: number }> {
 	const now = Date.now();
-	const window = Math.floor(now / windowMs);
-	const resetAt = (window + 1) * windowMs;
-	const rowKey = `${key}:${window}`.slice(0, 255);
+	const rowKey = key.slice(0, 255);
+	const expired = knex.raw('??.?? <= ?', [RATE_TABLE, 'expires_at', now]);
 	await knex(RATE_TABLE)
-		.insert({ key: rowKey, hits: 1, expires_at: resetAt })
+		.insert({ key: rowKey, hits: 1, expires_at: now + windowMs })
 		.onConflict('key')
-		.merge({ hits: knex.raw('??.?? + 1', [RATE_TABLE, 'hits']) });
-	const row = await knex(RATE_TABLE).select('hits').where({ key: rowKey }).first();
+		.merge({
+			// MySQL applies these in order and later ones see earlier ones: `hits` first, it reads only `expires_at`.
+			hits: knex.raw('CASE WHEN ? THEN 1 ELSE ??.?? + 1 END', [expired, RATE_TABLE, 'hits']),
+			expires_at: knex.raw('CASE WHEN ? THEN ? ELSE ??.?? END', [expired, now + windowMs, RATE_TABLE, 'expires_at']),
+		});
+	const row = await knex(RATE_TABLE).select('hits', 'expires_at').where({ key: rowKey }).first();
 	if (Math.random() < 0.02) await knex(RATE_TABLE).where('expires_at', '<', now).delete();
-	return { hits: Number(row?.hits ?? 1), resetAt };
+	return { hits: Number(row?.hits ?? 1), resetAt: Number(row?.expires_at ?? now + windowMs) };
 }
 
 /** Counts one hit of `name` for this IP; throws the host's 429 past the limit (`limit` null: off). */

@@ -66,6 +66,7 @@ export function getRuntime(context: HostContext, migrations: readonly Migration[
 			logger: context.logger,
 			pool: config.outboxSmtpPool,
 			connections: config.outboxConcurrency,
+			templatesPath: String(context.env['EMAIL_TEMPLATES_PATH'] ?? './templates'),
 		}),
 		ready,
 		timings: { maxAttempts: config.outboxMaxAttempts, backoffMs: config.outboxBackoffMs, pollMs: config.outboxPollMs },

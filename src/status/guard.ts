@@ -6,24 +6,22 @@
 // Where the record is written (one commit per write, not two: a separate commit was most of the
 // guard's cost on SQLite):
 // - the filter runs inside a transaction (a flow's, the schedule's, a caller's): there;
-// - an API write (REST, GraphQL) outside one: in the host's own write transaction, from the
-//   `activity.create` filter the host fires inside it for the write's activity row; the request's
-//   async context (a store opened by a middleware) tells which checked changes that row belongs to;
+// - a tracked write outside one (REST, GraphQL, a service with a caller): in the host's own write
+//   transaction, from the `activity.create` filter the host fires inside it for the write's
+//   activity row; the schema object tells which checked changes that row belongs to (the host
+//   hands the write's filter and its activity row the same one, and makes a new one per request);
 // - otherwise (no request, no activity tracked): by the `users.update` action, after the write.
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Accountability, RegisterFunctions, SchemaOverview } from '@directus/types';
-import type { Application } from 'express';
 import type { Knex } from 'knex';
 import { recordEvents, type AuditEvent } from '../shared/audit.js';
 import { afterCommit, afterFlowCommit, currentFlow, noteFlowTransaction, type FlowScope } from '../shared/flow-scope.js';
-import { clearPendingFlow, markPendingFlow, pendingFlowsOf, type PendingFlow } from '../shared/pending-flows.js';
+import { clearPendingFlow, markPendingFlow, type PendingFlow } from '../shared/pending-flows.js';
 import { mayTransition, type Writer } from '../shared/policy/transitions.js';
 import type { Runtime } from '../shared/runtime.js';
-import { statusesOf } from '../shared/users.js';
 import { inBatches } from '../shared/util/batch.js';
 import { newId } from '../shared/util/crypto.js';
 import { flowStillPending, tfaSecretNotWritable, transitionRefused } from './errors.js';
-import { clearSuspensionEnds } from './store.js';
+import { clearSuspensionEnds, guardedUsers } from './store.js';
 
 /** The host's default for a new user without a status (directus_users.status). */
 const DEFAULT_STATUS = 'active';
@@ -65,8 +63,12 @@ interface Checked {
 	writtenIn: Knex | null;
 }
 
-/** Per HTTP request: the changes its update filters checked that still wait for their write. */
-const requestScope = new AsyncLocalStorage<Set<Checked>>();
+/**
+ * Per schema object (one per request: the host clones its schema for each), the changes its
+ * update filters checked that still wait for their write. No async context needed: an
+ * AsyncLocalStorage per request would put a hook on every promise of every request.
+ */
+const waitingBySchema = new WeakMap<object, Set<Checked>>();
 
 export function registerGuard(register: RegisterFunctions, rt: Runtime): void {
 	// Changes checked by an update filter outside a transaction, recorded in the host's write
@@ -121,25 +123,24 @@ export function registerGuard(register: RegisterFunctions, rt: Runtime): void {
 		if (!('status' in item) || keys.length === 0) return;
 		const to = String(item['status']);
 		const writer = writerOf(scope, accountability);
-		const rows = await statusesOf(database, keys);
-		// Accounts that still owe a flow reach `active` only through it, whatever chain of cells led here.
-		const owed = to === 'active' ? await pendingFlowsOf(database, rows.map((row) => row.id)) : new Map<string, PendingFlow>();
-		// One query per 500 users for the whole batch; a refused row refuses the whole write.
+		// One read per 500 users for the whole batch; a refused row refuses the whole write.
+		const rows = await guardedUsers(database, keys);
 		const changes: StatusChanges = { events: [], leftActive: [], endSuspensionTimers: [], stillPending: [], completed: [] };
 		for (const row of rows) {
 			const from = row.status;
 			if (!mayTransition(rt.config.transitions, from, to, writer)) return refuse(transitionRefused(from, to));
-			const owes = owed.get(row.id);
+			// Accounts that still owe a flow reach `active` only through it, whatever chain of cells led here.
+			const owes = to === 'active' ? row.owes : null;
 			if (owes && scope?.via !== COMPLETED_BY[owes]) return refuse(flowStillPending(from, to, owes));
+			// A timed end no longer applies once the user leaves `suspended` or is suspended anew.
+			if (row.timed && (from === 'suspended' || to === 'suspended')) changes.endSuspensionTimers.push(row.id);
 			if (from === to) {
-				// A new suspension without an end cancels an earlier timed one; a reason is worth a record.
-				if (to === 'suspended') changes.endSuspensionTimers.push(row.id);
+				// A reason is worth a record.
 				if (scope?.reason) changes.events.push(statusEvent(row.id, from, to, scope, accountability));
 				continue;
 			}
 			changes.events.push(statusEvent(row.id, from, to, scope, accountability));
 			if (from === 'active') changes.leftActive.push(row.id);
-			if (from === 'suspended') changes.endSuspensionTimers.push(row.id);
 			const waiting = from === null ? undefined : PENDING[from];
 			if (waiting && to !== from) {
 				if (scope?.via === waiting.via && COMPLETION_STATUSES.has(to)) changes.completed.push(row.id);
@@ -161,21 +162,20 @@ export function registerGuard(register: RegisterFunctions, rt: Runtime): void {
 		}
 		const checked: Checked = { changes, users: new Set(rows.map((row) => row.id)), actor: accountability?.user ?? null, writtenIn: null };
 		pending.set(keys, checked);
-		if (accountability) requestScope.getStore()?.add(checked);
-	});
-
-	// Every request runs in its own store, so that the host's activity row for a write (fired inside
-	// the write's transaction) finds the changes this request's filter checked, and only those.
-	register.init('middlewares.after', (meta: Record<string, unknown>) => {
-		(meta['app'] as Application).use((_req, _res, next) => requestScope.run(new Set(), next));
+		// Only a write with a caller makes an activity row.
+		if (accountability && schema) {
+			const waiting = waitingBySchema.get(schema) ?? new Set<Checked>();
+			waiting.add(checked);
+			waitingBySchema.set(schema, waiting);
+		}
 	});
 
 	register.filter('activity.create', async (payload, _meta, context) => {
 		const row = payload as Record<string, unknown>;
 		if (row['collection'] !== 'directus_users' || row['action'] !== 'update') return payload;
-		const waiting = requestScope.getStore();
+		const { database, schema } = context as unknown as Context;
+		const waiting = schema ? waitingBySchema.get(schema) : undefined;
 		if (!waiting || waiting.size === 0) return payload;
-		const { database } = context as unknown as Context;
 		// One write, one transaction, one set of changes (a bulk update makes one row per user).
 		if (!isTransaction(database) || usedTransactions.has(database)) return payload;
 		const user = String(row['item']);
@@ -192,12 +192,13 @@ export function registerGuard(register: RegisterFunctions, rt: Runtime): void {
 		return payload;
 	});
 
-	register.action('users.update', async (meta) => {
+	register.action('users.update', async (meta, context) => {
 		const keys = (meta as { keys?: object }).keys;
 		const checked = keys ? pending.get(keys) : undefined;
 		if (!keys || !checked) return;
 		pending.delete(keys);
-		requestScope.getStore()?.delete(checked);
+		const { schema } = context as unknown as Context;
+		if (schema) waitingBySchema.get(schema)?.delete(checked);
 		if (checked.writtenIn === null) {
 			try {
 				await applyChanges(rt.knex, checked.changes);

@@ -4,7 +4,7 @@
 // and so is the timed login lock: a wrong password here is the host's refusal, reported on its
 // `auth.login` action and counted there like any other (SPEC amendment "Locks confirm nothing":
 // its password failures count like the host login's; this replaces the route's own counter).
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { ScopedStorage } from '../shared/util/scoped.js';
 import { schemaFor, stallUntil, type FlowOptions } from '../shared/host.js';
 import type { Runtime } from '../shared/runtime.js';
 import { DEFAULT_PROVIDER, findTwoFactorUser } from '../shared/users.js';
@@ -24,7 +24,7 @@ interface RecoveryScope {
 
 // That login carries a code made server-side from the stored secret, which is not the user's
 // to replay: the auth.login guard leaves it alone, and `auth.jwt` spends the recovery code.
-const recoveryLogins = new AsyncLocalStorage<RecoveryScope>();
+const recoveryLogins = new ScopedStorage<RecoveryScope>();
 
 export function isRecoveryLogin(userId: string): boolean {
 	return recoveryLogins.getStore()?.userId === userId;

@@ -1,9 +1,12 @@
 // The outbox's way to the host's MailService: one service per drain, the project's default
-// template data read once per drain (the host would read directus_settings on every send), and,
+// template data read once per drain (the host would read directus_settings on every send), the
+// templates parsed once per drain (the host looks each file up and parses it on every send), and,
 // when the host sends over plain SMTP without a pool (one connection per mail), a pooled copy of
 // the host's own SMTP settings so that a burst of mails reuses a few connections.
 import { createRequire } from 'node:module';
 import { realpathSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Knex } from 'knex';
 import type { Mailer } from './worker.js';
@@ -16,6 +19,7 @@ interface HostTransport {
 
 interface HostMailService {
 	mailer: HostTransport;
+	renderTemplate?: (template: string, variables: Record<string, unknown>) => Promise<string>;
 	send(mail: Record<string, unknown>, options?: { defaultTemplateData?: Record<string, unknown> }): Promise<unknown>;
 	getDefaultTemplateData?: () => Promise<Record<string, unknown>>;
 }
@@ -29,6 +33,8 @@ export interface HostMailerOptions {
 	pool: boolean;
 	/** Connections in the pool: the outbox's sends in flight. */
 	connections: number;
+	/** The host's EMAIL_TEMPLATES_PATH (a project's own templates, looked up before the host's). */
+	templatesPath: string;
 }
 
 /** The outbox worker's `mailer` dependency, built on the host's MailService. */
@@ -44,6 +50,15 @@ export function hostMailer(options: HostMailerOptions): () => Promise<Mailer> {
 			const transport = await pooled;
 			if (transport) service.mailer = transport;
 		}
+		// The same lookup as the host's (the project's folder first, then the host's own templates,
+		// layouts alike), with each template parsed once for this drain: edits show in the next.
+		if (typeof service.renderTemplate === 'function') {
+			const templates = await drainTemplates(options.templatesPath).catch((error) => {
+				options.logger.warn(`[user-lifecycle] outbox: templates are rendered by the host on every send (${(error as Error)?.message})`);
+				return null;
+			});
+			if (templates) service.renderTemplate = (template, variables) => templates.renderFile(template, variables);
+		}
 		const defaultTemplateData = typeof service.getDefaultTemplateData === 'function' ? await service.getDefaultTemplateData() : undefined;
 		return {
 			send: (mail) => service.send(mail, defaultTemplateData ? { defaultTemplateData } : undefined),
@@ -58,23 +73,68 @@ export function hostMailer(options: HostMailerOptions): () => Promise<Mailer> {
 async function pooledCopy(host: HostTransport | undefined, connections: number): Promise<HostTransport | null> {
 	if (!host || host.transporter?.name !== 'SMTP' || !host.options || host.options['pool']) return null;
 	const nodemailer = await loadHostNodemailer();
-	return nodemailer.createTransport({ ...host.options, pool: true, maxConnections: connections, maxMessages: 1000 });
+	const options: Record<string, unknown> = { ...host.options, pool: true, maxConnections: connections, maxMessages: 1000 };
+	// A proxy or a socket of the project's own stays as configured.
+	if (!options['proxy'] && !options['getSocket'] && !options['connection']) options['getSocket'] = noDelaySocket;
+	return nodemailer.createTransport(options);
+}
+
+/**
+ * The pool's sockets with Nagle's algorithm off. nodemailer writes a message in several small
+ * pieces; with Nagle on, the last one waits for the server's delayed ACK (about 40 ms on Linux)
+ * on every mail, which made one connection deliver some 20 mails a second. TLS (implicit or
+ * STARTTLS) is set up by nodemailer over this socket as over its own.
+ */
+function noDelaySocket(options: Record<string, unknown>, callback: (error: Error | null, socket?: { connection: Socket }) => void): void {
+	const port = Number(options['port']) || (options['secure'] ? 465 : 587);
+	const host = typeof options['host'] === 'string' ? options['host'] : 'localhost';
+	const localAddress = typeof options['localAddress'] === 'string' ? options['localAddress'] : undefined;
+	const socket = connect({ host, port, localAddress, noDelay: true });
+	const timeout = Number(options['connectionTimeout']) || 120_000;
+	socket.setTimeout(timeout, () => socket.destroy(new Error(`Connection timeout (${timeout} ms)`)));
+	const failed = (error: Error) => callback(error);
+	socket.once('error', failed);
+	socket.once('connect', () => {
+		socket.setTimeout(0);
+		socket.off('error', failed);
+		// nodemailer listens from here on; an error after it let go must not take the process down.
+		socket.on('error', () => undefined);
+		callback(null, { connection: socket });
+	});
+}
+
+interface TemplateEngine {
+	renderFile(template: string, variables: Record<string, unknown>): Promise<string>;
+}
+
+/** A Liquid engine (the host's liquidjs) over the host's two template folders, caching what it parsed. */
+async function drainTemplates(templatesPath: string): Promise<TemplateEngine> {
+	const { module, api } = await loadFromHost<{ Liquid?: unknown }>('liquidjs', (m) => typeof m.Liquid === 'function');
+	const Liquid = module.Liquid as new (options: Record<string, unknown>) => TemplateEngine;
+	// The host's MailService lives at dist/services/mail/index.js, beside its templates folder.
+	const hostTemplates = join(dirname(api), 'services', 'mail', 'templates');
+	return new Liquid({ root: [resolve(templatesPath), hostTemplates], extname: '.liquid', cache: true });
 }
 
 /** The host's own nodemailer (the extension bundles none), resolved from the running host. */
 async function loadHostNodemailer(): Promise<{ createTransport(options: Record<string, unknown>): HostTransport }> {
+	return (await loadFromHost<{ createTransport?: unknown }>('nodemailer', (m) => typeof m.createTransport === 'function')).module as never;
+}
+
+/** A package as the running host resolves it (the very module its own code uses), and the host's dist/emitter.js path. */
+async function loadFromHost<T extends object>(name: string, fits: (module: T) => boolean): Promise<{ module: T; api: string }> {
 	const candidates = [process.argv[1], `${process.cwd()}/package.json`].filter((p): p is string => !!p);
 	let lastError: unknown = null;
 	for (const from of candidates) {
 		try {
 			const api = realpathSync(createRequire(realpathSync(from)).resolve('@directus/api/emitter'));
-			const resolved = createRequire(api).resolve('nodemailer');
-			const module = (await import(pathToFileURL(resolved).href)) as { default?: { createTransport?: unknown }; createTransport?: unknown };
-			const found = typeof module.createTransport === 'function' ? module : module.default;
-			if (found && typeof found.createTransport === 'function') return found as never;
+			const resolved = createRequire(api).resolve(name);
+			const module = (await import(pathToFileURL(resolved).href)) as T & { default?: T };
+			const found = fits(module) ? module : module.default;
+			if (found && fits(found)) return { module: found, api };
 		} catch (error) {
 			lastError = error;
 		}
 	}
-	throw lastError ?? new Error('nodemailer not found');
+	throw lastError ?? new Error(`${name} not found`);
 }

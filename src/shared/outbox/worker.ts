@@ -86,10 +86,18 @@ export class OutboxWorker {
 	private async drain(): Promise<void> {
 		await this.deps.ready;
 		const { knex, key } = this.deps;
-		const mailer = await this.deps.mailer();
+		// A poll that finds nothing due costs one indexed read: the mailer (the host's MailService
+		// with a fresh schema) is made only once there is something to send.
+		let mailer: Mailer | null = null;
 		for (;;) {
 			const batch = await claimDueMails(knex, key, BATCH, CLAIM_LEASE_MS);
 			if (batch.length === 0) return;
+			try {
+				mailer ??= await this.deps.mailer();
+			} catch (error) {
+				await releaseClaims(knex, batch).catch(() => undefined);
+				throw error;
+			}
 			await this.sendBatch(mailer, batch);
 		}
 	}
