@@ -74,12 +74,6 @@ export async function findUsersByEmails(knex: Knex, lowerEmails: string[]): Prom
 	return found;
 }
 
-/** The current status of each of `ids`, one query per 500 (the guard checks a whole batch at once). */
-export async function statusesOf(knex: Knex, ids: readonly (string | number)[]): Promise<{ id: string; status: string | null }[]> {
-	const rows = await inBatches(ids, 500, (batch) => knex(USERS_TABLE).select('id', 'status').whereIn('id', batch));
-	return rows.flat().map((row: { id: unknown; status: string | null }) => ({ id: String(row.id), status: row.status ?? null }));
-}
-
 /** One page of the ids of users in `status`, in id order after `after` (the periodic jobs' sweep). */
 export async function userIdsInStatus(knex: Knex, status: string, limit: number, after: string | null): Promise<string[]> {
 	const query = knex(USERS_TABLE).select('id').where({ status }).orderBy('id', 'asc').limit(limit);

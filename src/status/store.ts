@@ -52,8 +52,8 @@ export interface GuardedUser {
 
 /**
  * The guard's one read before a status write: each user's status, pending flow and timed
- * suspension, in one statement per 500 users (each statement costs as much as the work in it on
- * a single SPEC "Performance contract" request).
+ * suspension, in one statement per 500 users (on a single `PATCH` each extra statement is a
+ * measurable share of the request: bench/).
  */
 export async function guardedUsers(knex: Knex, ids: readonly (string | number)[]): Promise<GuardedUser[]> {
 	// PostgreSQL keeps directus_users.id as uuid and our user_id columns as text: compare as text.

@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { useSqliteStore } from '../harness/sqlite-store.js';
 import { deriveKey } from '../../src/shared/util/crypto.js';
 import { OutboxWorker, type OutboxDeps } from '../../src/shared/outbox/worker.js';
-import { claimDueMails, enqueueMails, ensureOutboxTables, markSent, OUTBOX_TABLE } from '../../src/shared/outbox/store.js';
+import { claimDueMails, enqueueMails, ensureOutboxTables, markSent, OUTBOX_TABLE, releaseClaims } from '../../src/shared/outbox/store.js';
 
 const key = deriveKey('secret', 'outbox');
 
@@ -119,5 +119,31 @@ describe('outbox worker (SQLite)', () => {
 		expect((await store.knex(OUTBOX_TABLE).first()).status).toBe('sending');
 		await markSent(store.knex, second!.id, second!.claim);
 		expect((await store.knex(OUTBOX_TABLE).first()).status).toBe('sent');
+	});
+
+	it('a drain that cannot build its mailer gives its claims back untried, due at once', async () => {
+		await enqueueMails(store.knex, key, mails(3));
+		const worker = new OutboxWorker({ ...runtime(async () => undefined), mailer: async () => Promise.reject(new Error('no MailService')) });
+		await drain(worker);
+		const rows = await store.knex(OUTBOX_TABLE).select('status', 'claim', 'attempts');
+		expect(rows).toHaveLength(3);
+		expect(rows.every((r: any) => r.status === 'pending' && r.claim === null && Number(r.attempts) === 0)).toBe(true);
+	});
+
+	it('releasing claims touches only the mails still under that claim, in one statement per claim', async () => {
+		await enqueueMails(store.knex, key, mails(4));
+		const claimed = await claimDueMails(store.knex, key, 2, 60_000);
+		const others = await claimDueMails(store.knex, key, 2, 60_000);
+		const statements: string[] = [];
+		const listen = (q: { sql: string }) => statements.push(q.sql);
+		store.knex.on('query', listen);
+		// one of the others' ids under the wrong claim: not released
+		await releaseClaims(store.knex, [...claimed, { id: others[0]!.id, claim: claimed[0]!.claim }]);
+		store.knex.off('query', listen);
+		expect(statements).toHaveLength(1);
+		const rows = await store.knex(OUTBOX_TABLE).select('id', 'status', 'attempts');
+		const byId = new Map(rows.map((r: any) => [r.id, r]));
+		for (const mail of claimed) expect(byId.get(mail.id)).toMatchObject({ status: 'pending', attempts: 0 });
+		for (const mail of others) expect(byId.get(mail.id)).toMatchObject({ status: 'sending', attempts: 1 });
 	});
 });

@@ -40,6 +40,7 @@ export interface HostMailerOptions {
 /** The outbox worker's `mailer` dependency, built on the host's MailService. */
 export function hostMailer(options: HostMailerOptions): () => Promise<Mailer> {
 	let pooled: Promise<HostTransport | null> | null = null;
+	let liquid: Promise<LiquidFactory | null> | null = null;
 	return async () => {
 		const service = new options.MailService({ schema: await options.getSchema(), knex: options.knex }) as HostMailService;
 		if (options.pool) {
@@ -53,11 +54,15 @@ export function hostMailer(options: HostMailerOptions): () => Promise<Mailer> {
 		// The same lookup as the host's (the project's folder first, then the host's own templates,
 		// layouts alike), with each template parsed once for this drain: edits show in the next.
 		if (typeof service.renderTemplate === 'function') {
-			const templates = await drainTemplates(options.templatesPath).catch((error) => {
+			liquid ??= hostLiquid(options.templatesPath).catch((error) => {
 				options.logger.warn(`[user-lifecycle] outbox: templates are rendered by the host on every send (${(error as Error)?.message})`);
 				return null;
 			});
-			if (templates) service.renderTemplate = (template, variables) => templates.renderFile(template, variables);
+			const newEngine = await liquid;
+			if (newEngine) {
+				const templates = newEngine();
+				service.renderTemplate = (template, variables) => templates.renderFile(template, variables);
+			}
 		}
 		const defaultTemplateData = typeof service.getDefaultTemplateData === 'function' ? await service.getDefaultTemplateData() : undefined;
 		return {
@@ -107,13 +112,16 @@ interface TemplateEngine {
 	renderFile(template: string, variables: Record<string, unknown>): Promise<string>;
 }
 
-/** A Liquid engine (the host's liquidjs) over the host's two template folders, caching what it parsed. */
-async function drainTemplates(templatesPath: string): Promise<TemplateEngine> {
+/** Makes a Liquid engine for one drain: it caches what it parsed. */
+type LiquidFactory = () => TemplateEngine;
+
+/** The host's liquidjs (found once) over the host's two template folders. */
+async function hostLiquid(templatesPath: string): Promise<LiquidFactory> {
 	const { module, api } = await loadFromHost<{ Liquid?: unknown }>('liquidjs', (m) => typeof m.Liquid === 'function');
 	const Liquid = module.Liquid as new (options: Record<string, unknown>) => TemplateEngine;
 	// The host's MailService lives at dist/services/mail/index.js, beside its templates folder.
-	const hostTemplates = join(dirname(api), 'services', 'mail', 'templates');
-	return new Liquid({ root: [resolve(templatesPath), hostTemplates], extname: '.liquid', cache: true });
+	const root = [resolve(templatesPath), join(dirname(api), 'services', 'mail', 'templates')];
+	return () => new Liquid({ root, extname: '.liquid', cache: true });
 }
 
 /** The host's own nodemailer (the extension bundles none), resolved from the running host. */

@@ -106,17 +106,20 @@ export async function markSent(knex: Knex, id: string, claim?: string): Promise<
 
 /** Sent mails, marked in one statement per 250 (each only under its own claim). */
 export async function markSentMany(knex: Knex, mails: { id: string; claim: string }[]): Promise<void> {
+	const now = Date.now();
+	await perClaim(mails, (claim, ids) =>
+		knex(OUTBOX_TABLE)
+			.whereIn('id', ids)
+			.where({ claim })
+			.update({ status: 'sent', sent_at: now, payload: null, claim: null, claimed_until: null, last_error: null }),
+	);
+}
+
+/** Runs `work` once per claim and 250 of its mails' ids. */
+async function perClaim(mails: { id: string; claim: string }[], work: (claim: string, ids: string[]) => Promise<unknown>): Promise<void> {
 	const byClaimId = new Map<string, string[]>();
 	for (const mail of mails) byClaimId.set(mail.claim, [...(byClaimId.get(mail.claim) ?? []), mail.id]);
-	const now = Date.now();
-	for (const [claim, ids] of byClaimId) {
-		for (const batch of chunks(ids, 250)) {
-			await knex(OUTBOX_TABLE)
-				.whereIn('id', batch)
-				.where({ claim })
-				.update({ status: 'sent', sent_at: now, payload: null, claim: null, claimed_until: null, last_error: null });
-		}
-	}
+	for (const [claim, ids] of byClaimId) for (const batch of chunks(ids, 250)) await work(claim, batch);
 }
 
 /** A failed try: back to pending after `retryAt`, or `failed` for good (error kept) when none is left. */
@@ -130,10 +133,12 @@ export async function markFailed(knex: Knex, id: string, error: string, retryAt:
 }
 
 /** Gives claimed mails back untouched (a drain stopped before trying them): due again at once. */
-export async function releaseClaims(knex: Knex, mails: { id: string; claim: string; attempts: number }[]): Promise<void> {
-	for (const mail of mails) {
-		await byClaim(knex, mail.id, mail.claim).update({ status: 'pending', claim: null, claimed_until: null, attempts: Math.max(0, mail.attempts - 1) });
-	}
+export async function releaseClaims(knex: Knex, mails: { id: string; claim: string }[]): Promise<void> {
+	// The claim counted a try that never happened: it is taken back.
+	const untried = knex.raw('CASE WHEN ?? > 0 THEN ?? - 1 ELSE 0 END', ['attempts', 'attempts']);
+	await perClaim(mails, (claim, ids) =>
+		knex(OUTBOX_TABLE).whereIn('id', ids).where({ claim }).update({ status: 'pending', claim: null, claimed_until: null, attempts: untried }),
+	);
 }
 
 function byClaim(knex: Knex, id: string, claim: string | undefined): Knex.QueryBuilder {
