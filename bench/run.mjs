@@ -5,7 +5,8 @@
 // Two hosts per database, started once: a bare Directus (no extensions) and the same Directus with
 // this extension (its native routes on). Each flow runs in rounds that alternate which host goes
 // first (A/B/B/A...), so load noise from the machine hits both alike; figures are medians over
-// the rounds. Password-bearing flows use the host's DEFAULT argon2 costs (HASH_* unset), stalls
+// the rounds. The two latency figures (the PATCHes) alternate hosts request by request within
+// a round, and their medians are over every request. Password-bearing flows use the host's DEFAULT argon2 costs (HASH_* unset), stalls
 // off (REGISTER_STALL_TIME=0, LOGIN_STALL_TIME=0; the host's password request keeps its fixed
 // 500 ms), 4 concurrent clients.
 //
@@ -144,14 +145,22 @@ async function passwordReset(side) {
 	record(side, 'password-reset', await throughput(resets, CLIENTS));
 }
 
-async function singlePatch(side) {
+// The latency figures alternate between the two hosts request by request (pair by pair for the
+// single PATCH): a load spike on this 2-core machine lands on both alike.
+async function singlePatch(sides) {
 	for (let i = 0; i < 20; i++) {
-		for (const status of ['suspended', 'active']) record(side, 'patch-single', (await side.admin('PATCH', `/users/${side.single}`, { status })).ms);
+		for (const side of i % 2 === 0 ? sides : [...sides].reverse()) {
+			for (const status of ['suspended', 'active']) record(side, 'patch-single', (await side.admin('PATCH', `/users/${side.single}`, { status })).ms);
+		}
 	}
 }
 
-async function bulkPatch(side) {
-	for (let i = 0; i < 3; i++) for (const status of ['suspended', 'active']) record(side, 'patch-bulk', (await side.admin('PATCH', '/users', { keys: side.bulk, data: { status } })).ms);
+async function bulkPatch(sides) {
+	for (let i = 0; i < 3; i++) {
+		for (const side of i % 2 === 0 ? sides : [...sides].reverse()) {
+			for (const status of ['suspended', 'active']) record(side, 'patch-bulk', (await side.admin('PATCH', '/users', { keys: side.bulk, data: { status } })).ms);
+		}
+	}
 }
 
 /** 1,000 invitations in one request; the figure: seconds from the answer until the last mail arrived. */
@@ -174,8 +183,8 @@ const FLOWS = [
 	{ key: 'login-otp', name: 'POST /auth/login with an OTP', kind: 'rate', run: loginOtp },
 	{ key: 'password-request', name: 'POST /auth/password/request', kind: 'rate', run: passwordReset, info: true },
 	{ key: 'password-reset', name: 'POST /auth/password/reset', kind: 'rate', run: null },
-	{ key: 'patch-single', name: 'PATCH /users/:id { status }', kind: 'latency', run: singlePatch },
-	{ key: 'patch-bulk', name: `PATCH /users, ${BULK_USERS} users { status }`, kind: 'latency', run: bulkPatch },
+	{ key: 'patch-single', name: 'PATCH /users/:id { status }', kind: 'latency', run: singlePatch, paired: true },
+	{ key: 'patch-bulk', name: `PATCH /users, ${BULK_USERS} users { status }`, kind: 'latency', run: bulkPatch, paired: true },
 ];
 
 function rowsFor(db, bare, withExt) {
@@ -214,15 +223,18 @@ for (const db of DBS) {
 	try {
 		const sides = [bare, withExt];
 		// Warm-up (JIT, caches, prepared statements), not measured.
-		for (const side of sides) {
-			await singlePatch(side);
-			await bulkPatch(side);
-			side.results = {};
-		}
+		await singlePatch(sides);
+		await bulkPatch(sides);
+		for (const side of sides) side.results = {};
 		for (let round = 0; round < ROUNDS; round++) {
 			const order = round % 2 === 0 ? sides : [...sides].reverse();
 			for (const flow of FLOWS) {
 				if (!flow.run || !wanted(flow.key)) continue;
+				if (flow.paired) {
+					console.error(`[bench] ${db} round ${round + 1}/${ROUNDS}: ${flow.key} (both, alternating)`);
+					await flow.run(order);
+					continue;
+				}
 				for (const side of order) {
 					console.error(`[bench] ${db} round ${round + 1}/${ROUNDS}: ${flow.key} (${side.label})`);
 					await flow.run(side);

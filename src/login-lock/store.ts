@@ -17,7 +17,7 @@ export async function ensureLoginAttemptsTable(knex: Knex): Promise<void> {
 	});
 }
 
-export const LOGIN_LOCK_MIGRATIONS: Migration[] = [{ id: '0012-login-lock', up: ensureLoginAttemptsTable }];
+export const LOGIN_LOCK_MIGRATIONS: Migration[] = [{ id: '0012-login-lock', tables: [LOGIN_ATTEMPTS_TABLE], up: ensureLoginAttemptsTable }];
 
 export interface LoginAttempts {
 	failures: number;

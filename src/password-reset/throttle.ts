@@ -18,7 +18,7 @@ export async function ensureResetThrottleTable(knex: Knex): Promise<void> {
 	});
 }
 
-export const RESET_MIGRATIONS: Migration[] = [{ id: '0011-password-reset-throttle', up: ensureResetThrottleTable }];
+export const RESET_MIGRATIONS: Migration[] = [{ id: '0011-password-reset-throttle', tables: [RESET_THROTTLE_TABLE], up: ensureResetThrottleTable }];
 
 /** Takes one of `userId`'s `max` slots if one is free (unused for an hour); false when all are taken. */
 export async function takeResetSlot(knex: Knex, userId: string, max: number, now: number): Promise<boolean> {

@@ -37,10 +37,14 @@ export async function ensureAuditTables(knex: Knex): Promise<void> {
 	});
 }
 
-export const AUDIT_MIGRATIONS: Migration[] = [{ id: '0004-audit', up: ensureAuditTables }];
+export const AUDIT_MIGRATIONS: Migration[] = [{ id: '0004-audit', tables: [AUDIT_TABLE], up: ensureAuditTables }];
 
 export async function recordEvents(knex: Knex, events: AuditEvent[]): Promise<void> {
-	if (events.length === 0) return;
+	for (const insert of auditInserts(knex, events)) await insert;
+}
+
+/** The inserts that record `events`, not yet run: 250 rows a statement (under SQLite's 500-term compound select, far under the parameter caps). */
+export function auditInserts(knex: Knex, events: readonly AuditEvent[]): Knex.QueryBuilder[] {
 	const at = new Date();
 	const rows = events.map((e) => ({
 		id: newId(),
@@ -53,8 +57,7 @@ export async function recordEvents(knex: Knex, events: AuditEvent[]): Promise<vo
 		reason: e.reason ?? null,
 		at,
 	}));
-	// 250 rows a statement: under SQLite's 500-term compound select (knex inserts rows as one), far under the parameter caps.
-	for (const batch of chunks(rows, 250)) await knex(AUDIT_TABLE).insert(batch);
+	return chunks(rows, 250).map((batch) => knex(AUDIT_TABLE).insert(batch));
 }
 
 export interface AuditEventView {

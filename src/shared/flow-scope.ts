@@ -8,6 +8,7 @@
 // work runs; a write that comes later finds it closed and is judged as what it is.
 import type { Knex } from 'knex';
 import { ScopedStorage } from './util/scoped.js';
+import { isTransaction } from './util/sql.js';
 
 export interface FlowScope {
 	/** Which path made the change, recorded as `via` in the audit trail. */
@@ -46,7 +47,7 @@ export function currentFlow(): FlowScope | undefined {
 /** Remembers the transaction the running flow writes users in (the guard's create filter sees it). */
 export function noteFlowTransaction(database: Knex): void {
 	const mark = storage.getStore();
-	if (mark?.open && (database as Knex & { isTransaction?: boolean }).isTransaction) mark.transaction = database;
+	if (mark?.open && isTransaction(database)) mark.transaction = database;
 }
 
 /**

@@ -13,7 +13,7 @@ export async function ensureLeaseTables(knex: Knex): Promise<void> {
 	});
 }
 
-export const LEASE_MIGRATIONS: Migration[] = [{ id: '0007-leases', up: ensureLeaseTables }];
+export const LEASE_MIGRATIONS: Migration[] = [{ id: '0007-leases', tables: [LEASES_TABLE], up: ensureLeaseTables }];
 
 /**
  * Claims `job` until `now + leaseMs` for `holder`: true for exactly one caller while the lease

@@ -19,7 +19,7 @@ export async function ensurePendingFlowTables(knex: Knex): Promise<void> {
 	});
 }
 
-export const PENDING_FLOW_MIGRATIONS: Migration[] = [{ id: '0009-pending-flows', up: ensurePendingFlowTables }];
+export const PENDING_FLOW_MIGRATIONS: Migration[] = [{ id: '0009-pending-flows', tables: [PENDING_FLOWS_TABLE], up: ensurePendingFlowTables }];
 
 /** Records that these users still owe `flow` (kept if already recorded). */
 export async function markPendingFlow(knex: Knex, userIds: string[], flow: PendingFlow, now = Date.now()): Promise<void> {

@@ -16,7 +16,7 @@ export async function ensureRateLimitTables(knex: Knex): Promise<void> {
 	});
 }
 
-export const RATE_LIMIT_MIGRATIONS: Migration[] = [{ id: '0003-rate-limits', up: ensureRateLimitTables }];
+export const RATE_LIMIT_MIGRATIONS: Migration[] = [{ id: '0003-rate-limits', tables: [RATE_TABLE], up: ensureRateLimitTables }];
 
 /**
  * Counts one hit for `key`; returns the hits so far and when the window ends. A window starts at

@@ -5,14 +5,14 @@ import type { ApiExtensionContext } from '@directus/types';
 import type { Knex } from 'knex';
 import { AUDIT_MIGRATIONS } from './audit.js';
 import { loadConfig, type Config } from './config.js';
-import { migrate, type Migration } from './migrations.js';
+import { extensionTables, keepOutOfHostSchema, migrate, type Migration } from './migrations.js';
 import { OUTBOX_MIGRATIONS } from './outbox/store.js';
 import { OutboxWorker } from './outbox/worker.js';
 import { hostMailer } from './outbox/mailer.js';
 import { RATE_LIMIT_MIGRATIONS } from './rate-limit.js';
 import { LEASE_MIGRATIONS } from './leases.js';
 import { PENDING_FLOW_MIGRATIONS } from './pending-flows.js';
-import { ensureStudioCollections } from './studio-collections.js';
+import { ensureStudioCollections, STUDIO_COLLECTIONS } from './studio-collections.js';
 import { TOKEN_MIGRATIONS } from './tokens.js';
 import { deriveKey } from './util/crypto.js';
 import { LifecycleEvents } from './events.js';
@@ -53,7 +53,12 @@ export function getRuntime(context: HostContext, migrations: readonly Migration[
 		context.logger.warn('[user-lifecycle] SECRET is not set: tokens will not survive a restart nor work across instances');
 		secret = deriveKey(String(Math.random()) + Date.now(), 'ephemeral').toString('hex');
 	}
-	const ready = migrate(knex, [...SHARED_MIGRATIONS, ...migrations]).then(() => ensureStudioCollections(knex));
+	const all = [...SHARED_MIGRATIONS, ...migrations];
+	// Before the host builds its schema (the hook refreshes it once the tables exist): only the
+	// tables the Data Studio shows stay in it.
+	const shown = new Set(STUDIO_COLLECTIONS.map((meta) => meta.collection));
+	keepOutOfHostSchema(context.env as Record<string, unknown>, extensionTables(all).filter((table) => !shown.has(table)));
+	const ready = migrate(knex, all).then(() => ensureStudioCollections(knex));
 	ready.catch((error) => context.logger.error(error, '[user-lifecycle] could not create the extension tables'));
 	const outbox = new OutboxWorker({
 		knex,

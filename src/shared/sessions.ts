@@ -10,6 +10,7 @@
 import { createHmac } from 'node:crypto';
 import type { Knex } from 'knex';
 import { toMillis } from './util/time.js';
+import { dialectOf, isTransaction } from './util/sql.js';
 
 export const SESSIONS_TABLE = 'directus_sessions';
 
@@ -34,7 +35,7 @@ const COLUMNS = ['token', 'next_token', 'expires', 'ip', 'user_agent', 'origin',
 /** Every session row of `userId` (expired ones included), locked for the transaction where the database can. */
 export async function readUserSessionRows(knex: Knex, userId: string, options: { lock?: boolean } = {}): Promise<SessionRow[]> {
 	const query = knex(SESSIONS_TABLE).select(COLUMNS).where({ user: userId }).whereNull('share');
-	if (options.lock && !/sqlite/.test(String(knex.client.config?.client)) && (knex as Knex & { isTransaction?: boolean }).isTransaction) query.forUpdate();
+	if (options.lock && dialectOf(knex) !== 'sqlite' && isTransaction(knex)) query.forUpdate();
 	return query;
 }
 

@@ -26,7 +26,7 @@ export async function ensureTokenTables(knex: Knex): Promise<void> {
 	});
 }
 
-export const TOKEN_MIGRATIONS: Migration[] = [{ id: '0001-tokens', up: ensureTokenTables }];
+export const TOKEN_MIGRATIONS: Migration[] = [{ id: '0001-tokens', tables: [TOKENS_TABLE], up: ensureTokenTables }];
 
 export interface IssuedToken {
 	id: string;

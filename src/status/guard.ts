@@ -13,15 +13,16 @@
 // - otherwise (no request, no activity tracked): by the `users.update` action, after the write.
 import type { Accountability, RegisterFunctions, SchemaOverview } from '@directus/types';
 import type { Knex } from 'knex';
-import { recordEvents, type AuditEvent } from '../shared/audit.js';
+import { auditInserts, recordEvents, type AuditEvent } from '../shared/audit.js';
 import { afterCommit, afterFlowCommit, currentFlow, noteFlowTransaction, type FlowScope } from '../shared/flow-scope.js';
 import { clearPendingFlow, markPendingFlow, type PendingFlow } from '../shared/pending-flows.js';
 import { mayTransition, type Writer } from '../shared/policy/transitions.js';
 import type { Runtime } from '../shared/runtime.js';
-import { inBatches } from '../shared/util/batch.js';
+import { chunks } from '../shared/util/batch.js';
+import { dialectOf, isTransaction, runWrites } from '../shared/util/sql.js';
 import { newId } from '../shared/util/crypto.js';
 import { flowStillPending, tfaSecretNotWritable, transitionRefused } from './errors.js';
-import { clearSuspensionEnds, guardedUsers } from './store.js';
+import { guardedUsers, suspensionEndDeletes } from './store.js';
 
 /** The host's default for a new user without a status (directus_users.status). */
 const DEFAULT_STATUS = 'active';
@@ -96,8 +97,7 @@ export function registerGuard(register: RegisterFunctions, rt: Runtime): void {
 		// user's fate. It needs the id before the insert, so the flow's new user gets one here —
 		// where no field permission can refuse it (the system or an admin writes); other callers'
 		// creations are recorded after the commit.
-		const inTransaction = (database as Knex & { isTransaction?: boolean }).isTransaction === true;
-		if (!inTransaction || (accountability !== null && accountability.admin !== true)) return;
+		if (!isTransaction(database) || (accountability !== null && accountability.admin !== true)) return;
 		const id = typeof item['id'] === 'string' && item['id'] !== '' ? item['id'] : newId();
 		await recordEvents(database, [statusEvent(id, null, to, scope, accountability)]);
 		recordedByFlow.set(scope, (recordedByFlow.get(scope) ?? new Set<string>()).add(id));
@@ -299,10 +299,6 @@ function announce(rt: Runtime, changes: StatusChanges): void {
 	);
 }
 
-function isTransaction(database: Knex): boolean {
-	return (database as Knex & { isTransaction?: boolean }).isTransaction === true;
-}
-
 function writerOf(scope: FlowScope | undefined, accountability: Accountability | null): Writer {
 	if (scope) return { kind: 'flow' };
 	if (!accountability) return { kind: 'host' };
@@ -329,28 +325,30 @@ function assertTfaSecretUntouched(item: Record<string, unknown>, scope: FlowScop
 }
 
 /**
- * The audit records and their consequences. Inside the write's transaction: there, in order.
- * After the write: on SQLite in one transaction (one commit, one sync to disk); elsewhere as
- * parallel statements (one round trip of latency instead of four).
+ * The audit records and their consequences. Inside the write's transaction: there, as few
+ * statements as the database allows (one on PostgreSQL). After the write: on SQLite in one
+ * transaction (one commit, one sync to disk); elsewhere as parallel statements (one round trip of
+ * latency instead of four).
  */
 async function applyChanges(knex: Knex, changes: StatusChanges): Promise<void> {
-	const inTransaction = (knex as Knex & { isTransaction?: boolean }).isTransaction === true;
-	if (!inTransaction && isSqlite(knex)) return knex.transaction((trx) => applyChanges(trx, changes));
-	const work = [
-		() => recordEvents(knex, changes.events),
+	const inTransaction = isTransaction(knex);
+	if (!inTransaction && dialectOf(knex) === 'sqlite') return knex.transaction((trx) => applyChanges(trx, changes));
+	// Each on its own table: they may run as one statement.
+	const writes = () => [
+		...auditInserts(knex, changes.events),
 		// The host ends sessions itself on UsersService writes; item writes to directus_users don't.
-		() => inBatches(changes.leftActive, 500, (batch) => knex('directus_sessions').whereIn('user', batch).delete()),
-		() => clearSuspensionEnds(knex, changes.endSuspensionTimers),
-		async () => {
-			await markStillPending(knex, changes.stillPending);
-			await clearPendingFlow(knex, changes.completed);
-		},
+		...chunks(changes.leftActive, 500).map((batch) => knex('directus_sessions').whereIn('user', batch).delete()),
+		...suspensionEndDeletes(knex, changes.endSuspensionTimers),
 	];
-	if (inTransaction) for (const step of work) await step();
-	else await Promise.all(work.map((step) => step()));
-}
-
-function isSqlite(knex: Knex): boolean {
-	const client = (knex.client as { config?: { client?: unknown } }).config?.client;
-	return typeof client === 'string' && client.startsWith('sqlite');
+	// The same table twice (rare: a flow left pending, another completed): one after the other.
+	const pendingFlows = async () => {
+		await markStillPending(knex, changes.stillPending);
+		await clearPendingFlow(knex, changes.completed);
+	};
+	if (inTransaction) {
+		await runWrites(knex, writes());
+		await pendingFlows();
+	} else {
+		await Promise.all([...writes().map((write) => write.then(() => undefined)), pendingFlows()]);
+	}
 }

@@ -3,7 +3,8 @@ import type { Knex } from 'knex';
 import { createTableIfMissing, type Migration } from '../shared/migrations.js';
 import { PENDING_FLOWS_TABLE, type PendingFlow } from '../shared/pending-flows.js';
 import { USERS_TABLE } from '../shared/users.js';
-import { inBatches } from '../shared/util/batch.js';
+import { chunks, inBatches } from '../shared/util/batch.js';
+import { dialectOf } from '../shared/util/sql.js';
 import { toMillis } from '../shared/util/time.js';
 
 export const SUSPENSIONS_TABLE = 'user_lifecycle_suspensions';
@@ -16,7 +17,7 @@ export async function ensureStatusTables(knex: Knex): Promise<void> {
 	});
 }
 
-export const STATUS_MIGRATIONS: Migration[] = [{ id: '0006-suspensions', up: ensureStatusTables }];
+export const STATUS_MIGRATIONS: Migration[] = [{ id: '0006-suspensions', tables: [SUSPENSIONS_TABLE], up: ensureStatusTables }];
 
 /** Sets (or replaces) the instant a user's suspension ends. */
 export async function setSuspensionEnd(knex: Knex, userId: string, until: number): Promise<void> {
@@ -26,7 +27,12 @@ export async function setSuspensionEnd(knex: Knex, userId: string, until: number
 
 /** Forgets timed suspensions (the user left `suspended`, or the suspension was lifted). */
 export async function clearSuspensionEnds(knex: Knex, userIds: string[]): Promise<void> {
-	await inBatches(userIds, 500, (batch) => knex(SUSPENSIONS_TABLE).whereIn('user_id', batch).delete());
+	for (const write of suspensionEndDeletes(knex, userIds)) await write;
+}
+
+/** The deletes behind clearSuspensionEnds, not yet run (500 users a statement). */
+export function suspensionEndDeletes(knex: Knex, userIds: readonly string[]): Knex.QueryBuilder[] {
+	return chunks(userIds, 500).map((batch) => knex(SUSPENSIONS_TABLE).whereIn('user_id', batch).delete());
 }
 
 export async function suspensionEnd(knex: Knex, userId: string): Promise<number | null> {
@@ -57,7 +63,7 @@ export interface GuardedUser {
  */
 export async function guardedUsers(knex: Knex, ids: readonly (string | number)[]): Promise<GuardedUser[]> {
 	// PostgreSQL keeps directus_users.id as uuid and our user_id columns as text: compare as text.
-	const userId = /^(pg|postgres)/.test(String(knex.client.config?.client)) ? knex.raw('??::text', ['u.id']) : knex.ref('u.id');
+	const userId = dialectOf(knex) === 'postgres' ? knex.raw('??::text', ['u.id']) : knex.ref('u.id');
 	const rows = await inBatches(ids, 500, (batch) =>
 		knex(`${USERS_TABLE} as u`)
 			.leftJoin(`${PENDING_FLOWS_TABLE} as p`, (on) => on.on('p.user_id', '=', userId))

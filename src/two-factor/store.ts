@@ -60,9 +60,9 @@ export async function ensureRecoveryLoginAttemptsTable(knex: Knex): Promise<void
 }
 
 export const TWO_FACTOR_MIGRATIONS: Migration[] = [
-	{ id: '0005-two-factor', up: ensureTwoFactorTables },
-	{ id: '0008-two-factor-pending-secrets', up: ensurePendingSecretsTable },
-	{ id: '0010-recovery-login-attempts', up: ensureRecoveryLoginAttemptsTable },
+	{ id: '0005-two-factor', tables: [RECOVERY_CODES_TABLE, OTP_STEPS_TABLE, OTP_ATTEMPTS_TABLE], up: ensureTwoFactorTables },
+	{ id: '0008-two-factor-pending-secrets', tables: [PENDING_SECRETS_TABLE], up: ensurePendingSecretsTable },
+	{ id: '0010-recovery-login-attempts', tables: [RECOVERY_LOGIN_ATTEMPTS_TABLE], up: ensureRecoveryLoginAttemptsTable },
 ];
 
 // --- the secret (where the host keeps it: directus_users.tfa_secret) --------------------------

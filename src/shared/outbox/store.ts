@@ -47,7 +47,7 @@ export async function ensureOutboxTables(knex: Knex): Promise<void> {
 	});
 }
 
-export const OUTBOX_MIGRATIONS: Migration[] = [{ id: '0002-outbox', up: ensureOutboxTables }];
+export const OUTBOX_MIGRATIONS: Migration[] = [{ id: '0002-outbox', tables: [OUTBOX_TABLE], up: ensureOutboxTables }];
 
 export async function enqueueMails(knex: Knex, key: Buffer, mails: OutboxMail[]): Promise<void> {
 	const now = Date.now();

@@ -170,4 +170,26 @@ describe.each(await availableDatabases())('status route, schedule and audit trai
 		expect(await host.knex('user_lifecycle_events').where({ via: 'forged' })).toHaveLength(0);
 		expect((await host.knex('user_lifecycle_events').where({ id: one.id }).first()).reason).toBe(one.reason);
 	});
+
+	it("the extension's internal tables are out of the host's schema: no REST or GraphQL door to them, not even an admin's", async () => {
+		const internal = ['user_lifecycle_tokens', 'user_lifecycle_otp_steps', 'user_lifecycle_recovery_codes', 'user_lifecycle_login_attempts', 'user_lifecycle_migrations'];
+		for (const table of internal) expect(await host.knex.schema.hasTable(table)).toBe(true);
+		const listed = (await host.admin('GET', '/collections')).body.data.map((c: any) => c.collection);
+		expect(listed).toEqual(expect.arrayContaining(['user_lifecycle_events', 'user_lifecycle_outbox']));
+		expect(listed.filter((name: string) => name.startsWith('user_lifecycle_')).sort()).toEqual(['user_lifecycle_events', 'user_lifecycle_outbox']);
+		const before = await host.knex('user_lifecycle_tokens').count({ n: '*' }).first();
+		for (const table of internal) {
+			expect((await host.admin('GET', `/items/${table}`)).status).toBe(403);
+			expect((await host.admin('POST', `/items/${table}`, { id: 'forged' })).status).toBe(403);
+		}
+		expect(await host.knex('user_lifecycle_tokens').count({ n: '*' }).first()).toEqual(before);
+		const gql = (query: string) => host.api('POST', '/graphql', { query }, { token: host.adminToken });
+		const shown = await gql('{ user_lifecycle_events(limit: 1) { id } }');
+		expect(shown.body.errors).toBeUndefined();
+		const hidden = await gql('{ user_lifecycle_tokens { id } }');
+		expect(hidden.status).toBe(400);
+		expect(hidden.body.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION');
+		expect(hidden.body.data ?? null).toBeNull();
+	});
 });
+
