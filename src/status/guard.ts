@@ -333,8 +333,8 @@ function assertTfaSecretUntouched(item: Record<string, unknown>, scope: FlowScop
 async function applyChanges(knex: Knex, changes: StatusChanges): Promise<void> {
 	const inTransaction = isTransaction(knex);
 	if (!inTransaction && dialectOf(knex) === 'sqlite') return knex.transaction((trx) => applyChanges(trx, changes));
-	// Each on its own table: they may run as one statement.
-	const writes = () => [
+	// Each on its own table: they may run as one statement (builders run only when awaited).
+	const writes = [
 		...auditInserts(knex, changes.events),
 		// The host ends sessions itself on UsersService writes; item writes to directus_users don't.
 		...chunks(changes.leftActive, 500).map((batch) => knex('directus_sessions').whereIn('user', batch).delete()),
@@ -346,9 +346,9 @@ async function applyChanges(knex: Knex, changes: StatusChanges): Promise<void> {
 		await clearPendingFlow(knex, changes.completed);
 	};
 	if (inTransaction) {
-		await runWrites(knex, writes());
+		await runWrites(knex, writes);
 		await pendingFlows();
 	} else {
-		await Promise.all([...writes().map((write) => write.then(() => undefined)), pendingFlows()]);
+		await Promise.all([...writes.map((write) => write.then(() => undefined)), pendingFlows()]);
 	}
 }

@@ -58,9 +58,9 @@ export function hostMailer(options: HostMailerOptions): () => Promise<Mailer> {
 				options.logger.warn(`[user-lifecycle] outbox: templates are rendered by the host on every send (${(error as Error)?.message})`);
 				return null;
 			});
-			const newEngine = await liquid;
-			if (newEngine) {
-				const templates = newEngine();
+			const makeEngine = await liquid;
+			if (makeEngine) {
+				const templates = makeEngine();
 				service.renderTemplate = (template, variables) => templates.renderFile(template, variables);
 			}
 		}

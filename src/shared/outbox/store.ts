@@ -118,7 +118,11 @@ export async function markSentMany(knex: Knex, mails: { id: string; claim: strin
 /** Runs `work` once per claim and 250 of its mails' ids. */
 async function perClaim(mails: { id: string; claim: string }[], work: (claim: string, ids: string[]) => Promise<unknown>): Promise<void> {
 	const byClaimId = new Map<string, string[]>();
-	for (const mail of mails) byClaimId.set(mail.claim, [...(byClaimId.get(mail.claim) ?? []), mail.id]);
+	for (const mail of mails) {
+		const ids = byClaimId.get(mail.claim);
+		if (ids) ids.push(mail.id);
+		else byClaimId.set(mail.claim, [mail.id]);
+	}
 	for (const [claim, ids] of byClaimId) for (const batch of chunks(ids, 250)) await work(claim, batch);
 }
 
