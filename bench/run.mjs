@@ -6,9 +6,9 @@
 // this extension (its native routes on). Each flow runs in rounds that alternate which host goes
 // first (A/B/B/A...), so load noise from the machine hits both alike; figures are medians over
 // the rounds. The two latency figures (the PATCHes) alternate hosts request by request within
-// a round, and their medians are over every request. Password-bearing flows use the host's DEFAULT argon2 costs (HASH_* unset), stalls
-// off (REGISTER_STALL_TIME=0, LOGIN_STALL_TIME=0; the host's password request keeps its fixed
-// 500 ms), 4 concurrent clients.
+// a round, and their medians are over every request. Password-bearing flows use the host's
+// DEFAULT argon2 costs (HASH_* unset), stalls off (REGISTER_STALL_TIME=0, LOGIN_STALL_TIME=0;
+// the host's password request keeps its fixed 500 ms), 4 concurrent clients.
 //
 //   node bench/run.mjs                     (SQLite and PostgreSQL; PostgreSQL skipped if it doesn't answer)
 //   BENCH_DBS=sqlite BENCH_ROUNDS=5 node bench/run.mjs

@@ -192,4 +192,3 @@ describe.each(await availableDatabases())('status route, schedule and audit trai
 		expect(hidden.body.data ?? null).toBeNull();
 	});
 });
-
