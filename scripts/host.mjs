@@ -94,9 +94,10 @@ export async function databaseAnswers(db) {
  * Bootstraps and starts a Directus. `env` overrides the defaults (`null` removes a variable).
  * `database` is what createDatabase returned, to share one database between several hosts.
  * `extraExtensions`: folders of other extensions to load next to this one.
- * @param {{ db?: string, env?: Record<string, string | null>, dir?: string, database?: any, bootstrap?: boolean, logToConsole?: boolean, port?: number, extraExtensions?: string[] }} [options]
+ * `pickPort`: how a port is chosen when none is given (default: one the system calls free).
+ * @param {{ db?: string, env?: Record<string, string | null>, dir?: string, database?: any, bootstrap?: boolean, logToConsole?: boolean, port?: number, extraExtensions?: string[], pickPort?: () => Promise<number> }} [options]
  */
-export async function startHost({ db = 'sqlite', env = {}, dir = undefined, database = undefined, bootstrap = true, logToConsole = false, port = undefined, extraExtensions = [] } = {}) {
+export async function startHost({ db = 'sqlite', env = {}, dir = undefined, database = undefined, bootstrap = true, logToConsole = false, port = undefined, extraExtensions = [], pickPort = freePort } = {}) {
 	const node = findNode22();
 	if (!node) throw new Error('Node 22 runtime not found: run `npm install`');
 	mkdirSync(join(root, '.test-hosts'), { recursive: true });
@@ -106,8 +107,11 @@ export async function startHost({ db = 'sqlite', env = {}, dir = undefined, data
 	if (!existsSync(join(dir, 'package.json'))) writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'user-lifecycle-host', private: true }));
 	const extensionsPath = installExtension(dir, extraExtensions);
 	database ??= await createDatabase(db);
-	port ??= await freePort();
-	const url = `http://127.0.0.1:${port}`;
+	// A port picked here may be taken by another host starting at the same moment (parallel test
+	// files): the host then fails to listen, and it is started again on another port.
+	const portGiven = port !== undefined;
+	port ??= await pickPort();
+	let url = `http://127.0.0.1:${port}`;
 	const fullEnv = {
 		...process.env,
 		HOST: '127.0.0.1',
@@ -148,7 +152,9 @@ export async function startHost({ db = 'sqlite', env = {}, dir = undefined, data
 	const logFile = join(dir, 'directus.log');
 	const logStream = createWriteStream(logFile, { flags: 'a' });
 	const lines = [];
-	const run = (args) => spawn(node.bin, [cli, ...args], { cwd: dir, env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+	// `ipc`: the host sends 'ready' once ITS server listens. A ping alone could be answered by
+	// another process that holds the same port.
+	const run = (args) => spawn(node.bin, [cli, ...args], { cwd: dir, env: fullEnv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
 	const capture = (child) => {
 		for (const stream of [child.stdout, child.stderr]) {
 			stream.on('data', (chunk) => {
@@ -165,21 +171,44 @@ export async function startHost({ db = 'sqlite', env = {}, dir = undefined, data
 		const code = await new Promise((ok) => boot.on('exit', ok));
 		if (code !== 0) throw new Error(`directus bootstrap failed (${code}); log: ${logFile}\n${lines.slice(-30).join('\n')}`);
 	}
-	const child = run(['start']);
-	capture(child);
+	let child;
 	let exited = false;
-	child.on('exit', () => (exited = true));
-	const deadline = Date.now() + 150_000;
-	for (;;) {
-		if (exited) throw new Error(`directus exited during start-up; log: ${logFile}\n${lines.slice(-30).join('\n')}`);
-		try {
-			const res = await fetch(`${url}/server/ping`);
-			if (res.ok) break;
-		} catch {
-			// not listening yet
+	for (let attempt = 1; ; attempt++) {
+		const from = lines.length;
+		child = run(['start']);
+		capture(child);
+		exited = false;
+		const started = child;
+		let ready = false;
+		started.on('message', (message) => {
+			if (message === 'ready') ready = true;
+		});
+		started.on('exit', () => {
+			if (child === started) exited = true;
+		});
+		const deadline = Date.now() + 150_000;
+		let portTaken = false;
+		for (;;) {
+			if (exited) {
+				portTaken = lines.slice(from).some((line) => /already in use|EADDRINUSE/.test(line));
+				if (portTaken && !portGiven && attempt < 5) break;
+				throw new Error(`directus exited during start-up; log: ${logFile}\n${lines.slice(-30).join('\n')}`);
+			}
+			if (ready) {
+				try {
+					const res = await fetch(`${url}/server/ping`);
+					if (res.ok) break;
+				} catch {
+					// listening, not answering yet
+				}
+			}
+			if (Date.now() > deadline) throw new Error(`directus did not answer within 150 s; log: ${logFile}`);
+			await new Promise((r) => setTimeout(r, 150));
 		}
-		if (Date.now() > deadline) throw new Error(`directus did not answer within 150 s; log: ${logFile}`);
-		await new Promise((r) => setTimeout(r, 150));
+		if (!portTaken) break;
+		port = await pickPort();
+		url = `http://127.0.0.1:${port}`;
+		Object.assign(fullEnv, { PORT: String(port), PUBLIC_URL: url });
 	}
 	return {
 		url,
