@@ -4,7 +4,7 @@
 import type { Knex } from 'knex';
 import { createTableIfMissing, type Migration } from './migrations.js';
 import { chunks } from './util/batch.js';
-import { newId } from './util/crypto.js';
+import { orderedId } from './util/crypto.js';
 import { toMillis } from './util/time.js';
 
 export const AUDIT_TABLE = 'user_lifecycle_events';
@@ -47,7 +47,7 @@ export async function recordEvents(knex: Knex, events: AuditEvent[]): Promise<vo
 export function auditInserts(knex: Knex, events: readonly AuditEvent[]): Knex.QueryBuilder[] {
 	const at = new Date();
 	const rows = events.map((e) => ({
-		id: newId(),
+		id: orderedId(),
 		user: e.user,
 		event: e.event,
 		from: e.from ?? null,

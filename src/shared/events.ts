@@ -38,6 +38,24 @@ export interface LifecyclePayload {
 
 interface ActionEmitter {
 	emitAction(event: string, meta: Record<string, unknown>, context?: unknown): void;
+	/** The host's Emitter: how many action handlers an event reaches (wildcards included). */
+	countActionListeners?(event: string): number;
+	/** The host's Emitter's eventemitter2, whose `onAny` handlers hear every event. */
+	actionEmitter?: { listenersAny?(): unknown[] };
+}
+
+/**
+ * Whether an event on `emitter` reaches anyone. A 1,000-user bulk update makes 1,000
+ * `status-changed` events: nobody listening, nothing is built or sent. An emitter that can't say
+ * is taken to listen.
+ */
+export function hasListeners(emitter: ActionEmitter, event: string): boolean {
+	if (typeof emitter.countActionListeners !== 'function') return true;
+	try {
+		return emitter.countActionListeners(event) > 0 || (emitter.actionEmitter?.listenersAny?.().length ?? 0) > 0;
+	} catch {
+		return true;
+	}
 }
 
 /** Keys never sent in a payload, whatever a caller passes. */
@@ -57,11 +75,12 @@ export class LifecycleEvents {
 		if (list.length === 0) return;
 		const event = `user-lifecycle.${step}`;
 		void this.hostEmitter().then((host) => {
+			const targets = [host, this.local !== host ? this.local : undefined].filter((emitter): emitter is ActionEmitter => !!emitter && hasListeners(emitter, event));
+			if (targets.length === 0) return;
 			for (const payload of list) {
 				const meta = clean(payload);
 				try {
-					host?.emitAction(event, meta);
-					if (this.local && this.local !== host) this.local.emitAction(event, meta);
+					for (const target of targets) target.emitAction(event, meta);
 				} catch (error) {
 					this.logger.warn(`[user-lifecycle] emitting ${event} failed: ${(error as Error)?.message ?? 'unknown error'}`);
 				}

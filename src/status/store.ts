@@ -4,7 +4,7 @@ import { createTableIfMissing, type Migration } from '../shared/migrations.js';
 import { PENDING_FLOWS_TABLE, type PendingFlow } from '../shared/pending-flows.js';
 import { USERS_TABLE } from '../shared/users.js';
 import { chunks, inBatches } from '../shared/util/batch.js';
-import { dialectOf } from '../shared/util/sql.js';
+import { dialectOf, rawRows } from '../shared/util/sql.js';
 import { toMillis } from '../shared/util/time.js';
 
 export const SUSPENSIONS_TABLE = 'user_lifecycle_suspensions';
@@ -56,6 +56,8 @@ export interface GuardedUser {
 	timed: boolean;
 }
 
+type GuardedRow = { id: unknown; status: string | null; flow: PendingFlow | null; timed: unknown };
+
 /**
  * The guard's one read before a status write: each user's status, pending flow and timed
  * suspension, in one statement per 500 users (on a single `PATCH` each extra statement is a
@@ -63,15 +65,14 @@ export interface GuardedUser {
  */
 export async function guardedUsers(knex: Knex, ids: readonly (string | number)[]): Promise<GuardedUser[]> {
 	// PostgreSQL keeps directus_users.id as uuid and our user_id columns as text: compare as text.
-	const userId = dialectOf(knex) === 'postgres' ? knex.raw('??::text', ['u.id']) : knex.ref('u.id');
-	const rows = await inBatches(ids, 500, (batch) =>
-		knex(`${USERS_TABLE} as u`)
-			.leftJoin(`${PENDING_FLOWS_TABLE} as p`, (on) => on.on('p.user_id', '=', userId))
-			.leftJoin(`${SUSPENSIONS_TABLE} as s`, (on) => on.on('s.user_id', '=', userId))
-			.select('u.id', 'u.status', 'p.flow', 's.user_id as timed')
-			.whereIn('u.id', batch),
-	);
-	return rows.flat().map((row: { id: unknown; status: string | null; flow: PendingFlow | null; timed: unknown }) => ({
+	const userId = dialectOf(knex) === 'postgres' ? 'u.id::text' : 'u.id';
+	// Plain SQL, two primary-key lookups per user as sub-selects: in the host's process the query
+	// builder and the joins' planning were most of this read's time on a single PATCH (SQLite:
+	// 1.2 -> 0.9 ms measured inside the host).
+	const sql = (count: number) =>
+		`select u.id, u.status, (select p.flow from ?? p where p.user_id = ${userId}) as flow, (select s.user_id from ?? s where s.user_id = ${userId}) as timed from ?? u where u.id in (${Array.from({ length: count }, () => '?').join(', ')})`;
+	const rows = await inBatches(ids, 500, async (batch) => rawRows<GuardedRow>(await knex.raw(sql(batch.length), [PENDING_FLOWS_TABLE, SUSPENSIONS_TABLE, USERS_TABLE, ...batch])));
+	return rows.flat().map((row) => ({
 		id: String(row.id),
 		status: row.status ?? null,
 		owes: row.flow ?? null,

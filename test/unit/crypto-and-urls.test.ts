@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deriveKey, generateToken, hashToken, seal, unseal } from '../../src/shared/util/crypto.js';
+import { deriveKey, generateToken, hashToken, orderedId, seal, unseal } from '../../src/shared/util/crypto.js';
 import { passwordMatchesPolicy } from '../../src/shared/policy/password.js';
 import { isUrlAllowed } from '../../src/shared/policy/url-allow-list.js';
 
@@ -29,6 +29,38 @@ describe('tokens', () => {
 	it('derives different keys per purpose and secret', () => {
 		expect(deriveKey('s', 'a').equals(deriveKey('s', 'b'))).toBe(false);
 		expect(deriveKey('s', 'a').equals(deriveKey('t', 'a'))).toBe(false);
+	});
+});
+
+describe('ordered ids (UUIDv7)', () => {
+	const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+	it('are UUIDv7 with the time in front, unique, and sort in the order they were made', () => {
+		const before = Date.now();
+		const ids = Array.from({ length: 20_000 }, () => orderedId());
+		const after = Date.now();
+		expect(new Set(ids).size).toBe(ids.length);
+		for (const id of ids) expect(id).toMatch(UUID_V7);
+		expect([...ids].sort()).toEqual(ids);
+		const millis = (id: string) => parseInt(id.replace(/-/g, '').slice(0, 12), 16);
+		expect(millis(ids[0]!)).toBeGreaterThanOrEqual(before);
+		// Borrowed milliseconds (4,096 ids in one) stay within a few of the clock.
+		expect(millis(ids.at(-1)!)).toBeLessThanOrEqual(after + 10);
+	});
+
+	it('keep their order past 4,096 ids in one millisecond, and when the clock steps back', () => {
+		const now = Date.now() + 60_000;
+		const burst = Array.from({ length: 5000 }, () => orderedId(now));
+		const stepBack = orderedId(now - 1000);
+		const ids = [...burst, stepBack];
+		expect([...ids].sort()).toEqual(ids);
+		expect(new Set(ids).size).toBe(ids.length);
+		for (const id of ids) expect(id).toMatch(UUID_V7);
+	});
+
+	it('carry 62 random bits: two ids of the same millisecond and counter differ only there', () => {
+		const tails = new Set(Array.from({ length: 1000 }, () => orderedId().slice(19)));
+		expect(tails.size).toBe(1000);
 	});
 });
 

@@ -2,12 +2,21 @@
 import { describe, expect, it } from 'vitest';
 import { useSqliteStore } from '../harness/sqlite-store.js';
 import { claimLease, ensureLeaseTables } from '../../src/shared/leases.js';
-import { clearSuspensionEnds, endedSuspensions, ensureStatusTables, setSuspensionEnd, suspensionEnd } from '../../src/status/store.js';
+import { markPendingFlow, ensurePendingFlowTables } from '../../src/shared/pending-flows.js';
+import { rawRows } from '../../src/shared/util/sql.js';
+import { clearSuspensionEnds, endedSuspensions, ensureStatusTables, guardedUsers, setSuspensionEnd, suspensionEnd } from '../../src/status/store.js';
 
 describe('status store (SQLite)', () => {
 	const store = useSqliteStore(async (knex) => {
 		await ensureStatusTables(knex);
 		await ensureLeaseTables(knex);
+		await ensurePendingFlowTables(knex);
+		if (!(await knex.schema.hasTable('directus_users'))) {
+			await knex.schema.createTable('directus_users', (table) => {
+				table.uuid('id').primary();
+				table.string('status', 16);
+			});
+		}
 	});
 
 	it('a lease is won by one holder per period', async () => {
@@ -34,5 +43,33 @@ describe('status store (SQLite)', () => {
 		expect(await endedSuspensions(store.knex, 1000, 1)).toEqual(['u2']);
 		await clearSuspensionEnds(store.knex, ['u1', 'u2']);
 		expect(await endedSuspensions(store.knex, 1000, 10)).toEqual([]);
+	});
+
+	it("the guard's read: each user's status, the flow it owes and a timed end, in batches of 500; unknown ids are absent", async () => {
+		const ids = Array.from({ length: 502 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
+		for (let i = 0; i < ids.length; i += 100) {
+			await store.knex('directus_users').insert(ids.slice(i, i + 100).map((id, k) => ({ id, status: (i + k) % 2 ? 'suspended' : 'active' })));
+		}
+		await markPendingFlow(store.knex, [ids[1]!], 'invitation');
+		await markPendingFlow(store.knex, [ids[501]!], 'verification');
+		await setSuspensionEnd(store.knex, ids[3]!, Date.now() + 60_000);
+		const rows = await guardedUsers(store.knex, [...ids, 'not-a-user']);
+		expect(rows).toHaveLength(502);
+		const byId = new Map(rows.map((row) => [row.id, row]));
+		expect(byId.get(ids[0]!)).toEqual({ id: ids[0], status: 'active', owes: null, timed: false });
+		expect(byId.get(ids[1]!)).toEqual({ id: ids[1], status: 'suspended', owes: 'invitation', timed: false });
+		expect(byId.get(ids[3]!)).toEqual({ id: ids[3], status: 'suspended', owes: null, timed: true });
+		expect(byId.get(ids[501]!)).toEqual({ id: ids[501], status: 'suspended', owes: 'verification', timed: false });
+		expect(await guardedUsers(store.knex, ['not-a-user'])).toEqual([]);
+	});
+
+	it('rawRows reads the rows of each driver: sqlite3 (rows), mysql2 ([rows, fields]), pg ({ rows })', () => {
+		const rows = [{ a: 1 }];
+		expect(rawRows(rows)).toEqual(rows);
+		expect(rawRows([rows, [{ name: 'a' }]])).toEqual(rows);
+		expect(rawRows([[], []])).toEqual([]);
+		expect(rawRows({ rows })).toEqual(rows);
+		expect(rawRows([])).toEqual([]);
+		expect(rawRows(undefined)).toEqual([]);
 	});
 });

@@ -4,7 +4,7 @@
 import type { Knex } from 'knex';
 import { createTableIfMissing, type Migration } from '../migrations.js';
 import { chunks } from '../util/batch.js';
-import { newId, seal, unseal } from '../util/crypto.js';
+import { newId, orderedId, seal, unseal } from '../util/crypto.js';
 import { toMillis } from '../util/time.js';
 
 export const OUTBOX_TABLE = 'user_lifecycle_outbox';
@@ -52,7 +52,7 @@ export const OUTBOX_MIGRATIONS: Migration[] = [{ id: '0002-outbox', tables: [OUT
 export async function enqueueMails(knex: Knex, key: Buffer, mails: OutboxMail[]): Promise<void> {
 	const now = Date.now();
 	const rows = mails.map((mail) => ({
-		id: newId(),
+		id: orderedId(),
 		kind: mail.kind,
 		recipient: mail.to,
 		subject: mail.subject,

@@ -20,6 +20,31 @@ export function newId(): string {
 	return randomUUID();
 }
 
+let lastMillis = 0;
+let counter = 0;
+
+/**
+ * A UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, a 12-bit counter that keeps the ids one
+ * process makes in one millisecond in order (method 1 of §6.2), and 62 random bits. For rows
+ * written in bulk to append-only tables (the audit trail, the outbox): each insert lands at the
+ * end of the primary-key index instead of on a random page of it, so a 1,000-row insert dirties
+ * a few pages, not hundreds (bench/: on SQLite 65 -> 43 ms at 40,000 audit rows), and rows
+ * written in the same millisecond sort by id in the order they were made.
+ */
+export function orderedId(now = Date.now()): string {
+	if (now > lastMillis) {
+		lastMillis = now;
+		counter = 0;
+	} else if (++counter > 0xfff) {
+		// 4,096 ids in one millisecond: borrow the next one (the clock catches up).
+		lastMillis++;
+		counter = 0;
+	}
+	const time = lastMillis.toString(16).padStart(12, '0');
+	// The random v4 UUID's tail keeps its variant bits (10xx) and 62 random bits.
+	return `${time.slice(0, 8)}-${time.slice(8)}-7${counter.toString(16).padStart(3, '0')}${randomUUID().slice(18)}`;
+}
+
 /** AES-256-GCM, for data at rest that must be readable again (a queued mail's link). */
 export function seal(key: Buffer, plaintext: string): string {
 	const iv = randomBytes(12);

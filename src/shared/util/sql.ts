@@ -30,3 +30,13 @@ export async function runWrites(knex: Knex, writes: readonly Knex.QueryBuilder[]
 	}
 	for (const write of writes) await write;
 }
+
+/** The rows of a `knex.raw` select, whatever shape the driver answers in. */
+export function rawRows<T = Record<string, unknown>>(result: unknown): T[] {
+	if (Array.isArray(result)) {
+		// mysql2: [rows, fields]; sqlite3: rows.
+		return (Array.isArray(result[0]) ? result[0] : result) as T[];
+	}
+	const rows = (result as { rows?: unknown } | null)?.rows;
+	return Array.isArray(rows) ? (rows as T[]) : [];
+}

@@ -37,8 +37,8 @@ describe('starting a test host', () => {
 		expect(new URL(host.url).port).not.toBe(String(heldPort));
 		// The host's own health answer names the URL it was started with.
 		const login = await fetch(`${host.url}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: ADMIN_EMAIL, password: ADMIN_PASSWORD }) });
-		const token = (await login.json()).data.access_token;
-		const health = await (await fetch(`${host.url}/server/health`, { headers: { authorization: `Bearer ${token}` } })).json();
+		const token = ((await login.json()) as any).data.access_token;
+		const health = (await (await fetch(`${host.url}/server/health`, { headers: { authorization: `Bearer ${token}` } })).json()) as any;
 		expect(health.serviceId).toBe(host.url);
 		expect(host.logs()).toMatch(/already in use/);
 	});
