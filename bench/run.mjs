@@ -6,9 +6,11 @@
 // this extension (its native routes on). Each flow runs in rounds that alternate which host goes
 // first (A/B/B/A...), so load noise from the machine hits both alike; figures are medians over
 // the rounds. The two latency figures (the PATCHes) alternate hosts request by request within
-// a round, and their medians are over every request. Password-bearing flows use the host's
-// DEFAULT argon2 costs (HASH_* unset), stalls off (REGISTER_STALL_TIME=0, LOGIN_STALL_TIME=0;
-// the host's password request keeps its fixed 500 ms), 4 concurrent clients.
+// a round, and their medians are over every request; a third host, a second bare one, runs them
+// too (BENCH_CONTROL=0: not), and its row shows how far two identical hosts differ in the same
+// run. Password-bearing flows use the host's DEFAULT argon2 costs (HASH_* unset), stalls off
+// (REGISTER_STALL_TIME=0, LOGIN_STALL_TIME=0; the host's password request keeps its fixed
+// 500 ms), 4 concurrent clients.
 //
 //   node bench/run.mjs                     (SQLite and PostgreSQL; PostgreSQL skipped if it doesn't answer)
 //   BENCH_DBS=sqlite BENCH_ROUNDS=5 node bench/run.mjs
@@ -26,6 +28,8 @@ const PER_ROUND = Number(process.env.BENCH_REQUESTS ?? 16);
 const CLIENTS = 4;
 const BULK_USERS = 1000;
 const OUTBOX_MAILS = Number(process.env.BENCH_OUTBOX_MAILS ?? 1000);
+/** A second bare host in the latency figures: the noise between two identical hosts, in the same run. */
+const CONTROL = process.env.BENCH_CONTROL !== '0';
 /** Only these flows (keys, comma-separated; `outbox` for the outbox figure); all when unset. */
 const ONLY = process.env.BENCH_FLOWS ? new Set(process.env.BENCH_FLOWS.split(',').map((f) => f.trim())) : null;
 const wanted = (key) => !ONLY || ONLY.has(key) || (key === 'password-request' && ONLY.has('password-reset'));
@@ -67,7 +71,7 @@ async function prepareSide(db, label, env) {
 	const policy = (await admin('POST', '/policies', { name: 'Bench policy', app_access: false, admin_access: false })).body.data.id;
 	const role = (await admin('POST', '/roles', { name: 'Bench', policies: [{ policy }] })).body.data.id;
 	await admin('PATCH', '/settings', { public_registration: true, public_registration_role: role, public_registration_verify_email: true });
-	const tag = `${label === 'bare' ? 'b' : 'w'}${db.slice(0, 2)}`;
+	const tag = `${label[0]}${db.slice(0, 2)}`;
 	// A user to log in as (its password hashed once by the host), and users with two-factor on
 	// (the same password hash and a TOTP secret, written directly: set-up, not measured).
 	const loginEmail = `${tag}-login@example.com`;
@@ -145,11 +149,14 @@ async function passwordReset(side) {
 	record(side, 'password-reset', await throughput(resets, CLIENTS));
 }
 
-// The latency figures alternate between the two hosts request by request (pair by pair for the
-// single PATCH): a load spike on this 2-core machine lands on both alike.
+// The latency figures alternate between the hosts request by request (pair by pair for the
+// single PATCH), each host taking each place in turn: a load spike on this 2-core machine lands
+// on all alike.
+const rotate = (sides, i) => sides.map((_, k) => sides[(k + i) % sides.length]);
+
 async function singlePatch(sides) {
 	for (let i = 0; i < 20; i++) {
-		for (const side of i % 2 === 0 ? sides : [...sides].reverse()) {
+		for (const side of rotate(sides, i)) {
 			for (const status of ['suspended', 'active']) record(side, 'patch-single', (await side.admin('PATCH', `/users/${side.single}`, { status })).ms);
 		}
 	}
@@ -157,7 +164,7 @@ async function singlePatch(sides) {
 
 async function bulkPatch(sides) {
 	for (let i = 0; i < 3; i++) {
-		for (const side of i % 2 === 0 ? sides : [...sides].reverse()) {
+		for (const side of rotate(sides, i)) {
 			for (const status of ['suspended', 'active']) record(side, 'patch-bulk', (await side.admin('PATCH', '/users', { keys: side.bulk, data: { status } })).ms);
 		}
 	}
@@ -187,7 +194,9 @@ const FLOWS = [
 	{ key: 'patch-bulk', name: `PATCH /users, ${BULK_USERS} users { status }`, kind: 'latency', run: bulkPatch, paired: true },
 ];
 
-function rowsFor(db, bare, withExt) {
+const percent = (ratio) => `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(1)}%`;
+
+function rowsFor(db, bare, withExt, control) {
 	const rows = [];
 	for (const flow of FLOWS.filter((f) => wanted(f.key))) {
 		const b = median(bare.results[flow.key] ?? []);
@@ -197,7 +206,11 @@ function rowsFor(db, bare, withExt) {
 			rows.push([db, flow.name, `${b.toFixed(2)}/s`, `${w.toFixed(2)}/s`, `${ratio.toFixed(3)}x`, flow.info ? '(info: host stalls 500 ms)' : '>= 0.95x', flow.info ? '-' : ratio >= 0.95 ? 'met' : 'NOT met']);
 		} else {
 			const ratio = w / b;
-			rows.push([db, flow.name, `${b.toFixed(1)} ms`, `${w.toFixed(1)} ms`, `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(1)}%`, '<= +5%', ratio <= 1.05 ? 'met' : 'NOT met']);
+			rows.push([db, flow.name, `${b.toFixed(1)} ms`, `${w.toFixed(1)} ms`, percent(ratio), '<= +5%', ratio <= 1.05 ? 'met' : 'NOT met']);
+			if (control) {
+				const c = median(control.results[flow.key] ?? []);
+				rows.push([db, `  control: a second bare host`, `${b.toFixed(1)} ms`, `${c.toFixed(1)} ms`, percent(c / b), '(noise)', '-']);
+			}
 		}
 	}
 	if (!wanted('outbox')) return rows;
@@ -220,19 +233,21 @@ for (const db of DBS) {
 	const bare = await prepareSide(db, 'bare', { EXTENSIONS_PATH: noExtensions });
 	// The reset route's per-IP limit would refuse a bench that sends every request from one address.
 	const withExt = await prepareSide(db, 'with', { USER_LIFECYCLE_RESET_IP_MAX_PER_MINUTE: '0' });
+	const control = CONTROL && (wanted('patch-single') || wanted('patch-bulk')) ? await prepareSide(db, 'control', { EXTENSIONS_PATH: noExtensions }) : null;
+	const all = [bare, withExt, ...(control ? [control] : [])];
 	try {
 		const sides = [bare, withExt];
 		// Warm-up (JIT, caches, prepared statements), not measured.
-		await singlePatch(sides);
-		await bulkPatch(sides);
-		for (const side of sides) side.results = {};
+		await singlePatch(all);
+		await bulkPatch(all);
+		for (const side of all) side.results = {};
 		for (let round = 0; round < ROUNDS; round++) {
 			const order = round % 2 === 0 ? sides : [...sides].reverse();
 			for (const flow of FLOWS) {
 				if (!flow.run || !wanted(flow.key)) continue;
 				if (flow.paired) {
-					console.error(`[bench] ${db} round ${round + 1}/${ROUNDS}: ${flow.key} (both, alternating)`);
-					await flow.run(order);
+					console.error(`[bench] ${db} round ${round + 1}/${ROUNDS}: ${flow.key} (all hosts, alternating)`);
+					await flow.run(rotate(all, round));
 					continue;
 				}
 				for (const side of order) {
@@ -246,9 +261,9 @@ for (const db of DBS) {
 			console.error(`[bench] ${db}: outbox (${side.label})`);
 			await outbox(side);
 		}
-		table.push(...rowsFor(db, bare, withExt));
+		table.push(...rowsFor(db, bare, withExt, control));
 	} finally {
-		for (const side of [bare, withExt]) {
+		for (const side of all) {
 			await side.knex.destroy().catch(() => undefined);
 			await side.host.stop();
 		}
