@@ -6,9 +6,9 @@
 // this extension (its native routes on). Each flow runs in rounds that alternate which host goes
 // first (A/B/B/A...), so load noise from the machine hits both alike; figures are medians over
 // the rounds. The two latency figures (the PATCHes) alternate hosts request by request within
-// a round, and their medians are over every request; a third host, a second bare one, runs them
-// too (BENCH_CONTROL=0: not), and its row shows how far two identical hosts differ in the same
-// run. Password-bearing flows use the host's DEFAULT argon2 costs (HASH_* unset), stalls off
+// a round, and their medians are over every request. A third host, a second bare one, runs every
+// flow but the outbox too, in turn with the others (BENCH_CONTROL=0: not): its "control" rows
+// show how far two identical hosts differ in the same run. Password-bearing flows use the host's DEFAULT argon2 costs (HASH_* unset), stalls off
 // (REGISTER_STALL_TIME=0, LOGIN_STALL_TIME=0; the host's password request keeps its fixed
 // 500 ms), 4 concurrent clients.
 //
@@ -28,7 +28,7 @@ const PER_ROUND = Number(process.env.BENCH_REQUESTS ?? 16);
 const CLIENTS = 4;
 const BULK_USERS = 1000;
 const OUTBOX_MAILS = Number(process.env.BENCH_OUTBOX_MAILS ?? 1000);
-/** A second bare host in the latency figures: the noise between two identical hosts, in the same run. */
+/** A second bare host through every flow but the outbox: the noise between two identical hosts, in the same run. */
 const CONTROL = process.env.BENCH_CONTROL !== '0';
 /** Only these flows (keys, comma-separated; `outbox` for the outbox figure); all when unset. */
 const ONLY = process.env.BENCH_FLOWS ? new Set(process.env.BENCH_FLOWS.split(',').map((f) => f.trim())) : null;
@@ -204,6 +204,10 @@ function rowsFor(db, bare, withExt, control) {
 		if (flow.kind === 'rate') {
 			const ratio = w / b;
 			rows.push([db, flow.name, `${b.toFixed(2)}/s`, `${w.toFixed(2)}/s`, `${ratio.toFixed(3)}x`, flow.info ? '(info: host stalls 500 ms)' : '>= 0.95x', flow.info ? '-' : ratio >= 0.95 ? 'met' : 'NOT met']);
+			if (control && !flow.info) {
+				const c = median(control.results[flow.key] ?? []);
+				rows.push([db, `  control: a second bare host`, `${b.toFixed(2)}/s`, `${c.toFixed(2)}/s`, `${(c / b).toFixed(3)}x`, '(noise)', '-']);
+			}
 		} else {
 			const ratio = w / b;
 			rows.push([db, flow.name, `${b.toFixed(1)} ms`, `${w.toFixed(1)} ms`, percent(ratio), '<= +5%', ratio <= 1.05 ? 'met' : 'NOT met']);
@@ -233,21 +237,20 @@ for (const db of DBS) {
 	const bare = await prepareSide(db, 'bare', { EXTENSIONS_PATH: noExtensions });
 	// The reset route's per-IP limit would refuse a bench that sends every request from one address.
 	const withExt = await prepareSide(db, 'with', { USER_LIFECYCLE_RESET_IP_MAX_PER_MINUTE: '0' });
-	const control = CONTROL && (wanted('patch-single') || wanted('patch-bulk')) ? await prepareSide(db, 'control', { EXTENSIONS_PATH: noExtensions }) : null;
+	const control = CONTROL ? await prepareSide(db, 'control', { EXTENSIONS_PATH: noExtensions }) : null;
 	const all = [bare, withExt, ...(control ? [control] : [])];
 	try {
-		const sides = [bare, withExt];
 		// Warm-up (JIT, caches, prepared statements), not measured.
 		await singlePatch(all);
 		await bulkPatch(all);
 		for (const side of all) side.results = {};
 		for (let round = 0; round < ROUNDS; round++) {
-			const order = round % 2 === 0 ? sides : [...sides].reverse();
+			const order = rotate(all, round);
 			for (const flow of FLOWS) {
 				if (!flow.run || !wanted(flow.key)) continue;
 				if (flow.paired) {
 					console.error(`[bench] ${db} round ${round + 1}/${ROUNDS}: ${flow.key} (all hosts, alternating)`);
-					await flow.run(rotate(all, round));
+					await flow.run(order);
 					continue;
 				}
 				for (const side of order) {
