@@ -2,6 +2,7 @@
 // for approval), extra fields by allow-list, single-use verification links (revoked by a resend),
 // mail through the outbox, and the same answer and stall whatever the email's state.
 import type { Capability } from '../shared/capability.js';
+import { forgetColumnLengths } from './columns.js';
 import { retryVerificationMail } from './flow.js';
 import { registrationGraphql } from './graphql.js';
 import { registrationNativeRoutes, registrationRoutes } from './routes.js';
@@ -12,4 +13,8 @@ export const registration: Capability = {
 	nativeRoutes: registrationNativeRoutes,
 	graphql: registrationGraphql,
 	mailRetry: { 'verify-email': retryVerificationMail },
+	hooks: (register, rt) => {
+		// A field changed here is checked with its new length by the next registration.
+		for (const event of ['fields.create', 'fields.update', 'fields.delete']) register.action(event, () => forgetColumnLengths(rt));
+	},
 };

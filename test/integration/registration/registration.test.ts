@@ -40,7 +40,7 @@ describe.each(await availableDatabases())('registration on %s', (db) => {
 			env: {
 				USER_REGISTER_URL_ALLOW_LIST: VERIFY_URL,
 				REGISTER_STALL_TIME: String(STALL),
-				USER_LIFECYCLE_REGISTER_FIELDS: 'title,avatar',
+				USER_LIFECYCLE_REGISTER_FIELDS: 'title,avatar,nickname',
 				USER_LIFECYCLE_REGISTER_RULES: JSON.stringify(RULES),
 			},
 		});
@@ -286,6 +286,24 @@ describe.each(await availableDatabases())('registration on %s', (db) => {
 		await new Promise((r) => setTimeout(r, 300));
 		expect(host.mailbox.to(pending)).toHaveLength(1);
 		expect(host.mailbox.to(taken)).toHaveLength(0);
+	});
+
+	it('a field created or resized in the Data Studio (the host\'s /fields) counts from the next registration', async () => {
+		// `nickname` is allow-listed but has no column yet: the host drops it.
+		expect((await register({ email: 'nick.before@example.com', password: 'correct-horse', nickname: 'x'.repeat(30) })).status).toBe(204);
+		const created = await host.admin('POST', '/fields/directus_users', { field: 'nickname', type: 'string', schema: { max_length: 12 }, meta: { hidden: false } });
+		expect(created.status).toBe(200);
+		const tooLong = await register({ email: 'nick.long@example.com', password: 'correct-horse', nickname: 'x'.repeat(13) });
+		expect(tooLong.status).toBe(400);
+		expect(tooLong.body.errors[0].message).toContain('"nickname" is too long');
+		expect(await host.knex('directus_users').where({ email: 'nick.long@example.com' }).first()).toBeUndefined();
+		expect((await register({ email: 'nick.fits@example.com', password: 'correct-horse', nickname: 'x'.repeat(12) })).status).toBe(204);
+		const resized = await host.admin('PATCH', '/fields/directus_users/nickname', { schema: { max_length: 40 } });
+		expect(resized.status).toBe(200);
+		expect((await register({ email: 'nick.long@example.com', password: 'correct-horse', nickname: 'x'.repeat(30) })).status).toBe(204);
+		expect((await host.userByEmail('nick.long@example.com')).nickname).toBe('x'.repeat(30));
+		expect((await host.admin('DELETE', '/fields/directus_users/nickname')).status).toBe(204);
+		expect((await register({ email: 'nick.after@example.com', password: 'correct-horse', nickname: 'x'.repeat(60) })).status).toBe(204);
 	});
 
 	it('resend issues a new token and kills the old one; unknown emails get the same answer', async () => {
