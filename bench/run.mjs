@@ -5,7 +5,7 @@
 // Per database, hosts are started in GENERATIONS: each generation is a fresh bare Directus (no
 // extensions), a fresh Directus with this extension (its native routes on) and, unless
 // BENCH_CONTROL=0, a fresh second bare one (the control), each on a fresh database. Two identical
-// host processes on this machine differ by up to 7-10% for their whole life (measured: four bare
+// host processes on this machine differ by up to 7-12% for their whole life (measured: four bare
 // hosts, requests interleaved, single PATCH 13.7-14.8 ms, bulk 859-947 ms) — as large as the 5%
 // targets — so one process per side can't tell the extension's cost from the luck of its process:
 // every figure pools its samples over all generations. Within a generation, each flow runs in
