@@ -8,7 +8,7 @@
 // host processes on this machine differ by up to 7-12% for their whole life (measured: four bare
 // hosts, requests interleaved, single PATCH 13.7-14.8 ms, bulk 859-947 ms) — as large as the 5%
 // targets — so one process per side can't tell the extension's cost from the luck of its process:
-// every figure pools its samples over all generations. Within a generation, each flow runs in
+// a ratio is the geometric mean of the generations' ratios. Within a generation, each flow runs in
 // rounds that rotate which host goes first, so load noise from the machine hits all alike; the two
 // latency figures (the PATCHes) alternate hosts request by request. The control's rows show how far
 // two bare sides still differ after pooling. Password-bearing flows use the host's DEFAULT argon2
