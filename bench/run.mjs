@@ -11,9 +11,9 @@
 // a ratio is the geometric mean of the generations' ratios. Within a generation, each flow runs in
 // rounds that rotate which host goes first, so load noise from the machine hits all alike; the two
 // latency figures (the PATCHes) alternate hosts request by request. The control's rows show how far
-// two bare sides still differ after pooling. Password-bearing flows use the host's DEFAULT argon2
-// costs (HASH_* unset), stalls off (REGISTER_STALL_TIME=0, LOGIN_STALL_TIME=0; the host's password
-// request keeps its fixed 500 ms), 4 concurrent clients.
+// two bare sides still differ, measured the same way. Password-bearing flows use the host's
+// DEFAULT argon2 costs (HASH_* unset), stalls off (REGISTER_STALL_TIME=0, LOGIN_STALL_TIME=0; the
+// host's password request keeps its fixed 500 ms), 4 concurrent clients.
 //
 //   node bench/run.mjs                     (SQLite and PostgreSQL; PostgreSQL skipped if it doesn't answer)
 //   BENCH_DBS=sqlite BENCH_GENERATIONS=2 node bench/run.mjs
@@ -282,7 +282,7 @@ async function generation(db, g, gens, last) {
 		}
 		gens.push(Object.fromEntries(all.map((side) => [side.label, side.results])));
 		const summary = Object.keys(bare.results).map((flow) => `${flow} ${all.map((side) => `${side.label} ${median(side.results[flow] ?? []).toFixed(2)}`).join(' / ')}`);
-		if (process.env.BENCH_DEBUG) console.error(JSON.stringify(Object.fromEntries(all.map((side) => [side.label, side.results]))));
+		if (process.env.BENCH_DEBUG) console.error(JSON.stringify(gens.at(-1)));
 		console.error(`[bench] ${db} generation ${g + 1}/${GENERATIONS} medians: ${summary.join('; ')}`);
 	} finally {
 		for (const side of all) {

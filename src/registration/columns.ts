@@ -5,6 +5,7 @@ import type { SchemaOverview } from '@directus/types';
 import type { Knex } from 'knex';
 import type { Runtime } from '../shared/runtime.js';
 import { USERS_TABLE } from '../shared/users.js';
+import { KeptFor } from '../shared/util/kept-for.js';
 import type { ColumnFacts } from './user-fields.js';
 
 interface HostColumnInfo {
@@ -24,22 +25,16 @@ interface HostFieldsService {
  * instance shows within the TTL — until then the database's own limit answers a too-long value.
  */
 export const LENGTHS_TTL_MS = 30_000;
-const lengthsByRuntime = new WeakMap<Runtime, { at: number; lengths: Promise<Map<string, number | null>> }>();
+const lengthsByRuntime = new WeakMap<Runtime, KeptFor<Map<string, number | null>>>();
 
-export function forgetColumnLengths(rt: Runtime): void {
-	lengthsByRuntime.delete(rt);
+function keptLengths(rt: Runtime): KeptFor<Map<string, number | null>> {
+	let kept = lengthsByRuntime.get(rt);
+	if (!kept) lengthsByRuntime.set(rt, (kept = new KeptFor(LENGTHS_TTL_MS)));
+	return kept;
 }
 
-function columnLengths(rt: Runtime, schema: SchemaOverview, now = Date.now()): Promise<Map<string, number | null>> {
-	const known = lengthsByRuntime.get(rt);
-	if (known && now - known.at < LENGTHS_TTL_MS) return known.lengths;
-	const lengths = readColumnLengths(rt, schema);
-	const entry = { at: now, lengths };
-	lengthsByRuntime.set(rt, entry);
-	lengths.catch(() => {
-		if (lengthsByRuntime.get(rt) === entry) lengthsByRuntime.delete(rt);
-	});
-	return lengths;
+export function forgetColumnLengths(rt: Runtime): void {
+	keptLengths(rt).forget();
 }
 
 async function readColumnLengths(rt: Runtime, schema: SchemaOverview): Promise<Map<string, number | null>> {
@@ -51,7 +46,7 @@ async function readColumnLengths(rt: Runtime, schema: SchemaOverview): Promise<M
 /** What the checks need of each `directus_users` field: types and nullability from this request's schema, lengths from the host's inspector. */
 export async function userColumns(rt: Runtime, schema: SchemaOverview): Promise<Map<string, ColumnFacts>> {
 	const fields = schema.collections[USERS_TABLE]?.fields ?? {};
-	const lengths = await columnLengths(rt, schema);
+	const lengths = await keptLengths(rt).get(() => readColumnLengths(rt, schema));
 	return new Map(
 		Object.entries(fields).map(([name, field]) => [
 			name,

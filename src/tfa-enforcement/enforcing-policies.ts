@@ -3,42 +3,25 @@
 // a policy written on this instance forgets it at once (the `policies.*` hooks), another
 // instance's write is seen within that second.
 import type { Knex } from 'knex';
+import { KeptFor } from '../shared/util/kept-for.js';
 
 export const ENFORCING_TTL_MS = 1000;
 
 export class EnforcingPolicies {
-	private known: { value: boolean; at: number } | null = null;
-	private pending: Promise<boolean> | null = null;
-	/** Bumped by `forget`: a read that started before it does not store its (maybe stale) answer. */
-	private generation = 0;
+	private readonly kept: KeptFor<boolean>;
 
 	constructor(
 		private readonly knex: Knex,
-		private readonly ttlMs = ENFORCING_TTL_MS,
-	) {}
+		ttlMs = ENFORCING_TTL_MS,
+	) {
+		this.kept = new KeptFor(ttlMs);
+	}
 
-	async any(): Promise<boolean> {
-		if (this.known && Date.now() - this.known.at < this.ttlMs) return this.known.value;
-		if (!this.pending) {
-			const generation = this.generation;
-			this.pending = this.knex('directus_policies')
-				.where('enforce_tfa', true)
-				.first(this.knex.raw('1 as found'))
-				.then((row) => {
-					const value = row !== undefined;
-					if (generation === this.generation) this.known = { value, at: Date.now() };
-					return value;
-				})
-				.finally(() => {
-					this.pending = null;
-				});
-		}
-		return this.pending;
+	any(): Promise<boolean> {
+		return this.kept.get(async () => (await this.knex('directus_policies').where('enforce_tfa', true).first(this.knex.raw('1 as found'))) !== undefined);
 	}
 
 	forget(): void {
-		this.generation++;
-		this.known = null;
-		this.pending = null;
+		this.kept.forget();
 	}
 }
