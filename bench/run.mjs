@@ -11,14 +11,17 @@
 // a ratio is the geometric mean of the generations' ratios. Within a generation, each flow runs in
 // rounds that rotate which host goes first, so load noise from the machine hits all alike; the two
 // latency figures (the PATCHes) alternate hosts request by request. The control's rows show how far
-// two bare sides still differ, measured the same way. Password-bearing flows use the host's
-// DEFAULT argon2 costs (HASH_* unset), stalls off (REGISTER_STALL_TIME=0, LOGIN_STALL_TIME=0; the
-// host's password request keeps its fixed 500 ms), 4 concurrent clients.
+// two bare sides still differ, measured the same way. For the two PATCH figures a fourth host runs
+// bench/minimal-guard alone (BENCH_MINIMAL=0: not): one read before the write and one record in its
+// transaction, the least any guard that keeps the status contract adds, measured in the same run.
+// Password-bearing flows use the host's DEFAULT argon2 costs (HASH_* unset), stalls off
+// (REGISTER_STALL_TIME=0, LOGIN_STALL_TIME=0; the host's password request keeps its fixed 500 ms),
+// 4 concurrent clients.
 //
 //   node bench/run.mjs                     (SQLite and PostgreSQL; PostgreSQL skipped if it doesn't answer)
 //   BENCH_DBS=sqlite BENCH_GENERATIONS=2 node bench/run.mjs
 //   BENCH_FLOWS=patch-single,patch-bulk,outbox node bench/run.mjs   (only these figures)
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { authenticator } from 'otplib';
@@ -34,6 +37,12 @@ const BULK_USERS = 1000;
 const OUTBOX_MAILS = Number(process.env.BENCH_OUTBOX_MAILS ?? 1000);
 /** A second bare host through every flow but the outbox: the noise between two identical hosts, in the same run. */
 const CONTROL = process.env.BENCH_CONTROL !== '0';
+/**
+ * For the two PATCH figures, a host with bench/minimal-guard only: the least a guard that keeps
+ * the status contract can do (one read before the write, one record inside it). Its rows are the
+ * bound those figures can't go under, measured in the same run.
+ */
+const MINIMAL = process.env.BENCH_MINIMAL !== '0';
 /** Only these flows (keys, comma-separated; `outbox` for the outbox figure); all when unset. */
 const ONLY = process.env.BENCH_FLOWS ? new Set(process.env.BENCH_FLOWS.split(',').map((f) => f.trim())) : null;
 const wanted = (key) => !ONLY || ONLY.has(key) || (key === 'password-request' && ONLY.has('password-reset'));
@@ -43,6 +52,9 @@ const NEW_PASSWORD = 'Bench-password-2';
 const mailbox = await startMailbox();
 mkdirSync(join(root, '.test-hosts'), { recursive: true });
 const noExtensions = mkdtempSync(join(root, '.test-hosts', 'no-extensions-'));
+// The host may write into its extensions folder: a copy, not the fixture itself.
+const minimalExtensions = mkdtempSync(join(root, '.test-hosts', 'minimal-guard-'));
+cpSync(join(root, 'bench', 'minimal-guard'), join(minimalExtensions, 'bench-minimal-guard'), { recursive: true });
 const startedAt = Date.now();
 const load = [loadavg()[0]];
 
@@ -67,20 +79,23 @@ const COMMON_ENV = {
 let seq = 0;
 const unique = (tag) => `${tag}-${Date.now().toString(36)}-${++seq}`;
 
-async function prepareSide(db, label, env) {
+/** A host, its admin token, a role without app access, and its users. `patchOnly`: only the users of the PATCH figures. */
+async function prepareSide(db, label, env, patchOnly = false) {
 	const host = await startHost({ db, env: { ...COMMON_ENV, ...env } });
 	const { ok, call } = client(host.url);
 	const token = (await ok('POST', '/auth/login', { email: ADMIN_EMAIL, password: ADMIN_PASSWORD })).body.data.access_token;
 	const admin = (method, path, body) => ok(method, path, body, token);
 	const policy = (await admin('POST', '/policies', { name: 'Bench policy', app_access: false, admin_access: false })).body.data.id;
 	const role = (await admin('POST', '/roles', { name: 'Bench', policies: [{ policy }] })).body.data.id;
-	await admin('PATCH', '/settings', { public_registration: true, public_registration_role: role, public_registration_verify_email: true });
 	const tag = `${label[0]}${db.slice(0, 2)}`;
+	const knex = hostKnex(db, host.env);
+	const base = { db, label, tag, host, ok, call, admin, role, knex, patchOnly, results: {} };
+	if (patchOnly) return { ...base, ...(await statusUsers(admin, tag, role)) };
+	await admin('PATCH', '/settings', { public_registration: true, public_registration_role: role, public_registration_verify_email: true });
 	// A user to log in as (its password hashed once by the host), and users with two-factor on
 	// (the same password hash and a TOTP secret, written directly: set-up, not measured).
 	const loginEmail = `${tag}-login@example.com`;
 	await admin('POST', '/users', { email: loginEmail, password: PASSWORD, role, status: 'active' });
-	const knex = hostKnex(db, host.env);
 	const { password: hash } = await knex('directus_users').select('password').where({ email: loginEmail }).first();
 	const otpUsers = [];
 	const otpCount = (ROUNDS + 1) * PER_ROUND;
@@ -91,13 +106,17 @@ async function prepareSide(db, label, env) {
 		await knex('directus_users').update({ password: hash, tfa_secret: secret }).where({ email });
 		otpUsers.push({ email, secret });
 	}
-	// Users for the status figures.
+	return { ...base, loginEmail, otpUsers, ...(await statusUsers(admin, tag, role)) };
+}
+
+/** Users for the status figures: one for the single PATCH, BULK_USERS for the bulk one. */
+async function statusUsers(admin, tag, role) {
 	const ids = [];
 	for (let i = 0; i < BULK_USERS + 1; i += 250) {
 		const batch = Array.from({ length: Math.min(250, BULK_USERS + 1 - i) }, (_, k) => ({ email: `${tag}-bulk-${i + k}@example.com`, role, status: 'active' }));
 		ids.push(...(await admin('POST', '/users', batch)).body.data.map((u) => u.id));
 	}
-	return { db, label, tag, host, ok, call, admin, role, knex, loginEmail, otpUsers, single: ids[0], bulk: ids.slice(1), results: {} };
+	return { single: ids[0], bulk: ids.slice(1) };
 }
 
 const record = (side, flow, value) => (side.results[flow] ??= []).push(value);
@@ -227,6 +246,10 @@ function rowsFor(db, gens) {
 			const controlRatios = ratios('control', flow.key);
 			rows.push([db, `  control: a second bare host`, show(b), show(pooled('control', flow.key)), shown(geomean(controlRatios)), each(controlRatios), '(noise)', '-']);
 		}
+		if (flow.paired && gens.every((gen) => gen['minimal'])) {
+			const minimalRatios = ratios('minimal', flow.key);
+			rows.push([db, `  minimal guard (bench/minimal-guard)`, show(b), show(pooled('minimal', flow.key)), shown(geomean(minimalRatios)), each(minimalRatios), '(the bound)', '-']);
+		}
 	}
 	if (!wanted('outbox')) return rows;
 	const last = gens.at(-1);
@@ -245,12 +268,13 @@ async function generation(db, g, gens, last) {
 		// The reset route's per-IP limit would refuse a bench that sends every request from one address.
 		{ label: 'with', env: { USER_LIFECYCLE_RESET_IP_MAX_PER_MINUTE: '0' } },
 		...(CONTROL ? [{ label: 'control', env: { EXTENSIONS_PATH: noExtensions } }] : []),
+		...(MINIMAL && FLOWS.some((f) => f.paired && wanted(f.key)) ? [{ label: 'minimal', env: { EXTENSIONS_PATH: minimalExtensions }, patchOnly: true }] : []),
 	];
 	// The order the hosts start in moves with the generation too.
 	const started = {};
-	for (const kind of rotate(kinds, g)) started[kind.label] = await prepareSide(db, kind.label, kind.env);
-	const { bare, with: withExt, control = null } = started;
-	const all = [bare, withExt, ...(control ? [control] : [])];
+	for (const kind of rotate(kinds, g)) started[kind.label] = await prepareSide(db, kind.label, kind.env, kind.patchOnly);
+	const { bare, with: withExt, control = null, minimal = null } = started;
+	const all = [bare, withExt, ...(control ? [control] : []), ...(minimal ? [minimal] : [])];
 	try {
 		// Round 0 warms every flow up (JIT, caches, the mail templates, prepared statements) and is
 		// not counted: a flow's first requests in a fresh process are its slowest, and more so with
@@ -268,7 +292,7 @@ async function generation(db, g, gens, last) {
 					await flow.run(order);
 					continue;
 				}
-				for (const side of order) {
+				for (const side of order.filter((s) => !s.patchOnly)) {
 					console.error(`[bench] ${at}: ${flow.key} (${side.label})`);
 					await flow.run(side);
 				}
@@ -281,7 +305,7 @@ async function generation(db, g, gens, last) {
 			await outbox(side);
 		}
 		gens.push(Object.fromEntries(all.map((side) => [side.label, side.results])));
-		const summary = Object.keys(bare.results).map((flow) => `${flow} ${all.map((side) => `${side.label} ${median(side.results[flow] ?? []).toFixed(2)}`).join(' / ')}`);
+		const summary = Object.keys(bare.results).map((flow) => `${flow} ${all.filter((side) => side.results[flow]).map((side) => `${side.label} ${median(side.results[flow]).toFixed(2)}`).join(' / ')}`);
 		if (process.env.BENCH_DEBUG) console.error(JSON.stringify(gens.at(-1)));
 		console.error(`[bench] ${db} generation ${g + 1}/${GENERATIONS} medians: ${summary.join('; ')}`);
 	} finally {
@@ -311,6 +335,7 @@ console.log(`Performance contract, one run on this machine (${new Date().toISOSt
 console.log(`Host's default argon2 costs (HASH_* unset), stalls off (REGISTER_STALL_TIME=0, LOGIN_STALL_TIME=0), ${CLIENTS} concurrent clients,`);
 console.log(`${GENERATIONS} generations of fresh hosts per database, ${ROUNDS} round(s) of ${PER_ROUND} requests per flow, host and generation, rotating which host goes first;`);
 console.log('A ratio is the geometric mean of the generations\' ratios (each from hosts that ran side by side); host columns: medians over all generations.');
+if (MINIMAL) console.log('Minimal-guard rows: a host with bench/minimal-guard only (one read before the write, one record inside its transaction), the least a status guard can add.');
 console.log(`Load average during the run (1 min): ${load.map((l) => l.toFixed(1)).join(', ')}; SMTP server errors absorbed: ${mailbox.errors()}.`);
 console.log(line(header));
 console.log(line(widths.map((w) => '-'.repeat(w))));

@@ -67,6 +67,31 @@ describe.each(await availableDatabases())('status-changed events on %s', (db) =>
 		}
 	});
 
+	it("leaving active ends the user's sessions, by the answer, through the host's UsersService and another extension's plain ItemsService", async () => {
+		const sessionsOf = async (id: string) => (await host.knex('directus_sessions').where({ user: id })).length;
+		// The host's own route (UsersService ends the sessions itself, after its commit: the guard leaves them to it).
+		const viaRest = await host.createApiUser(role, newEmail());
+		expect(await sessionsOf(viaRest.id)).toBe(1);
+		expect((await host.admin('PATCH', `/users/${viaRest.id}`, { status: 'suspended' })).status).toBe(200);
+		expect(await sessionsOf(viaRest.id)).toBe(0);
+		// A plain ItemsService on directus_users ends none: the guard does, inside the write.
+		const viaItems = await host.createApiUser(role, newEmail());
+		expect(await sessionsOf(viaItems.id)).toBe(1);
+		const written = await host.admin('PATCH', `/status-listener/items-write/${viaItems.id}`, { status: 'suspended' });
+		expect(written.status).toBe(200);
+		expect(await sessionsOf(viaItems.id)).toBe(0);
+		expect(await settled(viaItems.id, 1)).toEqual([{ user: viaItems.id, actor: adminId, via: 'api', from: 'active', to: 'suspended', reason: null }]);
+		expect((await auditFor(viaItems.id)).map((row) => [row.from, row.to])).toEqual([['active', 'suspended']]);
+		// The table holds at that door too, and a write that rolls back late keeps the sessions.
+		expect((await host.admin('PATCH', `/status-listener/items-write/${viaItems.id}`, { status: 'invited' })).status).toBe(400);
+		expect(await statusOf(viaItems.id)).toBe('suspended');
+		const doomed = await host.createApiUser(role, newEmail('doomed'));
+		expect((await host.admin('PATCH', `/status-listener/items-write/${doomed.id}`, { status: 'suspended' })).status).toBe(400);
+		expect(await statusOf(doomed.id)).toBe('active');
+		expect(await sessionsOf(doomed.id)).toBe(1);
+		expect(await auditFor(doomed.id)).toHaveLength(0);
+	});
+
 	it('GraphQL update_users_item: one event', async () => {
 		const id = await host.createUser({ email: newEmail(), role, status: 'active' });
 		const res = await host.admin('POST', '/graphql/system', { query: `mutation { update_users_item(id: "${id}", data: { status: "suspended" }) { id status } }` });
