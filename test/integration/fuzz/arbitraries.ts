@@ -401,6 +401,8 @@ export const MUTATIONS: readonly MutationDef[] = [
 	{ name: 'users_me_tfa_generate', args: { password: 'String' }, selection: '{ secret otpauth_url }' },
 	{ name: 'users_me_tfa_enable', args: { otp: 'String!', secret: 'String!' } },
 	{ name: 'users_me_tfa_disable', args: { otp: 'String!' } },
+	{ name: 'auth_password_request', args: { email: 'String!', reset_url: 'String' } },
+	{ name: 'auth_password_reset', args: { token: 'String!', password: 'String!' } },
 ];
 
 const mutationRoute = (m: MutationDef): RouteDef => ({ name: m.name, method: 'POST', path: `/graphql/system#${m.name}`, fields: Object.keys(m.args) });

@@ -27,6 +27,9 @@ export const FUZZ_ENV: Record<string, string> = {
 	]),
 	// No background job changes rows while a batch is judged (the outbox worker only updates its own rows).
 	USER_LIFECYCLE_SCHEDULE: '0 0 1 1 *',
+	// The reset request's stall and per-address limit would make most fuzzed requests wait or 429.
+	USER_LIFECYCLE_RESET_STALL_TIME: '0',
+	USER_LIFECYCLE_RESET_IP_MAX_PER_MINUTE: '0',
 };
 
 const REGISTRATION_SETTINGS = { public_registration: true, public_registration_verify_email: true, auth_password_policy: '/^.{8,}$/', project_name: 'Fuzz' };

@@ -65,6 +65,8 @@ export const ROUTES: readonly RouteDef[] = [
 	ours('DELETE', '/sessions/:id'),
 	ours('DELETE', '/sessions'),
 	ours('DELETE', '/users/:id/sessions'),
+	ours('POST', '/password/request', ['email', 'reset_url']),
+	ours('POST', '/password/reset', ['token', 'password']),
 	hosts('POST', '/users/register', REGISTER_FIELDS),
 	hosts('GET', '/users/register/verify-email', [], { queryToken: true, spends: ['verification'] }),
 	hosts('POST', '/users/invite', ['email', 'role', 'invite_url']),
@@ -73,6 +75,8 @@ export const ROUTES: readonly RouteDef[] = [
 	hosts('POST', '/users/me/tfa/enable', ['secret', 'otp']),
 	hosts('POST', '/users/me/tfa/disable', ['otp', 'recovery_code']),
 	hosts('POST', '/users/:id/tfa/disable'),
+	hosts('POST', '/auth/password/request', ['email', 'reset_url']),
+	hosts('POST', '/auth/password/reset', ['token', 'password']),
 ];
 
 interface RouteStats {
