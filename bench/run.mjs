@@ -11,9 +11,12 @@
 // a ratio is the geometric mean of the generations' ratios. Within a generation, each flow runs in
 // rounds that rotate which host goes first, so load noise from the machine hits all alike; the two
 // latency figures (the PATCHes) alternate hosts request by request. The control's rows show how far
-// two bare sides still differ, measured the same way. For the two PATCH figures a fourth host runs
-// bench/minimal-guard alone (BENCH_MINIMAL=0: not): one read before the write and one record in its
-// transaction, the least any guard that keeps the status contract adds, measured in the same run.
+// two bare sides still differ, measured the same way. With BENCH_MINIMAL=1, a fourth host runs
+// bench/minimal-guard alone for the two PATCH figures: one read before the write and one record in
+// its transaction, the least any guard that keeps the status contract adds. Off by default: in full
+// runs (every flow, the control host on) that host measured +20% to +38% on the single PATCH in
+// every generation, yet -10% to +8% in shorter runs (some flows, no control host) and +1% to +7% in
+// side-by-side probes with the same code; until that is explained, its rows are not a bound.
 // Password-bearing flows use the host's DEFAULT argon2 costs (HASH_* unset), stalls off
 // (REGISTER_STALL_TIME=0, LOGIN_STALL_TIME=0; the host's password request keeps its fixed 500 ms),
 // 4 concurrent clients.
@@ -39,10 +42,10 @@ const OUTBOX_MAILS = Number(process.env.BENCH_OUTBOX_MAILS ?? 1000);
 const CONTROL = process.env.BENCH_CONTROL !== '0';
 /**
  * For the two PATCH figures, a host with bench/minimal-guard only: the least a guard that keeps
- * the status contract can do (one read before the write, one record inside it). Its rows are the
- * bound those figures can't go under, measured in the same run.
+ * the status contract can do (one read before the write, one record inside it). Opt-in: see the
+ * header for why its rows are not yet a bound.
  */
-const MINIMAL = process.env.BENCH_MINIMAL !== '0';
+const MINIMAL = process.env.BENCH_MINIMAL === '1';
 /** Only these flows (keys, comma-separated; `outbox` for the outbox figure); all when unset. */
 const ONLY = process.env.BENCH_FLOWS ? new Set(process.env.BENCH_FLOWS.split(',').map((f) => f.trim())) : null;
 const wanted = (key) => !ONLY || ONLY.has(key) || (key === 'password-request' && ONLY.has('password-reset'));
@@ -177,18 +180,28 @@ async function passwordReset(side) {
 // on all alike.
 const rotate = (sides, i) => sides.map((_, k) => sides[(k + i) % sides.length]);
 
+// Each begins with untimed pairs, so every host's PATCH path is warm again when timing starts
+// (the flows before it were others). This did not remove the minimal-guard host's excess (header).
+const PATCH_WARM_UP = 10;
+
 async function singlePatch(sides) {
-	for (let i = 0; i < 20; i++) {
-		for (const side of rotate(sides, i)) {
-			for (const status of ['suspended', 'active']) record(side, 'patch-single', (await side.admin('PATCH', `/users/${side.single}`, { status })).ms);
+	for (let i = -PATCH_WARM_UP; i < 20; i++) {
+		for (const side of rotate(sides, i + PATCH_WARM_UP)) {
+			for (const status of ['suspended', 'active']) {
+				const { ms } = await side.admin('PATCH', `/users/${side.single}`, { status });
+				if (i >= 0) record(side, 'patch-single', ms);
+			}
 		}
 	}
 }
 
 async function bulkPatch(sides) {
-	for (let i = 0; i < 3; i++) {
-		for (const side of rotate(sides, i)) {
-			for (const status of ['suspended', 'active']) record(side, 'patch-bulk', (await side.admin('PATCH', '/users', { keys: side.bulk, data: { status } })).ms);
+	for (let i = -1; i < 3; i++) {
+		for (const side of rotate(sides, i + 1)) {
+			for (const status of ['suspended', 'active']) {
+				const { ms } = await side.admin('PATCH', '/users', { keys: side.bulk, data: { status } });
+				if (i >= 0) record(side, 'patch-bulk', ms);
+			}
 		}
 	}
 }
@@ -248,7 +261,7 @@ function rowsFor(db, gens) {
 		}
 		if (flow.paired && gens.every((gen) => gen['minimal'])) {
 			const minimalRatios = ratios('minimal', flow.key);
-			rows.push([db, `  minimal guard (bench/minimal-guard)`, show(b), show(pooled('minimal', flow.key)), shown(geomean(minimalRatios)), each(minimalRatios), '(the bound)', '-']);
+			rows.push([db, `  minimal guard (bench/minimal-guard)`, show(b), show(pooled('minimal', flow.key)), shown(geomean(minimalRatios)), each(minimalRatios), '(reference)', '-']);
 		}
 	}
 	if (!wanted('outbox')) return rows;
@@ -335,7 +348,7 @@ console.log(`Performance contract, one run on this machine (${new Date().toISOSt
 console.log(`Host's default argon2 costs (HASH_* unset), stalls off (REGISTER_STALL_TIME=0, LOGIN_STALL_TIME=0), ${CLIENTS} concurrent clients,`);
 console.log(`${GENERATIONS} generations of fresh hosts per database, ${ROUNDS} round(s) of ${PER_ROUND} requests per flow, host and generation, rotating which host goes first;`);
 console.log('A ratio is the geometric mean of the generations\' ratios (each from hosts that ran side by side); host columns: medians over all generations.');
-if (MINIMAL) console.log('Minimal-guard rows: a host with bench/minimal-guard only (one read before the write, one record inside its transaction), the least a status guard can add.');
+if (MINIMAL) console.log('Minimal-guard rows (BENCH_MINIMAL=1): a host with bench/minimal-guard only (one read before the write, one record inside its transaction); not yet a bound, see bench/run.mjs.');
 console.log(`Load average during the run (1 min): ${load.map((l) => l.toFixed(1)).join(', ')}; SMTP server errors absorbed: ${mailbox.errors()}.`);
 console.log(line(header));
 console.log(line(widths.map((w) => '-'.repeat(w))));

@@ -6,7 +6,8 @@
 // - the record must share the write's fate: so one audit row per user is inserted from the
 //   `activity.create` filter, which the host runs inside its write transaction.
 // It refuses nothing (every transition is allowed), ends no sessions and keeps no other state.
-// `npm run bench` loads it in a third host for the two PATCH figures: the bound, measured.
+// `BENCH_MINIMAL=1 npm run bench` loads it in a fourth host for the two PATCH figures (see
+// bench/run.mjs for why that is not on by default).
 const TABLE = 'bench_minimal_guard_audit';
 
 export default ({ filter }, { database }) => {
