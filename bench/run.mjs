@@ -14,9 +14,9 @@
 // two bare sides still differ, measured the same way. With BENCH_MINIMAL=1, a fourth host runs
 // bench/minimal-guard alone for the two PATCH figures: one read before the write and one record in
 // its transaction, the least any guard that keeps the status contract adds. Off by default: in full
-// runs (every flow, the control host on) that host measured +20% to +38% on the single PATCH in
-// every generation, yet -10% to +8% in shorter runs (some flows, no control host) and +1% to +7% in
-// side-by-side probes with the same code; until that is explained, its rows are not a bound.
+// runs (every flow) that host measured +17% to +38% on the single PATCH in every generation, with
+// or without the control host, yet -10% to +8% in runs of some flows and +1% to +7% in side-by-side
+// probes with the same code; until that is explained, its rows are not a bound.
 // Password-bearing flows use the host's DEFAULT argon2 costs (HASH_* unset), stalls off
 // (REGISTER_STALL_TIME=0, LOGIN_STALL_TIME=0; the host's password request keeps its fixed 500 ms),
 // 4 concurrent clients.
