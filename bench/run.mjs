@@ -56,8 +56,8 @@ const mailbox = await startMailbox();
 mkdirSync(join(root, '.test-hosts'), { recursive: true });
 const noExtensions = mkdtempSync(join(root, '.test-hosts', 'no-extensions-'));
 // The host may write into its extensions folder: a copy, not the fixture itself.
-const minimalExtensions = mkdtempSync(join(root, '.test-hosts', 'minimal-guard-'));
-cpSync(join(root, 'bench', 'minimal-guard'), join(minimalExtensions, 'bench-minimal-guard'), { recursive: true });
+const minimalExtensions = MINIMAL ? mkdtempSync(join(root, '.test-hosts', 'minimal-guard-')) : null;
+if (minimalExtensions) cpSync(join(root, 'bench', 'minimal-guard'), join(minimalExtensions, 'bench-minimal-guard'), { recursive: true });
 const startedAt = Date.now();
 const load = [loadavg()[0]];
 

@@ -20,7 +20,10 @@ export function writingServiceIn(stack: string): string | null {
 	return null;
 }
 
-/** Whether the write being filtered now is made by the host's UsersService (call it before any await of the filter). */
+/**
+ * Whether the write being filtered now is made by the host's UsersService. Also right after the
+ * filter's own awaits: V8's async stack keeps the callers awaiting it (checked in the host).
+ */
 export function writtenByUsersService(): boolean {
 	const limit = Error.stackTraceLimit;
 	Error.stackTraceLimit = 40;
