@@ -2,7 +2,7 @@
 // redaction in logs), the host's own routes the capabilities serve, their hooks, the read-only
 // studio collections, the lifecycle schedule and the outbox worker.
 import { defineHook } from '@directus/extensions-sdk';
-import type { RegisterFunctions } from '@directus/types';
+import type { EventContext, RegisterFunctions } from '@directus/types';
 import type { Application } from 'express';
 import { CAPABILITIES, MIGRATIONS } from './capabilities.js';
 import { graphqlMutations } from './shared/graphql.js';
@@ -10,6 +10,7 @@ import { forgetMailSettings, warmMailSettings } from './shared/mail.js';
 import { badPathParameters, whenReady } from './shared/http.js';
 import { getRuntime, refreshHostSchema, type HostContext, type Runtime } from './shared/runtime.js';
 import { pruneSpentTokens, registerSchedule, type Job } from './shared/schedule.js';
+import { noteOwnFilter } from './shared/own-filters.js';
 import { registerReadOnlyCollections } from './shared/studio-collections.js';
 import { redactTokenLinks } from './shared/token-links.js';
 import { refuseUnreadableTokens } from './shared/access-tokens.js';
@@ -61,10 +62,12 @@ function afterReady(register: RegisterFunctions, rt: Runtime): RegisterFunctions
 	void rt.ready.then(() => (isReady = true), () => undefined);
 	return {
 		...register,
-		filter: (event, handler) =>
-			register.filter(event, (payload, meta, ctx) =>
-				isReady ? handler(payload as never, meta, ctx) : rt.ready.then(() => handler(payload as never, meta, ctx)),
-			),
+		filter: (event, handler) => {
+			const registered = (payload: unknown, meta: Record<string, any>, ctx: EventContext) =>
+				isReady ? handler(payload as never, meta, ctx) : rt.ready.then(() => handler(payload as never, meta, ctx));
+			noteOwnFilter(registered, handler);
+			register.filter(event, registered);
+		},
 		action: (event, handler) =>
 			register.action(event, (meta, ctx) => (isReady ? handler(meta, ctx) : rt.ready.then(() => handler(meta, ctx)))),
 	};

@@ -42,6 +42,9 @@ interface ActionEmitter {
 	countActionListeners?(event: string): number;
 	/** The host's Emitter's eventemitter2, whose `onAny` handlers hear every event. */
 	actionEmitter?: { listenersAny?(): unknown[] };
+	/** The host's Emitter's filters (eventemitter2): `listeners(event)` in the order emitFilter calls them. */
+	// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+	filterEmitter?: { listeners?(event: string): Function[] };
 }
 
 /**
@@ -99,6 +102,15 @@ export class LifecycleEvents {
 			host?.emitAction(event, meta, context);
 		} catch (error) {
 			this.logger.warn(`[user-lifecycle] emitting ${event} failed: ${(error as Error)?.message ?? 'unknown error'}`);
+		}
+	}
+
+	/** The host's filter handlers for `event`, in the order it calls them; null when it can't be told. */
+	async hostFilters(event: string): Promise<readonly Function[] | null> {
+		try {
+			return (await this.hostEmitter())?.filterEmitter?.listeners?.(event) ?? null;
+		} catch {
+			return null;
 		}
 	}
 

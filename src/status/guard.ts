@@ -12,8 +12,9 @@
 //   hands the write's filter and its activity row the same one, and makes a new one per request);
 // - otherwise (no request, no activity tracked): by the `users.update` action, after the write.
 // Sessions of users leaving `active` end with the record, except on the host's own write path
-// (UsersService outside a transaction), which ends them itself right after its commit.
-import type { Accountability, RegisterFunctions, SchemaOverview } from '@directus/types';
+// (UsersService outside a transaction), which ends them itself right after its commit, when no
+// filter of someone else's ran before the guard (the host reads the caller's own payload).
+import type { Accountability, FilterHandler, RegisterFunctions, SchemaOverview } from '@directus/types';
 import type { Knex } from 'knex';
 import { auditInserts, recordEvents, type AuditEvent } from '../shared/audit.js';
 import { afterCommit, afterFlowCommit, currentFlow, noteFlowTransaction, type FlowScope } from '../shared/flow-scope.js';
@@ -23,6 +24,7 @@ import type { Runtime } from '../shared/runtime.js';
 import { chunks } from '../shared/util/batch.js';
 import { dialectOf, isTransaction, runWrites } from '../shared/util/sql.js';
 import { newId } from '../shared/util/crypto.js';
+import { runsBeforeOthers } from '../shared/own-filters.js';
 import { flowStillPending, tfaSecretNotWritable, transitionRefused } from './errors.js';
 import { guardedUsers, suspensionEndDeletes } from './store.js';
 import { writtenByUsersService } from './writing-service.js';
@@ -109,7 +111,7 @@ export function registerGuard(register: RegisterFunctions, rt: Runtime): void {
 		return { ...item, id };
 	});
 
-	register.filter('users.update', async (payload, meta, context) => {
+	const updateFilter: FilterHandler = async (payload, meta, context) => {
 		const { accountability, database, schema } = context as unknown as Context;
 		const scope = currentFlow();
 		const item = payload as Record<string, unknown>;
@@ -170,7 +172,10 @@ export function registerGuard(register: RegisterFunctions, rt: Runtime): void {
 			users: new Set(rows.map((row) => row.id)),
 			actor: accountability?.user ?? null,
 			writtenIn: null,
-			hostEndsSessions: changes.leftActive.length > 0 && writtenByUsersService(),
+			// The host decides from the caller's own payload: a filter of someone else's that ran
+			// before this one (another extension, a blocking Flow) may have rewritten the status it sees.
+			hostEndsSessions:
+				changes.leftActive.length > 0 && writtenByUsersService() && runsBeforeOthers((await rt.events.hostFilters('users.update')) ?? [], updateFilter),
 		};
 		pending.set(keys, checked);
 		// Only a write with a caller makes an activity row.
@@ -179,7 +184,8 @@ export function registerGuard(register: RegisterFunctions, rt: Runtime): void {
 			waiting.add(checked);
 			waitingBySchema.set(schema, waiting);
 		}
-	});
+	};
+	register.filter('users.update', updateFilter);
 
 	// Called once per activity row (1,000 times for a 1,000-user bulk update): every row but the
 	// one that writes the record is answered without an async step.

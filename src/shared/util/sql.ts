@@ -20,7 +20,7 @@ export function isTransaction(knex: Knex): boolean {
  * data-modifying CTE: all run, on one snapshot, in one round trip; a failing one fails them all).
  * Only for writes to different tables and rows: PostgreSQL leaves the order between CTEs open.
  */
-export async function runWrites(knex: Knex, writes: readonly Knex.QueryBuilder[]): Promise<void> {
+export async function runWrites(knex: Knex, writes: readonly (Knex.QueryBuilder | Knex.Raw)[]): Promise<void> {
 	if (writes.length > 1 && dialectOf(knex) === 'postgres') {
 		const parts = writes.map((write) => write.toSQL());
 		const last = parts.length - 1;

@@ -92,6 +92,18 @@ describe.each(await availableDatabases())('status-changed events on %s', (db) =>
 		expect(await auditFor(doomed.id)).toHaveLength(0);
 	});
 
+	it("a project's filter before the guard's rewrites active to suspended: the sessions still end by the answer", async () => {
+		const sessionsOf = async (id: string) => (await host.knex('directus_sessions').where({ user: id })).length;
+		// The host ends sessions from the caller's own payload (`active`: none); the guard sees the rewrite.
+		const user = await host.createApiUser(role, newEmail());
+		expect(await sessionsOf(user.id)).toBe(1);
+		const res = await host.admin('PATCH', `/users/${user.id}`, { status: 'active', title: 'rewrite active to suspended' });
+		expect(res.status).toBe(200);
+		expect(res.body.data.status).toBe('suspended');
+		expect(await sessionsOf(user.id)).toBe(0);
+		expect((await auditFor(user.id)).map((row) => [row.from, row.to])).toEqual([['active', 'suspended']]);
+	});
+
 	it('GraphQL update_users_item: one event', async () => {
 		const id = await host.createUser({ email: newEmail(), role, status: 'active' });
 		const res = await host.admin('POST', '/graphql/system', { query: `mutation { update_users_item(id: "${id}", data: { status: "suspended" }) { id status } }` });
