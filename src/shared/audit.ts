@@ -53,6 +53,9 @@ type AuditRow = Record<(typeof AUDIT_COLUMNS)[number], string | Date | null>;
  * parameters) take 200.
  */
 const ROWS_PER_INSERT = { sqlite: 1000, postgres: 1000, mysql: 1000, other: 200 } as const;
+/** The SQLite insert's fixed parts (built once: every single status write records a row). */
+const VALUES_HEAD = `insert into ?? (${AUDIT_COLUMNS.map(() => '??').join(', ')}) values `;
+const VALUES_TUPLE = `(${AUDIT_COLUMNS.map(() => '?').join(', ')})`;
 
 /**
  * The inserts that record `events`, not yet run. On SQLite a plain multi-row VALUES list: the
@@ -76,10 +79,8 @@ export function auditInserts(knex: Knex, events: readonly AuditEvent[]): (Knex.Q
 	const dialect = dialectOf(knex);
 	const batches = chunks(rows, ROWS_PER_INSERT[dialect]);
 	if (dialect !== 'sqlite') return batches.map((batch) => knex(AUDIT_TABLE).insert(batch));
-	const tuple = `(${AUDIT_COLUMNS.map(() => '?').join(', ')})`;
-	const head = `insert into ?? (${AUDIT_COLUMNS.map(() => '??').join(', ')}) values `;
 	return batches.map((batch) =>
-		knex.raw(head + batch.map(() => tuple).join(', '), [AUDIT_TABLE, ...AUDIT_COLUMNS, ...batch.flatMap((row) => AUDIT_COLUMNS.map((column) => row[column]))]),
+		knex.raw(VALUES_HEAD + batch.map(() => VALUES_TUPLE).join(', '), [AUDIT_TABLE, ...AUDIT_COLUMNS, ...batch.flatMap((row) => AUDIT_COLUMNS.map((column) => row[column]))]),
 	);
 }
 
