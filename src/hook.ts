@@ -10,7 +10,7 @@ import { forgetMailSettings, warmMailSettings } from './shared/mail.js';
 import { badPathParameters, whenReady } from './shared/http.js';
 import { getRuntime, refreshHostSchema, type HostContext, type Runtime } from './shared/runtime.js';
 import { pruneSpentTokens, registerSchedule, type Job } from './shared/schedule.js';
-import { noteOwnFilter } from './shared/own-filters.js';
+import { isLastFilter, keepLast, noteOwnFilter } from './shared/own-filters.js';
 import { registerReadOnlyCollections } from './shared/studio-collections.js';
 import { redactTokenLinks } from './shared/token-links.js';
 import { refuseUnreadableTokens } from './shared/access-tokens.js';
@@ -67,6 +67,12 @@ function afterReady(register: RegisterFunctions, rt: Runtime): RegisterFunctions
 				isReady ? handler(payload as never, meta, ctx) : rt.ready.then(() => handler(payload as never, meta, ctx));
 			noteOwnFilter(registered, handler);
 			register.filter(event, registered);
+			if (isLastFilter(handler)) {
+				void rt.events.filterHost().then((host) => {
+					if (host) keepLast(host, event, handler);
+					else rt.logger.warn(`[user-lifecycle] the host's filters can't be ordered: the guard checks each ${event} again inside its write where it can`);
+				});
+			}
 		},
 		action: (event, handler) =>
 			register.action(event, (meta, ctx) => (isReady ? handler(meta, ctx) : rt.ready.then(() => handler(meta, ctx)))),

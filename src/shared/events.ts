@@ -9,6 +9,7 @@
 import { createRequire } from 'node:module';
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import type { FilterHost } from './own-filters.js';
 
 export type LifecycleStep =
 	| 'registered'
@@ -66,6 +67,8 @@ const SECRET_KEY = /token|secret|password|otp|code|hash|url/i;
 
 export class LifecycleEvents {
 	private host: Promise<ActionEmitter | null> | null = null;
+	/** The host's emitter once found. */
+	private found: ActionEmitter | null = null;
 
 	constructor(
 		private readonly local: ActionEmitter | undefined,
@@ -105,20 +108,35 @@ export class LifecycleEvents {
 		}
 	}
 
-	/** The host's filter handlers for `event`, in the order it calls them; null when it can't be told. */
-	async hostFilters(event: string): Promise<readonly Function[] | null> {
+	/**
+	 * The host's filter handlers for `event`, in the order its next emit will call them; null when
+	 * it can't be told (the host's emitter isn't found, or not yet: it is looked up at start-up).
+	 */
+	// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+	hostFilters(event: string): readonly Function[] | null {
 		try {
-			return (await this.hostEmitter())?.filterEmitter?.listeners?.(event) ?? null;
+			return this.found?.filterEmitter?.listeners?.(event) ?? null;
 		} catch {
 			return null;
 		}
 	}
 
+	/** The host's emitter, for keeping filters in order; null when it can't be found. */
+	async filterHost(): Promise<FilterHost | null> {
+		const host = (await this.hostEmitter()) as (ActionEmitter & Partial<FilterHost>) | null;
+		const emitter = host?.filterEmitter as Partial<FilterHost['filterEmitter']> | undefined;
+		if (!host || typeof host.onFilter !== 'function' || typeof emitter?.on !== 'function' || typeof emitter.off !== 'function' || typeof emitter.listeners !== 'function') return null;
+		return host as FilterHost;
+	}
+
 	private hostEmitter(): Promise<ActionEmitter | null> {
-		this.host ??= loadHostEmitter().catch((error) => {
-			this.logger.warn(`[user-lifecycle] the host's emitter could not be found (${(error as Error)?.message}); events go to the extensions' bus only`);
-			return null;
-		});
+		this.host ??= loadHostEmitter().then(
+			(emitter) => (this.found = emitter),
+			(error) => {
+				this.logger.warn(`[user-lifecycle] the host's emitter could not be found (${(error as Error)?.message}); events go to the extensions' bus only`);
+				return null;
+			},
+		);
 		return this.host;
 	}
 }

@@ -45,7 +45,14 @@ export function doorOf(req: Request): Door {
 
 /** Holds requests until the extension's tables exist: the one place requests wait for start-up. */
 export function whenReady(ready: Promise<unknown>) {
+	let isReady = false;
+	ready.then(
+		() => (isReady = true),
+		() => undefined,
+	);
 	return (_req: Request, _res: Response, next: NextFunction) => {
+		// Once ready, on at once: no promise hop on every request.
+		if (isReady) return next();
 		ready.then(() => next(), next);
 	};
 }

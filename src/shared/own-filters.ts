@@ -1,14 +1,33 @@
 // The extension's filters as the host holds them (hook.ts registers each wrapped), so a hook can
 // tell whether a filter of someone else's (another extension, a blocking Flow) runs before it on
-// the same event and may have rewritten the payload it sees.
+// the same event and may have rewritten the payload it sees, or after it and may rewrite what it
+// checked. The guard's filters are kept last: a filter registered after them (a Flow reloaded, an
+// extension loaded later) moves them back to the end at once.
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 type Listener = Function;
 
 const handlerOf = new WeakMap<Listener, Listener>();
 
+const lastOnes = new WeakSet<Listener>();
+
+/** Marks `handler` as one to keep after every other filter on its event (see keepLast). */
+export function lastFilter<T extends Listener>(handler: T): T {
+	lastOnes.add(handler);
+	return handler;
+}
+
+export function isLastFilter(handler: Listener): boolean {
+	return lastOnes.has(handler);
+}
+
 /** Notes that the host holds `registered` for the extension's `handler`. */
 export function noteOwnFilter(registered: Listener, handler: Listener): void {
 	handlerOf.set(registered, handler);
+}
+
+/** The function the host holds for the extension's `handler`, among `listeners`. */
+function positionOf(listeners: readonly Listener[], handler: Listener): number {
+	return listeners.findIndex((listener) => listener === handler || handlerOf.get(listener) === handler);
 }
 
 /**
@@ -16,10 +35,74 @@ export function noteOwnFilter(registered: Listener, handler: Listener): void {
  * host's order. False when it isn't there at all.
  */
 export function runsBeforeOthers(listeners: readonly Listener[], handler: Listener): boolean {
-	for (const listener of listeners) {
-		const own = handlerOf.get(listener);
-		if (own === handler || listener === handler) return true;
-		if (own === undefined) return false;
-	}
+	const at = positionOf(listeners, handler);
+	return at >= 0 && listeners.slice(0, at).every((listener) => handlerOf.has(listener));
+}
+
+/**
+ * Whether a filter that isn't the extension's runs after `handler` among `listeners` (it may
+ * rewrite the payload `handler` checked). True when `handler` isn't there or the order is unknown.
+ */
+export function followedByOthers(listeners: readonly Listener[] | null, handler: Listener): boolean {
+	if (!listeners) return true;
+	const at = positionOf(listeners, handler);
+	if (at < 0) return true;
+	for (let i = at + 1; i < listeners.length; i++) if (!handlerOf.has(listeners[i]!)) return true;
 	return false;
+}
+
+/** The host's Emitter, as far as keeping filters last needs it. */
+export interface FilterHost {
+	onFilter(event: string, handler: Listener): void;
+	filterEmitter: { listeners(event: string): Listener[]; on(event: string, handler: Listener): unknown; off(event: string, handler: Listener): unknown };
+}
+
+/** Per host emitter (it outlives an extension reload): the events whose own filters stay last. */
+const KEPT_LAST = Symbol.for('user-lifecycle.filters-kept-last');
+type KeptLast = Map<string, Set<Listener>>;
+
+/**
+ * Keeps the extension's `handler` on `event` after every other filter: moves it to the end now,
+ * and again whenever someone registers a filter through the host's `onFilter` (extensions, Flows
+ * on every reload). A filter registered on a wildcard or straight on the host's eventemitter2 may
+ * still come after it: `followedByOthers` tells, per call.
+ */
+export function keepLast(host: FilterHost, event: string, handler: Listener): void {
+	const kept = keptLastOn(host);
+	const listeners = host.filterEmitter.listeners(event);
+	const at = positionOf(listeners, handler);
+	if (at < 0) return;
+	const set = kept.get(event) ?? new Set<Listener>();
+	set.add(listeners[at]!);
+	kept.set(event, set);
+	moveLast(host, event, set);
+}
+
+function keptLastOn(host: FilterHost): KeptLast {
+	const holder = host as FilterHost & { [KEPT_LAST]?: KeptLast };
+	const existing = holder[KEPT_LAST];
+	if (existing) return existing;
+	const kept: KeptLast = new Map();
+	holder[KEPT_LAST] = kept;
+	const register = host.onFilter;
+	holder.onFilter = function onFilter(this: FilterHost, event: string, handler: Listener) {
+		register.call(this, event, handler);
+		for (const [keptEvent, set] of kept) if (!set.has(handler) && (event === keptEvent || event.includes('*'))) moveLast(host, keptEvent, set);
+	};
+	return kept;
+}
+
+/** Moves the kept filters the host still holds to the end of `event`'s list; forgets the others (an extension reload unregistered them). */
+function moveLast(host: FilterHost, event: string, set: Set<Listener>): void {
+	const listeners = host.filterEmitter.listeners(event);
+	for (const listener of [...set]) {
+		const at = listeners.indexOf(listener);
+		if (at < 0) {
+			set.delete(listener);
+			continue;
+		}
+		if (listeners.slice(at + 1).every((other) => set.has(other))) continue;
+		host.filterEmitter.off(event, listener);
+		host.filterEmitter.on(event, listener);
+	}
 }

@@ -24,9 +24,9 @@ import type { Runtime } from '../shared/runtime.js';
 import { chunks } from '../shared/util/batch.js';
 import { dialectOf, isTransaction, runWrites } from '../shared/util/sql.js';
 import { newId } from '../shared/util/crypto.js';
-import { runsBeforeOthers } from '../shared/own-filters.js';
+import { followedByOthers, lastFilter, runsBeforeOthers } from '../shared/own-filters.js';
 import { flowStillPending, tfaSecretNotWritable, transitionRefused } from './errors.js';
-import { guardedUsers, suspensionEndDeletes } from './store.js';
+import { guardedUsers, suspensionEndDeletes, writtenStatuses, type GuardedUser } from './store.js';
 import { writtenByUsersService } from './writing-service.js';
 
 /** The host's default for a new user without a status (directus_users.status). */
@@ -69,6 +69,8 @@ interface Checked {
 	writtenIn: Knex | null;
 	/** The host's UsersService makes the write: it ends the sessions of users leaving `active` itself, after its commit. */
 	hostEndsSessions: boolean;
+	/** Someone else's filter runs after the guard's: what it needs to check the write again as written. */
+	verify: { rows: GuardedUser[]; scope: FlowScope | undefined; accountability: Accountability | null; to: string } | null;
 }
 
 /**
@@ -89,7 +91,7 @@ export function registerGuard(register: RegisterFunctions, rt: Runtime): void {
 	// per flow: the record goes with the flow, whether its transaction commits or not.
 	const recordedByFlow = new WeakMap<FlowScope, Set<string>>();
 
-	register.filter('users.create', async (payload, _meta, context) => {
+	register.filter('users.create', lastFilter(async (payload, _meta, context) => {
 		const { accountability, database } = context as unknown as Context;
 		const scope = currentFlow();
 		const item = payload as Record<string, unknown>;
@@ -109,7 +111,7 @@ export function registerGuard(register: RegisterFunctions, rt: Runtime): void {
 		await recordEvents(database, [statusEvent(id, null, to, scope, accountability)]);
 		recordedByFlow.set(scope, (recordedByFlow.get(scope) ?? new Set<string>()).add(id));
 		return { ...item, id };
-	});
+	}));
 
 	const updateFilter: FilterHandler = async (payload, meta, context) => {
 		const { accountability, database, schema } = context as unknown as Context;
@@ -129,37 +131,21 @@ export function registerGuard(register: RegisterFunctions, rt: Runtime): void {
 		}
 		if (!('status' in item) || keys.length === 0) return;
 		const to = String(item['status']);
-		const writer = writerOf(scope, accountability);
 		// One read per 500 users for the whole batch; a refused row refuses the whole write.
 		const rows = await guardedUsers(database, keys);
-		const changes: StatusChanges = { events: [], leftActive: [], endSuspensionTimers: [], stillPending: [], completed: [] };
-		for (const row of rows) {
-			const from = row.status;
-			if (!mayTransition(rt.config.transitions, from, to, writer)) return refuse(transitionRefused(from, to));
-			// Accounts that still owe a flow reach `active` only through it, whatever chain of cells led here.
-			const owes = to === 'active' ? row.owes : null;
-			if (owes && scope?.via !== COMPLETED_BY[owes]) return refuse(flowStillPending(from, to, owes));
-			// A timed end no longer applies once the user leaves `suspended` or is suspended anew.
-			if (row.timed && (from === 'suspended' || to === 'suspended')) changes.endSuspensionTimers.push(row.id);
-			if (from === to) {
-				// A reason is worth a record.
-				if (scope?.reason) changes.events.push(statusEvent(row.id, from, to, scope, accountability));
-				continue;
-			}
-			changes.events.push(statusEvent(row.id, from, to, scope, accountability));
-			if (from === 'active') changes.leftActive.push(row.id);
-			const waiting = from === null ? undefined : PENDING[from];
-			if (waiting && to !== from) {
-				if (scope?.via === waiting.via && COMPLETION_STATUSES.has(to)) changes.completed.push(row.id);
-				else if (!(to in PENDING)) changes.stillPending.push({ user: row.id, flow: waiting.flow });
-			}
-			if (owes && COMPLETION_STATUSES.has(to)) changes.completed.push(row.id);
-		}
+		const { changes, refusal } = decide(rt, rows, () => to, scope, accountability);
+		if (refusal) return refuse(refusal);
 		// Written before the write, not after it: a quick `draft -> active` must already meet it.
 		// (Should the write fail, the user still owes the flow: the record says nothing false.)
-		await markStillPending(database, changes.stillPending);
-		changes.stillPending = [];
-		if (changes.events.length + changes.endSuspensionTimers.length === 0) return;
+		if (changes.stillPending.length > 0) {
+			await markStillPending(database, changes.stillPending);
+			changes.stillPending = [];
+		}
+		// A filter of someone else's that runs after this one (the guard keeps its filter last, but
+		// one registered on a wildcard or behind the host's back may follow) can rewrite the status
+		// checked here: the write is then checked again as written (verifyWrite).
+		const followed = followedByOthers(rt.events.hostFilters('users.update'), updateFilter);
+		if (changes.events.length + changes.endSuspensionTimers.length === 0 && !followed) return;
 		// Inside a caller's transaction the record shares the write's fate (a later refusal
 		// rolls both back); otherwise the action records it once the write has succeeded.
 		if (isTransaction(database)) {
@@ -175,7 +161,8 @@ export function registerGuard(register: RegisterFunctions, rt: Runtime): void {
 			// The host decides from the caller's own payload: a filter of someone else's that ran
 			// before this one (another extension, a blocking Flow) may have rewritten the status it sees.
 			hostEndsSessions:
-				changes.leftActive.length > 0 && writtenByUsersService() && runsBeforeOthers((await rt.events.hostFilters('users.update')) ?? [], updateFilter),
+				changes.leftActive.length > 0 && !followed && writtenByUsersService() && runsBeforeOthers(rt.events.hostFilters('users.update') ?? [], updateFilter),
+			verify: followed ? { rows, scope, accountability, to } : null,
 		};
 		pending.set(keys, checked);
 		// Only a write with a caller makes an activity row.
@@ -185,7 +172,7 @@ export function registerGuard(register: RegisterFunctions, rt: Runtime): void {
 			waitingBySchema.set(schema, waiting);
 		}
 	};
-	register.filter('users.update', updateFilter);
+	register.filter('users.update', lastFilter(updateFilter));
 
 	// Called once per activity row (1,000 times for a 1,000-user bulk update): every row but the
 	// one that writes the record is answered without an async step.
@@ -209,8 +196,8 @@ export function registerGuard(register: RegisterFunctions, rt: Runtime): void {
 		});
 		// Sessions the host ends itself right after this commit are not ended twice (measured: the
 		// second delete was a third of the guard's cost on a single SQLite PATCH).
-		const changes = checked.hostEndsSessions ? { ...checked.changes, leftActive: [] } : checked.changes;
-		return applyChanges(database, changes).then(() => payload);
+		const written = checked.verify ? verifyWrite(rt, database, checked) : Promise.resolve(checked.changes);
+		return written.then((changes) => applyChanges(database, checked.hostEndsSessions ? { ...changes, leftActive: [] } : changes)).then(() => payload);
 	});
 
 	register.action('users.update', async (meta, context) => {
@@ -222,6 +209,8 @@ export function registerGuard(register: RegisterFunctions, rt: Runtime): void {
 		if (schema) waitingBySchema.get(schema)?.delete(checked);
 		if (checked.writtenIn === null) {
 			try {
+				// Committed without a step inside the write: checked again as written, too late to refuse.
+				if (checked.verify) await verifyWrite(rt, rt.knex, checked, { committed: true });
 				await applyChanges(rt.knex, checked.changes);
 			} catch (error) {
 				rt.logger.error(error, '[user-lifecycle] could not record status changes');
@@ -242,6 +231,72 @@ export function registerGuard(register: RegisterFunctions, rt: Runtime): void {
 		// A flow's new users are recorded once its transaction commits (and not at all on a rollback).
 		afterFlowCommit().then(() => newUsers.push(event));
 	});
+}
+
+/**
+ * The guard's decision on a write of `toOf(row)` to each of `rows` (their state before it): the
+ * changes to record, or the first refusal.
+ */
+function decide(
+	rt: Runtime,
+	rows: readonly GuardedUser[],
+	toOf: (row: GuardedUser) => string,
+	scope: FlowScope | undefined,
+	accountability: Accountability | null,
+	{ whole = false } = {},
+): { changes: StatusChanges; refusal: Error | null } {
+	const writer = writerOf(scope, accountability);
+	const changes: StatusChanges = { events: [], leftActive: [], endSuspensionTimers: [], stillPending: [], completed: [] };
+	let refusal: Error | null = null;
+	for (const row of rows) {
+		const from = row.status;
+		const to = toOf(row);
+		// Accounts that still owe a flow reach `active` only through it, whatever chain of cells led here.
+		const owes = to === 'active' ? row.owes : null;
+		const refused = !mayTransition(rt.config.transitions, from, to, writer)
+			? transitionRefused(from, to)
+			: owes && scope?.via !== COMPLETED_BY[owes]
+				? flowStillPending(from, to, owes)
+				: null;
+		// `whole`: every row as written, refused ones included (a committed write is recorded as it happened).
+		if (refused && !whole) return { changes, refusal: refused };
+		refusal ??= refused;
+		// A timed end no longer applies once the user leaves `suspended` or is suspended anew.
+		if (row.timed && (from === 'suspended' || to === 'suspended')) changes.endSuspensionTimers.push(row.id);
+		if (from === to) {
+			// A reason is worth a record.
+			if (scope?.reason) changes.events.push(statusEvent(row.id, from, to, scope, accountability));
+			continue;
+		}
+		changes.events.push(statusEvent(row.id, from, to, scope, accountability));
+		if (from === 'active') changes.leftActive.push(row.id);
+		const waiting = from === null ? undefined : PENDING[from];
+		if (waiting) {
+			if (scope?.via === waiting.via && COMPLETION_STATUSES.has(to)) changes.completed.push(row.id);
+			else if (!(to in PENDING)) changes.stillPending.push({ user: row.id, flow: waiting.flow });
+		}
+		if (owes && !refused && COMPLETION_STATUSES.has(to)) changes.completed.push(row.id);
+	}
+	return { changes, refusal };
+}
+
+/**
+ * A write checked before a filter of someone else's ran, checked again as written: inside the
+ * write's transaction, a move the guard refuses throws (the write rolls back); once committed
+ * (no step inside the write), it can only be recorded as it happened and reported. The checked
+ * changes become the written ones.
+ */
+async function verifyWrite(rt: Runtime, knex: Knex, checked: Checked, { committed = false } = {}): Promise<StatusChanges> {
+	const verify = checked.verify!;
+	const written = await writtenStatuses(knex, verify.rows.map((row) => row.id));
+	if (verify.rows.every((row) => (written.get(row.id) ?? verify.to) === verify.to)) return checked.changes;
+	const { changes, refusal } = decide(rt, verify.rows, (row) => written.get(row.id) ?? verify.to, verify.scope, verify.accountability, { whole: committed });
+	if (refusal && !committed) throw refusal;
+	if (refusal) rt.logger.error(`[user-lifecycle] a filter that runs after the guard's rewrote a status write made without a caller into a move the guard refuses (${refusal.message}); it is recorded as written`);
+	checked.changes = changes;
+	await markStillPending(knex, checked.changes.stillPending);
+	checked.changes.stillPending = [];
+	return checked.changes;
 }
 
 async function markStillPending(knex: Knex, stillPending: StatusChanges['stillPending']): Promise<void> {

@@ -58,24 +58,42 @@ export interface GuardedUser {
 
 type GuardedRow = { id: unknown; status: string | null; flow: PendingFlow | null; timed: unknown };
 
+// The read's text per dialect and batch size, built once (a single PATCH asks for the same one every time).
+const guardedUsersSqls = new Map<string, string>();
+
+function guardedUsersSql(postgres: boolean, count: number): string {
+	const key = `${postgres ? 'pg' : 'any'}:${count}`;
+	let sql = guardedUsersSqls.get(key);
+	if (sql === undefined) {
+		// PostgreSQL keeps directus_users.id as uuid and our user_id columns as text: compare as text.
+		const userId = postgres ? 'u.id::text' : 'u.id';
+		// Plain SQL, two primary-key lookups per user as sub-selects: in the host's process the query
+		// builder and the joins' planning were most of this read's time on a single PATCH (SQLite:
+		// 1.2 -> 0.9 ms measured inside the host).
+		sql = `select u.id, u.status, (select p.flow from ?? p where p.user_id = ${userId}) as flow, (select s.user_id from ?? s where s.user_id = ${userId}) as timed from ?? u where u.id in (${Array.from({ length: count }, () => '?').join(', ')})`;
+		guardedUsersSqls.set(key, sql);
+	}
+	return sql;
+}
+
 /**
  * The guard's one read before a status write: each user's status, pending flow and timed
  * suspension, in one statement per 500 users (on a single `PATCH` each extra statement is a
  * measurable share of the request: bench/).
  */
 export async function guardedUsers(knex: Knex, ids: readonly (string | number)[]): Promise<GuardedUser[]> {
-	// PostgreSQL keeps directus_users.id as uuid and our user_id columns as text: compare as text.
-	const userId = dialectOf(knex) === 'postgres' ? 'u.id::text' : 'u.id';
-	// Plain SQL, two primary-key lookups per user as sub-selects: in the host's process the query
-	// builder and the joins' planning were most of this read's time on a single PATCH (SQLite:
-	// 1.2 -> 0.9 ms measured inside the host).
-	const sql = (count: number) =>
-		`select u.id, u.status, (select p.flow from ?? p where p.user_id = ${userId}) as flow, (select s.user_id from ?? s where s.user_id = ${userId}) as timed from ?? u where u.id in (${Array.from({ length: count }, () => '?').join(', ')})`;
-	const rows = await inBatches(ids, 500, async (batch) => rawRows<GuardedRow>(await knex.raw(sql(batch.length), [PENDING_FLOWS_TABLE, SUSPENSIONS_TABLE, USERS_TABLE, ...batch])));
+	const postgres = dialectOf(knex) === 'postgres';
+	const rows = await inBatches(ids, 500, async (batch) => rawRows<GuardedRow>(await knex.raw(guardedUsersSql(postgres, batch.length), [PENDING_FLOWS_TABLE, SUSPENSIONS_TABLE, USERS_TABLE, ...batch])));
 	return rows.flat().map((row) => ({
 		id: String(row.id),
 		status: row.status ?? null,
 		owes: row.flow ?? null,
 		timed: row.timed !== null && row.timed !== undefined,
 	}));
+}
+
+/** Each user's status as it stands (inside a write's transaction: as that write left it). */
+export async function writtenStatuses(knex: Knex, ids: readonly string[]): Promise<Map<string, string | null>> {
+	const rows = await inBatches(ids, 500, (batch) => knex(USERS_TABLE).select('id', 'status').whereIn('id', batch));
+	return new Map(rows.flat().map((row: { id: unknown; status: string | null }) => [String(row.id), row.status ?? null]));
 }

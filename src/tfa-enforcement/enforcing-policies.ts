@@ -21,6 +21,11 @@ export class EnforcingPolicies {
 		return this.kept.get(async () => (await this.knex('directus_policies').where('enforce_tfa', true).first(this.knex.raw('1 as found'))) !== undefined);
 	}
 
+	/** The kept answer when it is fresh: `false` lets a request through without a promise. */
+	known(): boolean | undefined {
+		return this.kept.peek();
+	}
+
 	forget(): void {
 		this.kept.forget();
 	}

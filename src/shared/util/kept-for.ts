@@ -8,6 +8,11 @@ export class KeptFor<T> {
 
 	constructor(private readonly ttlMs: number) {}
 
+	/** The kept value while it is fresh, without waiting; `undefined` when a read is due. */
+	peek(): T | undefined {
+		return this.known && Date.now() - this.known.at < this.ttlMs ? this.known.value : undefined;
+	}
+
 	get(read: () => Promise<T>): Promise<T> {
 		if (this.known && Date.now() - this.known.at < this.ttlMs) return Promise.resolve(this.known.value);
 		if (!this.pending) {
