@@ -4,6 +4,7 @@ import type { Capability } from '../shared/capability.js';
 import type { Runtime } from '../shared/runtime.js';
 import { EnforcingPolicies } from './enforcing-policies.js';
 import { twoFactorEnforcementGuard } from './guard.js';
+import { webSocketEnforcement } from './websockets.js';
 
 const perRuntime = new WeakMap<Runtime, EnforcingPolicies>();
 const enforcingPolicies = (rt: Runtime) => {
@@ -25,6 +26,11 @@ export const tfaEnforcement: Capability = {
 				return payload;
 			});
 			register.action(event, () => enforcingPolicies(rt).forget());
+		}
+		if (rt.config.enforceTfa) {
+			const sockets = webSocketEnforcement(rt, enforcingPolicies(rt));
+			register.filter('websocket.authenticate', sockets.authenticate);
+			register.filter('websocket.message', sockets.message);
 		}
 	},
 };
