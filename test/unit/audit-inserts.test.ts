@@ -43,9 +43,22 @@ describe('audit inserts on SQLite', () => {
 	});
 });
 
+describe('audit inserts on PostgreSQL', () => {
+	it('one unnest insert per 1,000 rows, nine array parameters each', async () => {
+		const knex: Knex = knexFactory({ client: 'pg' });
+		const statements = auditInserts(knex, events(1001, 'pg'));
+		expect(statements).toHaveLength(2);
+		const { sql, bindings } = statements[0]!.toSQL();
+		expect(sql).toContain('insert into "user_lifecycle_events" ("id", "user", "event", "from", "to", "actor", "via", "reason", "at") select * from unnest(');
+		expect(bindings).toHaveLength(9);
+		expect((bindings[0] as unknown[]).length).toBe(1000);
+		expect((statements[1]!.toSQL().bindings[1] as unknown[]).length).toBe(1);
+		await knex.destroy();
+	});
+});
+
 describe('audit inserts elsewhere', () => {
 	const cases: [string, number][] = [
-		['pg', 2],
 		['mysql2', 2],
 		['mssql', 6],
 	];
