@@ -46,6 +46,12 @@ export async function findUserByEmail(knex: Knex, email: string): Promise<UserRo
 	return byEmail(knex(USERS_TABLE).select(USER_FIELDS), email).first();
 }
 
+/** The active user a static token (`directus_users.token`) belongs to, as the host looks it up. */
+export async function findUserIdByStaticToken(knex: Knex, token: string): Promise<string | undefined> {
+	const row = await knex(USERS_TABLE).select('id').where({ token, status: 'active' }).first();
+	return row ? String(row.id) : undefined;
+}
+
 export async function findUserById(knex: Knex, id: string): Promise<UserRow | undefined> {
 	return knex(USERS_TABLE).select(USER_FIELDS).where({ id }).first();
 }
@@ -135,12 +141,13 @@ function enforcingAccess(knex: Knex, userId: string, roles: readonly string[]): 
 /**
  * True when a policy enforces two-factor for the user and the user has none yet: one query (the
  * user by primary key, the policies by their access rows), run on every authenticated request.
+ * Without `roles` (a caller who knows only the id), the role tree is read first.
  */
-export async function mustSetUpTwoFactor(knex: Knex, userId: string, roles: readonly string[]): Promise<boolean> {
+export async function mustSetUpTwoFactor(knex: Knex, userId: string, roles?: readonly string[]): Promise<boolean> {
 	const row = await knex(USERS_TABLE)
 		.where({ id: userId })
 		.whereNull('tfa_secret')
-		.whereExists(enforcingAccess(knex, userId, roles))
+		.whereExists(enforcingAccess(knex, userId, roles ?? (await roleTree(knex, userId))))
 		.first(knex.raw('1 as found'));
 	return row !== undefined;
 }

@@ -144,7 +144,8 @@ export function registerGuard(register: RegisterFunctions, rt: Runtime): void {
 		// A filter of someone else's that runs after this one (the guard keeps its filter last, but
 		// one registered on a wildcard or behind the host's back may follow) can rewrite the status
 		// checked here: the write is then checked again as written (verifyWrite).
-		const followed = followedByOthers(rt.events.hostFilters('users.update'), updateFilter);
+		const listeners = rt.events.hostFilters('users.update');
+		const followed = followedByOthers(listeners, updateFilter);
 		if (changes.events.length + changes.endSuspensionTimers.length === 0 && !followed) return;
 		// Inside a caller's transaction the record shares the write's fate (a later refusal
 		// rolls both back); otherwise the action records it once the write has succeeded.
@@ -161,7 +162,7 @@ export function registerGuard(register: RegisterFunctions, rt: Runtime): void {
 			// The host decides from the caller's own payload: a filter of someone else's that ran
 			// before this one (another extension, a blocking Flow) may have rewritten the status it sees.
 			hostEndsSessions:
-				changes.leftActive.length > 0 && !followed && writtenByUsersService() && runsBeforeOthers(rt.events.hostFilters('users.update') ?? [], updateFilter),
+				changes.leftActive.length > 0 && !followed && writtenByUsersService() && runsBeforeOthers(listeners ?? [], updateFilter),
 			verify: followed ? { rows, scope, accountability, to } : null,
 		};
 		pending.set(keys, checked);
@@ -289,8 +290,9 @@ function decide(
 async function verifyWrite(rt: Runtime, knex: Knex, checked: Checked, { committed = false } = {}): Promise<StatusChanges> {
 	const verify = checked.verify!;
 	const written = await writtenStatuses(knex, verify.rows.map((row) => row.id));
-	if (verify.rows.every((row) => (written.get(row.id) ?? verify.to) === verify.to)) return checked.changes;
-	const { changes, refusal } = decide(rt, verify.rows, (row) => written.get(row.id) ?? verify.to, verify.scope, verify.accountability, { whole: committed });
+	const writtenTo = (row: GuardedUser) => written.get(row.id) ?? verify.to;
+	if (verify.rows.every((row) => writtenTo(row) === verify.to)) return checked.changes;
+	const { changes, refusal } = decide(rt, verify.rows, writtenTo, verify.scope, verify.accountability, { whole: committed });
 	if (refusal && !committed) throw refusal;
 	if (refusal) rt.logger.error(`[user-lifecycle] a filter that runs after the guard's rewrote a status write made without a caller into a move the guard refuses (${refusal.message}); it is recorded as written`);
 	checked.changes = changes;

@@ -16,12 +16,18 @@ type GuardedRequest = HostRequest & { token?: string | null; sanitizedQuery?: Pa
  * an access or session token; anything else that authenticated is a user's static token.
  */
 export function isHostJwt(token: string): boolean {
+	return jwtClaims(token)?.iss === 'directus';
+}
+
+/** A JWT's claims, decoded but not verified (only ever read to refuse, never to let in); null when it isn't one. */
+export function jwtClaims(token: string): { iss?: unknown; id?: unknown; share?: unknown } | null {
 	const parts = token.split('.');
-	if (parts.length !== 3) return false;
+	if (parts.length !== 3) return null;
 	try {
-		return (JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as { iss?: unknown })?.iss === 'directus';
+		const claims: unknown = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8'));
+		return claims && typeof claims === 'object' ? claims : null;
 	} catch {
-		return false;
+		return null;
 	}
 }
 

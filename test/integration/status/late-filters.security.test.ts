@@ -80,7 +80,7 @@ describe.each(await availableDatabases())('filters after the guard on %s', (db) 
 			const invited = await expectInvitedKept('flow');
 			// GraphQL is the same write.
 			const gql = await host.admin('POST', '/graphql/system', { query: `mutation { update_users_item(id: "${invited}", data: { status: "draft", title: "flow: rewrite to active" }) { id } }` });
-			expect(gql.body.errors?.[0]?.extensions?.code).toBeDefined();
+			expect(gql.body.errors?.[0]?.extensions?.code).toBe('INVALID_PAYLOAD');
 			expect(await statusOf(invited)).toBe('invited');
 		} finally {
 			await host.admin('DELETE', `/flows/${flow.body.data.id}`);

@@ -1,8 +1,9 @@
 // Two-factor enforcement on the host's WebSockets (WEBSOCKETS_ENABLED): a user whose policy
 // enforces two-factor and who has none reads nothing through the REST socket (whatever
-// authenticated it) nor the GraphQL socket, until two-factor is on.
+// authenticated it), the GraphQL socket or the logs socket, until two-factor is on.
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_EMAIL, ADMIN_PASSWORD } from '../../../scripts/host.mjs';
 import { availableDatabases, PASSWORD, startTestHost, type TestHost } from '../../harness/host.js';
 import { enableTfa } from '../two-factor/helpers.js';
 
@@ -84,6 +85,29 @@ describe.each(await availableDatabases())('two-factor enforcement on WebSockets 
 		await host?.stop();
 	});
 
+	/** The logs socket (admins only) takes a token to open (`?access_token=`): whether `token` opens it. */
+	const logsOpen = async (token: string) =>
+		openSocket(`${ws()}/websocket/logs?access_token=${token}`).then(
+			(socket) => (socket.close(), true),
+			() => false,
+		);
+	/** The answer to signing in again, with `auth`, on a logs socket the project's admin opened. */
+	const logsAuth = async (auth: Message) => {
+		const socket = await openSocket(`${ws()}/websocket/logs?access_token=${host.adminToken}`);
+		try {
+			socket.send({ type: 'auth', ...auth });
+			return await socket.next();
+		} finally {
+			socket.close();
+		}
+	};
+	/** A fresh refresh token of `email` (the host's JSON login). */
+	const refreshToken = async (email: string) => {
+		const res = await host.login(email, PASSWORD);
+		expect(res.status).toBe(200);
+		return res.body.data.refresh_token as string;
+	};
+
 	/** Reads users over the REST socket after authenticating with `auth`: the first answer. */
 	const restRead = async (auth: Message) => {
 		const socket = await openSocket(`${ws()}/websocket`);
@@ -116,7 +140,25 @@ describe.each(await availableDatabases())('two-factor enforcement on WebSockets 
 		expect((await graphqlConnect(token))?.['type']).toBe('connection_ack');
 	});
 
-	it('a user who must set up two-factor: token refused on both sockets, password-authenticated messages refused, until two-factor is on', async () => {
+	it("the logs socket (admins only): an admin who must set up two-factor can't open it nor sign in on it, by token or password; one who needn't can", async () => {
+		expect(await logsAuth({ email: ADMIN_EMAIL, password: ADMIN_PASSWORD })).toMatchObject({ type: 'auth', status: 'ok' });
+		const policy = await host.admin('POST', '/policies', { name: 'WS admins', app_access: true, admin_access: true });
+		const role = await host.admin('POST', '/roles', { name: 'WS admins who must use 2FA' });
+		expect((await host.admin('POST', '/access', { role: role.body.data.id, policy: policy.body.data.id })).status).toBe(200);
+		const enforcing = (await host.admin('GET', '/policies?filter[name][_eq]=WS must use 2FA&fields=id')).body.data[0].id;
+		expect((await host.admin('POST', '/access', { role: role.body.data.id, policy: enforcing })).status).toBe(200);
+		const email = newEmail();
+		const { token } = await host.createApiUser(role.body.data.id, email);
+		expect(await logsOpen(host.adminToken)).toBe(true);
+		expect(await logsOpen(token)).toBe(false);
+		expect(await logsAuth({ email, password: PASSWORD })).toMatchObject({ type: 'auth', status: 'error', error: { code: 'AUTH_FAILED' } });
+		expect(await logsAuth({ access_token: token })).toMatchObject({ type: 'auth', status: 'error', error: { code: 'AUTH_FAILED' } });
+		await enableTfa(host, token);
+		expect(await logsOpen(token)).toBe(true);
+		expect(await logsAuth({ access_token: token })).toMatchObject({ type: 'auth', status: 'ok' });
+	});
+
+	it('a user who must set up two-factor: token and password refused at authentication, the messages of a socket opened with a refresh token refused, until two-factor is on', async () => {
 		const email = newEmail();
 		const { token } = await host.createApiUser(enforcedRole, email);
 		// An access token: refused at authentication, on the REST socket and the GraphQL socket.
@@ -124,15 +166,19 @@ describe.each(await availableDatabases())('two-factor enforcement on WebSockets 
 		expect(byToken.authed).toMatchObject({ type: 'auth', status: 'error', error: { code: 'AUTH_FAILED' } });
 		expect(byToken.read).toBeNull();
 		const gql = await graphqlConnect(token);
-		expect(gql?.['type']).not.toBe('connection_ack');
-		// Email and password authenticate the socket; what it asks for is refused.
+		expect(gql).toMatchObject({ status: 'error', error: { code: 'AUTH_FAILED' } });
+		// Email and password: refused at authentication too.
 		const byPassword = await restRead({ email, password: PASSWORD });
-		expect(byPassword.authed?.['status']).toBe('ok');
-		expect(byPassword.read).toMatchObject({ status: 'error', error: { code: 'TFA_REQUIRED' } });
-		expect(JSON.stringify(byPassword.read)).not.toContain('only for the second factor');
+		expect(byPassword.authed).toMatchObject({ type: 'auth', status: 'error', error: { code: 'AUTH_FAILED' } });
+		expect(byPassword.read).toBeNull();
+		// A refresh token names no user before the host spends it: the socket opens, what it asks for is refused.
+		const byRefresh = await restRead({ refresh_token: await refreshToken(email) });
+		expect(byRefresh.authed?.['status']).toBe('ok');
+		expect(byRefresh.read).toMatchObject({ status: 'error', error: { code: 'TFA_REQUIRED' } });
+		expect(JSON.stringify(byRefresh.read)).not.toContain('only for the second factor');
 		// A subscription too.
 		const socket = await openSocket(`${ws()}/websocket`);
-		socket.send({ type: 'auth', email, password: PASSWORD });
+		socket.send({ type: 'auth', refresh_token: await refreshToken(email) });
 		expect((await socket.next())?.['status']).toBe('ok');
 		socket.send({ type: 'subscribe', collection: 'ws_notes', uid: 'sub' });
 		expect(await socket.next()).toMatchObject({ status: 'error', error: { code: 'TFA_REQUIRED' } });
