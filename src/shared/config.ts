@@ -64,6 +64,8 @@ export interface Config {
 	outboxConcurrency: number;
 	/** The outbox sends through a pooled copy of the host's plain SMTP transport. */
 	outboxSmtpPool: boolean;
+	/** USER_LIFECYCLE_DB_PREPARED_STATEMENTS: PostgreSQL's named statements for the guard's per-write statements (util/prepared.ts); false behind a pooler that loses them. */
+	preparedStatements: boolean;
 	// --- end perf ---
 }
 
@@ -119,6 +121,7 @@ export const DEFAULTS = {
 	// --- perf (issue 12) ---
 	USER_LIFECYCLE_OUTBOX_CONCURRENCY: '10',
 	USER_LIFECYCLE_OUTBOX_SMTP_POOL: 'true',
+	USER_LIFECYCLE_DB_PREPARED_STATEMENTS: 'true',
 	// --- end perf ---
 } as const;
 
@@ -166,6 +169,7 @@ export function loadConfig(env: Env): Config {
 		// --- perf (issue 12) ---
 		outboxConcurrency: integer(env, 'USER_LIFECYCLE_OUTBOX_CONCURRENCY', DEFAULTS.USER_LIFECYCLE_OUTBOX_CONCURRENCY, 1, 100),
 		outboxSmtpPool: boolean(env, 'USER_LIFECYCLE_OUTBOX_SMTP_POOL'),
+		preparedStatements: boolean(env, 'USER_LIFECYCLE_DB_PREPARED_STATEMENTS'),
 		// --- end perf ---
 	};
 }

@@ -16,7 +16,7 @@
 // filter of someone else's ran before the guard (the host reads the caller's own payload).
 import type { Accountability, FilterHandler, RegisterFunctions, SchemaOverview } from '@directus/types';
 import type { Knex } from 'knex';
-import { auditInserts, recordEvents, type AuditEvent } from '../shared/audit.js';
+import { auditInserts, preparedAuditInsert, recordEvents, type AuditEvent } from '../shared/audit.js';
 import { afterCommit, afterFlowCommit, currentFlow, noteFlowTransaction, type FlowScope } from '../shared/flow-scope.js';
 import { clearPendingFlow, markPendingFlow, type PendingFlow } from '../shared/pending-flows.js';
 import { mayTransition, type Writer } from '../shared/policy/transitions.js';
@@ -410,23 +410,27 @@ function assertTfaSecretUntouched(item: Record<string, unknown>, scope: FlowScop
 async function applyChanges(knex: Knex, changes: StatusChanges): Promise<void> {
 	const inTransaction = isTransaction(knex);
 	if (!inTransaction && dialectOf(knex) === 'sqlite') return knex.transaction((trx) => applyChanges(trx, changes));
-	// Each on its own table: they may run as one statement (builders run only when awaited).
-	const writes = [
-		...auditInserts(knex, changes.events),
+	const others = [
 		// Item writes to directus_users don't end sessions; UsersService writes do, after their
 		// commit (the activity path leaves those to the host: writing-service.ts).
 		...chunks(changes.leftActive, 500).map((batch) => knex('directus_sessions').whereIn('user', batch).delete()),
 		...suspensionEndDeletes(knex, changes.endSuspensionTimers),
 	];
+	// A few records (a single PATCH: one) as a prepared statement; on PostgreSQL only when alone,
+	// as several writes are one statement there anyway.
+	const prepared = others.length === 0 || dialectOf(knex) === 'sqlite' ? preparedAuditInsert(knex, changes.events) : null;
+	// Each on its own table: they may run as one statement (builders run only when awaited).
+	const writes = [...(prepared ? [] : auditInserts(knex, changes.events)), ...others];
 	// The same table twice (rare: a flow left pending, another completed): one after the other.
 	const pendingFlows = async () => {
 		await markStillPending(knex, changes.stillPending);
 		await clearPendingFlow(knex, changes.completed);
 	};
 	if (inTransaction) {
+		await prepared?.();
 		await runWrites(knex, writes);
 		await pendingFlows();
 	} else {
-		await Promise.all([...writes.map((write) => write.then(() => undefined)), pendingFlows()]);
+		await Promise.all([...(prepared ? [prepared()] : []), ...writes.map((write) => write.then(() => undefined)), pendingFlows()]);
 	}
 }

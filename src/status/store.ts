@@ -4,6 +4,7 @@ import { createTableIfMissing, type Migration } from '../shared/migrations.js';
 import { PENDING_FLOWS_TABLE, type PendingFlow } from '../shared/pending-flows.js';
 import { USERS_TABLE } from '../shared/users.js';
 import { chunks, inBatches } from '../shared/util/batch.js';
+import { preparedSql, preparesOn, runPrepared, type PreparedSql } from '../shared/util/prepared.js';
 import { dialectOf, rawRows } from '../shared/util/sql.js';
 import { toMillis } from '../shared/util/time.js';
 
@@ -76,6 +77,21 @@ function guardedUsersSql(postgres: boolean, count: number): string {
 	return sql;
 }
 
+/** Up to this many users are read through a prepared statement (util/prepared.ts): a single PATCH reads one. */
+const PREPARED_READ_USERS = 4;
+const preparedGuardedUsersSqls = new Map<number, PreparedSql>();
+
+function preparedGuardedUsersSql(count: number): PreparedSql {
+	let sql = preparedGuardedUsersSqls.get(count);
+	if (!sql) {
+		const text = (userId: string, placeholder: (n: number) => string) =>
+			`select u.id, u.status, (select p.flow from "${PENDING_FLOWS_TABLE}" p where p.user_id = ${userId}) as flow, (select s.user_id from "${SUSPENSIONS_TABLE}" s where s.user_id = ${userId}) as timed from "${USERS_TABLE}" u where u.id in (${Array.from({ length: count }, (_, i) => placeholder(i + 1)).join(', ')})`;
+		sql = preparedSql(text('u.id', () => '?'), text('u.id::text', (n) => `$${n}`));
+		preparedGuardedUsersSqls.set(count, sql);
+	}
+	return sql;
+}
+
 /**
  * The guard's one read before a status write: each user's status, pending flow and timed
  * suspension, in one statement per 500 users (on a single `PATCH` each extra statement is a
@@ -83,7 +99,10 @@ function guardedUsersSql(postgres: boolean, count: number): string {
  */
 export async function guardedUsers(knex: Knex, ids: readonly (string | number)[]): Promise<GuardedUser[]> {
 	const postgres = dialectOf(knex) === 'postgres';
-	const rows = await inBatches(ids, 500, async (batch) => rawRows<GuardedRow>(await knex.raw(guardedUsersSql(postgres, batch.length), [PENDING_FLOWS_TABLE, SUSPENSIONS_TABLE, USERS_TABLE, ...batch])));
+	const rows =
+		ids.length <= PREPARED_READ_USERS && preparesOn(knex)
+			? [(await runPrepared(knex, preparedGuardedUsersSql(ids.length), ids)) as GuardedRow[]]
+			: await inBatches(ids, 500, async (batch) => rawRows<GuardedRow>(await knex.raw(guardedUsersSql(postgres, batch.length), [PENDING_FLOWS_TABLE, SUSPENSIONS_TABLE, USERS_TABLE, ...batch])));
 	return rows.flat().map((row) => ({
 		id: String(row.id),
 		status: row.status ?? null,
