@@ -3,14 +3,13 @@
 // the account); suspend a user with a reason and an end and find it in the audit trail; retry a
 // mail that failed while SMTP was down, once it is back.
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dismissAdminDialogs, hasChromium, launchStudio, openModule, screenshot, signIn, type Studio } from '../harness/browser.js';
+import { describe, expect, it } from 'vitest';
+import { dismissAdminDialogs, hasChromium, openModule, screenshot, signIn, useStudioHost } from '../harness/browser.js';
 import { ADMIN_EMAIL, ADMIN_PASSWORD } from '../../scripts/host.mjs';
-import { PASSWORD, startTestHost, type TestHost } from '../harness/host.js';
+import { PASSWORD, type TestHost } from '../harness/host.js';
 
 describe.skipIf(!hasChromium)("the admin's pages in the Data Studio", { timeout: 240_000 }, () => {
 	let host: TestHost;
-	let studio: Studio;
 	let page: Page;
 	const invitees = ['ann@example.com', 'bob@example.com', 'cy@example.net'];
 
@@ -25,19 +24,13 @@ describe.skipIf(!hasChromium)("the admin's pages in the Data Studio", { timeout:
 		await page.locator('button[type=submit]').dispatchEvent('click');
 	};
 
-	beforeAll(async () => {
-		host = await startTestHost({ env: { SERVE_APP: 'true', USER_LIFECYCLE_OUTBOX_MAX_ATTEMPTS: '2', USER_LIFECYCLE_OUTBOX_BACKOFF: '200ms' } });
+	useStudioHost({ USER_LIFECYCLE_OUTBOX_MAX_ATTEMPTS: '2', USER_LIFECYCLE_OUTBOX_BACKOFF: '200ms' }, async (started, browser) => {
+		host = started;
 		// Invitees and the suspended user take no licence seat: an API-only role.
 		await host.createApiRole('Members');
-		studio = await launchStudio();
-		page = await studio.newPage();
+		page = await browser.newPage();
 		await signIn(page, host, ADMIN_EMAIL, ADMIN_PASSWORD);
 		await dismissAdminDialogs(page);
-	});
-
-	afterAll(async () => {
-		await studio?.close();
-		await host?.stop();
 	});
 
 	it('invites three emails and shows the outcome of each', async () => {

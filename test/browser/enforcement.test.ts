@@ -1,9 +1,9 @@
 // Two-factor enforced (a policy's `enforce_tfa`), in the real Data Studio: a user who must use it
 // and hasn't set it up is refused data on the API (403 TFA_REQUIRED) but the Data Studio still
 // loads far enough to show the host's own set-up page; set-up there opens the API.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasChromium, launchStudio, screenshot, signIn, type Studio } from '../harness/browser.js';
-import { PASSWORD, startTestHost, type TestHost } from '../harness/host.js';
+import { describe, expect, it } from 'vitest';
+import { createAppRole, hasChromium, screenshot, signIn, useStudioHost, type Studio } from '../harness/browser.js';
+import { PASSWORD, type TestHost } from '../harness/host.js';
 import { codes } from '../integration/two-factor/helpers.js';
 
 describe.skipIf(!hasChromium)('two-factor enforcement in the Data Studio', { timeout: 300_000 }, () => {
@@ -11,21 +11,10 @@ describe.skipIf(!hasChromium)('two-factor enforcement in the Data Studio', { tim
 	let studio: Studio;
 	let role: string;
 
-	beforeAll(async () => {
-		host = await startTestHost({ env: { SERVE_APP: 'true' } });
-		const policy = await host.admin('POST', '/policies', { name: 'Staff must use 2FA', app_access: true, admin_access: false, enforce_tfa: true });
-		expect(policy.status, policy.text).toBe(200);
-		const read = await host.admin('POST', '/permissions', { policy: policy.body.data.id, collection: 'directus_users', action: 'read', fields: ['*'] });
-		expect(read.status, read.text).toBe(200);
-		const created = await host.admin('POST', '/roles', { name: 'Staff (2FA)', policies: [{ policy: policy.body.data.id }] });
-		expect(created.status, created.text).toBe(200);
-		role = created.body.data.id;
-		studio = await launchStudio();
-	});
-
-	afterAll(async () => {
-		await studio?.close();
-		await host?.stop();
+	useStudioHost({}, async (started, browser) => {
+		host = started;
+		studio = browser;
+		role = await createAppRole(host, 'Staff (2FA)', { enforce_tfa: true, read: ['directus_users'] });
 	});
 
 	it('refuses data on the API, shows the set-up page in the Data Studio, and opens up once set up there', async () => {

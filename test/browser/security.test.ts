@@ -2,9 +2,9 @@
 // once; one of them, typed into the OTP field of the Data Studio's own sign-in, gets the user in,
 // and the count drops to nine. A user who turned it on the host's way (no codes) is told so and
 // makes a set.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAppRole, dismissAdminDialogs, hasChromium, launchStudio, openModule, screenshot, signIn, type Studio } from '../harness/browser.js';
-import { PASSWORD, startTestHost, type TestHost } from '../harness/host.js';
+import { describe, expect, it } from 'vitest';
+import { createAppRole, dismissAdminDialogs, hasChromium, openModule, screenshot, signIn, useStudioHost, type Studio } from '../harness/browser.js';
+import { PASSWORD, type TestHost } from '../harness/host.js';
 import { codes } from '../integration/two-factor/helpers.js';
 
 describe.skipIf(!hasChromium)('the Security page in the Data Studio', { timeout: 240_000 }, () => {
@@ -12,15 +12,10 @@ describe.skipIf(!hasChromium)('the Security page in the Data Studio', { timeout:
 	let studio: Studio;
 	let role: string;
 
-	beforeAll(async () => {
-		host = await startTestHost({ env: { SERVE_APP: 'true' } });
+	useStudioHost({}, async (started, browser) => {
+		host = started;
+		studio = browser;
 		role = await createAppRole(host, 'Staff');
-		studio = await launchStudio();
-	});
-
-	afterAll(async () => {
-		await studio?.close();
-		await host?.stop();
 	});
 
 	it('enables two-factor with a QR code, shows ten codes once, and a code signs in through the OTP field', async () => {

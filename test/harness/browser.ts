@@ -4,8 +4,8 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { expect } from 'vitest';
-import type { TestHost } from './host.js';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { startTestHost, type TestHost } from './host.js';
 
 export const CHROMIUM = process.env['USER_LIFECYCLE_CHROMIUM'] ?? '/usr/bin/chromium';
 export const hasChromium = existsSync(CHROMIUM);
@@ -43,6 +43,25 @@ export async function launchStudio(): Promise<Studio> {
 			}
 		},
 	};
+}
+
+/**
+ * For one describe block: a test host serving the Data Studio (SERVE_APP, plus `env`) and a
+ * headless Chromium, started before its tests and handed to `ready` (set-up goes there); both
+ * stopped after the tests.
+ */
+export function useStudioHost(env: Record<string, string>, ready: (host: TestHost, studio: Studio) => Promise<void> | void): void {
+	let host: TestHost | undefined;
+	let studio: Studio | undefined;
+	beforeAll(async () => {
+		host = await startTestHost({ env: { SERVE_APP: 'true', ...env } });
+		studio = await launchStudio();
+		await ready(host, studio);
+	});
+	afterAll(async () => {
+		await studio?.close();
+		await host?.stop();
+	});
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {
@@ -96,10 +115,17 @@ export async function openModule(page: Page, host: TestHost, path: string, title
 	await expect.poll(() => page.locator('header h1').first().textContent({ timeout: 30_000 }), { timeout: 60_000 }).toContain(title);
 }
 
-/** A role whose users may use the Data Studio (one licence seat each while active; the licence allows 3 with the admin). */
-export async function createAppRole(host: TestHost, name: string): Promise<string> {
-	const policy = await host.admin('POST', '/policies', { name: `${name} policy`, app_access: true, admin_access: false });
+/**
+ * A role whose users may use the Data Studio (one licence seat each while active; the licence
+ * allows 3 with the admin); `enforce_tfa` on its policy, and read access to the `read` collections.
+ */
+export async function createAppRole(host: TestHost, name: string, { enforce_tfa = false, read = [] as string[] } = {}): Promise<string> {
+	const policy = await host.admin('POST', '/policies', { name: `${name} policy`, app_access: true, admin_access: false, enforce_tfa });
 	expect(policy.status, policy.text).toBe(200);
+	for (const collection of read) {
+		const permission = await host.admin('POST', '/permissions', { policy: policy.body.data.id, collection, action: 'read', fields: ['*'] });
+		expect(permission.status, permission.text).toBe(200);
+	}
 	const role = await host.admin('POST', '/roles', { name, policies: [{ policy: policy.body.data.id }] });
 	expect(role.status, role.text).toBe(200);
 	return role.body.data.id;
