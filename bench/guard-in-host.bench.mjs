@@ -7,15 +7,15 @@
 //
 // How: a copy of the built bundle (dist/api.js) with a few lines added at named places (each must
 // be found exactly once, or the bench stops and says which): a switch read by the guard's
-// `users.update` filter, timers around the two statements, and a `/__guard` route on the bench's
+// `users.update` filter, timers around the two statements (and the read's three steps inside the prepared-statement runner), and a `/__guard` route on the bench's
 // host only (switch, reset, figures). The shipped bundle has none of it.
 //
 //   npm run build && node bench/guard-in-host.bench.mjs        (PostgreSQL and SQLite)
 //   BENCH_DBS=sqlite BENCH_PAIRS=200 BENCH_BULK_PAIRS=10 node bench/guard-in-host.bench.mjs
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, databaseAnswers, root, startHost } from '../scripts/host.mjs';
-import { client, median } from './lib.mjs';
+import { databaseAnswers, root, startHost } from '../scripts/host.mjs';
+import { activeUsers, adminClient, apiOnlyRole, markdownTable, median } from './lib.mjs';
 
 const DBS = (process.env.BENCH_DBS ?? 'postgres,sqlite').split(',').map((d) => d.trim()).filter(Boolean);
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 150);
@@ -44,11 +44,11 @@ function instrumentedBundle() {
 	);
 	at(
 		'  const connection = await client.acquireConnection();\n  try {',
-		`  const benchStep = write ? 'prepared write' : 'prepared read'; const benchAcquire = performance.now();\n  const connection = await client.acquireConnection();\n  ${add('benchStep + " acquire"', 'performance.now() - benchAcquire')}; const benchRun = performance.now();\n  try {`,
+		`  const benchAcquire = performance.now();\n  const connection = await client.acquireConnection();\n  if (!write) ${add("'read acquire'", 'performance.now() - benchAcquire')}; const benchRun = performance.now();\n  try {`,
 	);
 	at(
 		'  } finally {\n    await client.releaseConnection(connection);\n  }',
-		`  } finally {\n    ${add('benchStep + " statement"', 'performance.now() - benchRun')}; const benchRelease = performance.now();\n    await client.releaseConnection(connection);\n    ${add('benchStep + " release"', 'performance.now() - benchRelease')};\n  }`,
+		`  } finally {\n    if (!write) ${add("'read statement'", 'performance.now() - benchRun')}; const benchRelease = performance.now();\n    await client.releaseConnection(connection);\n    if (!write) ${add("'read release'", 'performance.now() - benchRelease')};\n  }`,
 	);
 	at(
 		'register.init("routes.before", (meta) => {\n    const app = meta["app"];',
@@ -75,16 +75,8 @@ async function measure(db, extensions) {
 		},
 	});
 	try {
-		const { ok } = client(host.url);
-		const token = (await ok('POST', '/auth/login', { email: ADMIN_EMAIL, password: ADMIN_PASSWORD })).body.data.access_token;
-		const admin = (method, path, body) => ok(method, path, body, token);
-		const policy = (await admin('POST', '/policies', { name: 'Bench policy', app_access: false, admin_access: false })).body.data.id;
-		const role = (await admin('POST', '/roles', { name: 'Bench', policies: [{ policy }] })).body.data.id;
-		const ids = [];
-		for (let i = 0; i <= BULK_USERS; i += 250) {
-			const batch = Array.from({ length: Math.min(250, BULK_USERS + 1 - i) }, (_, k) => ({ email: `guard-${i + k}@example.com`, role, status: 'active' }));
-			ids.push(...(await admin('POST', '/users', batch)).body.data.map((user) => user.id));
-		}
+		const { admin } = await adminClient(host.url);
+		const ids = await activeUsers(admin, 'guard', await apiOnlyRole(admin), BULK_USERS + 1);
 		const rows = [];
 		for (const [figure, path, body, pairs, warmUp] of [
 			['PATCH /users/:id { status }', `/users/${ids[0]}`, (status) => ({ status }), PAIRS, WARM_UP],
@@ -114,7 +106,7 @@ async function measure(db, extensions) {
 				read: `${per('read').toFixed(2)} ms`,
 				record: `${per('record').toFixed(2)} ms`,
 				// A bulk read goes through knex (more users than a prepared statement takes): no steps.
-				'read: acquire / statement / release': inside['prepared read statement'] ? ['acquire', 'statement', 'release'].map((step) => per(`prepared read ${step}`).toFixed(2)).join(' / ') : '-',
+				'read: acquire / statement / release': inside['read statement'] ? ['acquire', 'statement', 'release'].map((step) => per(`read ${step}`).toFixed(2)).join(' / ') : '-',
 				writes: `${ms.on.length} + ${ms.off.length}`,
 			});
 		}
@@ -138,8 +130,4 @@ for (const db of DBS) {
 }
 console.log(`The guard inside one host, switched per suspend/reactivate pair (${new Date().toISOString()}, ${((Date.now() - started) / 60000).toFixed(1)} min; medians of each mode's requests; in-host figures: averages per guarded write, the prepared read's steps only where the read is a prepared statement):`);
 const columns = Object.keys(table[0] ?? {});
-const widths = columns.map((column) => Math.max(column.length, ...table.map((row) => String(row[column]).length)));
-const line = (cells) => `| ${cells.map((cell, i) => String(cell).padEnd(widths[i])).join(' | ')} |`;
-console.log(line(columns));
-console.log(line(widths.map((width) => '-'.repeat(width))));
-for (const row of table) console.log(line(columns.map((column) => row[column])));
+for (const line of markdownTable(columns, table.map((row) => columns.map((column) => row[column])))) console.log(line);

@@ -1,8 +1,10 @@
-// Bench helpers: a local SMTP server that never takes the run down, an HTTP client, a pool of
-// concurrent clients, medians, and a knex handle on a host's database for set-up shortcuts.
+// Bench helpers: a local SMTP server that never takes the run down, an HTTP client (and one signed
+// in as the host's admin), a role without app access, users in batches, a pool of concurrent
+// clients, medians, a Markdown table, and a knex handle on a host's database for set-up shortcuts.
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import knexFactory from 'knex';
+import { ADMIN_EMAIL, ADMIN_PASSWORD } from '../scripts/host.mjs';
 
 /** A local SMTP server: mails by recipient (tokens found in their links); errors are counted, never thrown. */
 export async function startMailbox() {
@@ -100,6 +102,36 @@ export function client(url) {
 		return res;
 	};
 	return { call, ok };
+}
+
+/** `client(url)` plus `admin(method, path, body)`: the same calls with the host admin's access token. */
+export async function adminClient(url) {
+	const http = client(url);
+	const token = (await http.ok('POST', '/auth/login', { email: ADMIN_EMAIL, password: ADMIN_PASSWORD })).body.data.access_token;
+	return { ...http, admin: (method, path, body) => http.ok(method, path, body, token) };
+}
+
+/** A role whose one policy gives neither app nor admin access: its users take no seat. */
+export async function apiOnlyRole(admin) {
+	const policy = (await admin('POST', '/policies', { name: 'Bench policy', app_access: false, admin_access: false })).body.data.id;
+	return (await admin('POST', '/roles', { name: 'Bench', policies: [{ policy }] })).body.data.id;
+}
+
+/** `count` active users with `role` (`<prefix>-<n>@example.com`), 250 a request; their ids in order. */
+export async function activeUsers(admin, prefix, role, count) {
+	const ids = [];
+	for (let i = 0; i < count; i += 250) {
+		const batch = Array.from({ length: Math.min(250, count - i) }, (_, k) => ({ email: `${prefix}-${i + k}@example.com`, role, status: 'active' }));
+		ids.push(...(await admin('POST', '/users', batch)).body.data.map((user) => user.id));
+	}
+	return ids;
+}
+
+/** The lines of a Markdown table (cells padded to their column): header, rule, rows. */
+export function markdownTable(header, rows) {
+	const widths = header.map((cell, i) => Math.max(String(cell).length, ...rows.map((row) => String(row[i]).length)));
+	const line = (cells) => `| ${cells.map((cell, i) => String(cell).padEnd(widths[i])).join(' | ')} |`;
+	return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)];
 }
 
 /** Runs `jobs` (functions) with `clients` of them in flight; returns requests per second. Every job must succeed. */

@@ -7,8 +7,8 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, root, startHost } from '../scripts/host.mjs';
-import { client } from './lib.mjs';
+import { root, startHost } from '../scripts/host.mjs';
+import { adminClient, apiOnlyRole } from './lib.mjs';
 
 const DB = process.env.BENCH_DB ?? 'sqlite';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
@@ -42,11 +42,8 @@ async function prepare(label, env) {
 	const mail = await mailbox();
 	// null: the host's own argon2 defaults, not the suite's cheap ones.
 	const host = await startHost({ db: DB, env: { ...env, EMAIL_SMTP_PORT: String(mail.port), HASH_MEMORY_COST: null, HASH_TIME_COST: null, HASH_PARALLELISM: null } });
-	const { ok: call } = client(host.url);
-	const token = (await call('POST', '/auth/login', { email: ADMIN_EMAIL, password: ADMIN_PASSWORD })).body.data.access_token;
-	const admin = (method, path, body) => call(method, path, body, token);
-	const policy = (await admin('POST', '/policies', { name: 'Bench policy', app_access: false, admin_access: false })).body.data.id;
-	const role = (await admin('POST', '/roles', { name: 'Bench', policies: [{ policy }] })).body.data.id;
+	const { ok: call, admin } = await adminClient(host.url);
+	const role = await apiOnlyRole(admin);
 	const emails = Array.from({ length: USERS }, (_, i) => `reset.bench.${i}@example.com`);
 	await admin('POST', '/users', emails.map((email) => ({ email, role, status: 'active' })));
 	// The requests stall alike on both sides (500 ms); asked for all at once, not timed.

@@ -29,8 +29,8 @@ import { cpSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { authenticator } from 'otplib';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, databaseAnswers, root, startHost } from '../scripts/host.mjs';
-import { client, hostKnex, median, startMailbox, throughput } from './lib.mjs';
+import { databaseAnswers, root, startHost } from '../scripts/host.mjs';
+import { activeUsers, adminClient, apiOnlyRole, hostKnex, markdownTable, median, startMailbox, throughput } from './lib.mjs';
 
 const DBS = (process.env.BENCH_DBS ?? 'sqlite,postgres').split(',').map((d) => d.trim()).filter(Boolean);
 const GENERATIONS = Number(process.env.BENCH_GENERATIONS ?? 3);
@@ -86,11 +86,8 @@ const unique = (tag) => `${tag}-${Date.now().toString(36)}-${++seq}`;
 /** A host, its admin token, a role without app access, and its users. `patchOnly`: only the users of the PATCH figures. */
 async function prepareSide(db, label, env, patchOnly = false) {
 	const host = await startHost({ db, env: { ...COMMON_ENV, ...env } });
-	const { ok, call } = client(host.url);
-	const token = (await ok('POST', '/auth/login', { email: ADMIN_EMAIL, password: ADMIN_PASSWORD })).body.data.access_token;
-	const admin = (method, path, body) => ok(method, path, body, token);
-	const policy = (await admin('POST', '/policies', { name: 'Bench policy', app_access: false, admin_access: false })).body.data.id;
-	const role = (await admin('POST', '/roles', { name: 'Bench', policies: [{ policy }] })).body.data.id;
+	const { ok, call, admin } = await adminClient(host.url);
+	const role = await apiOnlyRole(admin);
 	const tag = `${label[0]}${db.slice(0, 2)}`;
 	const knex = hostKnex(db, host.env);
 	const base = { db, label, tag, host, ok, call, admin, role, knex, patchOnly, results: {} };
@@ -115,11 +112,7 @@ async function prepareSide(db, label, env, patchOnly = false) {
 
 /** Users for the status figures: one for the single PATCH, BULK_USERS for the bulk one. */
 async function statusUsers(admin, tag, role) {
-	const ids = [];
-	for (let i = 0; i < BULK_USERS + 1; i += 250) {
-		const batch = Array.from({ length: Math.min(250, BULK_USERS + 1 - i) }, (_, k) => ({ email: `${tag}-bulk-${i + k}@example.com`, role, status: 'active' }));
-		ids.push(...(await admin('POST', '/users', batch)).body.data.map((u) => u.id));
-	}
+	const ids = await activeUsers(admin, `${tag}-bulk`, role, BULK_USERS + 1);
 	return { single: ids[0], bulk: ids.slice(1) };
 }
 
@@ -347,8 +340,6 @@ for (const db of DBS) {
 }
 
 const header = ['db', 'flow', 'bare host', 'with the extension', 'ratio', 'per generation', 'target', ''];
-const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => String(r[i]).length)));
-const line = (cells) => `| ${cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ')} |`;
 console.log('');
 console.log(`Performance contract, one run on this machine (${new Date().toISOString()}, ${((Date.now() - startedAt) / 60000).toFixed(1)} min).`);
 console.log(`Host's default argon2 costs (HASH_* unset), stalls off (REGISTER_STALL_TIME=0, LOGIN_STALL_TIME=0), ${CLIENTS} concurrent clients,`);
@@ -356,8 +347,6 @@ console.log(`${GENERATIONS} generations of fresh hosts per database, ${ROUNDS} r
 console.log('A ratio is the geometric mean of the generations\' ratios (each from hosts that ran side by side); host columns: medians over all generations.');
 if (MINIMAL) console.log('Minimal-guard rows (BENCH_MINIMAL=1): a host with bench/minimal-guard only (one read before the write, one record inside its transaction); not yet a bound, see bench/run.mjs.');
 console.log(`Load average during the run (1 min): ${load.map((l) => l.toFixed(1)).join(', ')}; SMTP server errors absorbed: ${mailbox.errors()}.`);
-console.log(line(header));
-console.log(line(widths.map((w) => '-'.repeat(w))));
-for (const row of table) console.log(line(row));
+for (const line of markdownTable(header, table)) console.log(line);
 await mailbox.close();
 process.exit(0);
