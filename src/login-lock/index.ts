@@ -1,11 +1,13 @@
 // The timed login lock (replaces the host's permanent `auth_login_attempts` suspension): wrong
 // passwords counted per user in the database, logins refused for a while once there are too many,
-// lock and unlock audited and emitted; the status is never touched.
+// lock and unlock audited and emitted; the status is never touched. Callers who may update a
+// user see and lift that user's lock (`/users/:id/login-lock`).
 import type { Capability } from '../shared/capability.js';
 import type { Runtime } from '../shared/runtime.js';
 import { drain } from '../shared/util/batch.js';
 import { registerLoginLock } from './guard.js';
 import { unlockLogins } from './lock.js';
+import { loginLockRoutes } from './routes.js';
 import { endedLocks, LOGIN_LOCK_MIGRATIONS, pruneStaleCounts } from './store.js';
 
 /** Ends and records the locks that ran out while nobody tried to log in; forgets stale counts. */
@@ -19,6 +21,7 @@ async function endRunOutLocks(rt: Runtime, now: number) {
 export const loginLock: Capability = {
 	name: 'login-lock',
 	hooks: registerLoginLock,
+	routes: loginLockRoutes,
 	job: endRunOutLocks,
 	migrations: LOGIN_LOCK_MIGRATIONS,
 };

@@ -61,6 +61,15 @@ export async function endLock(knex: Knex, userId: string, until: number, now = D
 	return (await knex(LOGIN_ATTEMPTS_TABLE).where({ user_id: userId, locked_until: until }).delete()) === 1;
 }
 
+/**
+ * Ends the lock that runs until `until` whenever that is (an unlock by someone who may manage the
+ * user); the count goes with it. True for the one caller that ended it: a lock ended meanwhile
+ * (by a login, the schedule or another unlock) or started anew is not this one.
+ */
+export async function endLockNow(knex: Knex, userId: string, until: number): Promise<boolean> {
+	return (await knex(LOGIN_ATTEMPTS_TABLE).where({ user_id: userId, locked_until: until }).delete()) === 1;
+}
+
 /** A successful login: the count starts afresh (a lock, which refuses every login, is left alone). */
 export async function clearFailures(knex: Knex, userId: string): Promise<void> {
 	await knex(LOGIN_ATTEMPTS_TABLE).where({ user_id: userId }).whereNull('locked_until').delete();

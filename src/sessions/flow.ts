@@ -1,14 +1,9 @@
 // Listing and ending a user's sessions: the caller's own, or (with update permission on that user)
 // anyone's. Every ending is one audit event with how many ended, and one `sessions-ended` event
 // after the commit.
-import type { Accountability, SchemaOverview } from '@directus/types';
-import type { Knex } from 'knex';
 import { recordEvents } from '../shared/audit.js';
-import { schemaFor, type FlowOptions } from '../shared/host.js';
 import type { Runtime } from '../shared/runtime.js';
 import { chainOf, chainSessions, endSessionChains, expiresAt, isLive, readUserSessionRows, sessionId, sweepLateSuccessors, type SessionChain } from '../shared/sessions.js';
-import { findUserById } from '../shared/users.js';
-import { ForbiddenError } from '../shared/util/errors.js';
 import { currentSessionUnknown, sessionNotFound } from './errors.js';
 import type { Scope } from './schemas.js';
 
@@ -33,8 +28,6 @@ export interface SessionsTarget {
 
 /** Which sessions to end: one by its id, all but the current, or all. */
 export type Ending = { scope: 'one'; id: string } | { scope: Scope };
-
-const PROBE_ROLLBACK = Symbol('probe rollback');
 
 /** The user's live sessions, the current one first, then the longest-lived. */
 export async function listSessions(rt: Runtime, target: SessionsTarget): Promise<SessionView[]> {
@@ -74,31 +67,6 @@ export async function endSessions(rt: Runtime, target: SessionsTarget, ending: E
 	sweepLateSuccessors(rt.knex, target.user, result.doomed);
 	if (result.ended > 0) rt.events.emit('sessions-ended', { user: target.user, actor: target.actor, via: 'api', count: result.ended, scope: ending.scope });
 	return { ended: result.ended, endedCurrent: result.endedCurrent };
-}
-
-/**
- * Another user's sessions are for callers the host lets update that user: probed with an empty
- * update in a transaction that is rolled back. The host's 403 otherwise, alike for a real and a
- * made-up id (an admin's too: the host answers 403 for a user that isn't there).
- */
-export async function assertMayManage(rt: Runtime, userId: string, options: FlowOptions): Promise<void> {
-	const accountability = options.accountability;
-	if (!accountability?.user) throw new ForbiddenError();
-	if (accountability.user !== userId) await probeUpdate(rt, await schemaFor(rt, options), accountability, userId);
-	if (!(await findUserById(rt.knex, userId))) throw new ForbiddenError();
-}
-
-async function probeUpdate(rt: Runtime, schema: SchemaOverview, accountability: Accountability, userId: string): Promise<void> {
-	try {
-		await rt.knex.transaction(async (trx: Knex) => {
-			const users = new rt.services.UsersService({ knex: trx, schema, accountability });
-			await users.updateMany([userId], {}, { emitEvents: false, skipTracking: true } as never);
-			throw PROBE_ROLLBACK;
-		});
-	} catch (error) {
-		if (error === PROBE_ROLLBACK) return;
-		throw error;
-	}
 }
 
 function view(rt: Runtime, chain: SessionChain, current: boolean): SessionView {

@@ -7,10 +7,11 @@
 // only compared with the user's own sessions, never shown.
 import type { Response, Router } from 'express';
 import { flowOptions, handle, requireUser, type HostRequest } from '../shared/http.js';
-import { parseInput } from '../shared/input.js';
+import { noBody, noQuery, parseInput } from '../shared/input.js';
+import { assertMayManageUser } from '../shared/manage-user.js';
 import type { Runtime } from '../shared/runtime.js';
-import { assertMayManage, endSessions, listSessions, type Ending, type SessionsTarget } from './flow.js';
-import { noBody, noQuery, ownScopeQuery, REFRESH_TOKEN_HEADER, refreshTokenHeader, sessionParam, userIdParam, userScopeQuery } from './schemas.js';
+import { endSessions, listSessions, type Ending, type SessionsTarget } from './flow.js';
+import { ownScopeQuery, REFRESH_TOKEN_HEADER, refreshTokenHeader, sessionParam, userIdParam, userScopeQuery } from './schemas.js';
 
 type CookieRequest = HostRequest & { cookies?: Record<string, unknown> };
 
@@ -33,7 +34,7 @@ function own(rt: Runtime, req: HostRequest): SessionsTarget {
 async function ofUser(rt: Runtime, req: HostRequest): Promise<SessionsTarget> {
 	const actor = requireUser(req);
 	const { id } = parseInput(userIdParam, req.params);
-	await assertMayManage(rt, id, flowOptions(req));
+	await assertMayManageUser(rt, id, flowOptions(req));
 	return { user: id, actor, current: currentToken(rt, req) };
 }
 

@@ -12,10 +12,6 @@ export type Scope = (typeof SCOPES)[number];
 export const ownScopeQuery = z.strictObject({ scope: z.enum(SCOPES) });
 /** `DELETE /users/:id/sessions`: all of them unless the caller says `others`. */
 export const userScopeQuery = z.strictObject({ scope: z.enum(SCOPES).optional() });
-/** Routes that take no query at all. */
-export const noQuery = z.strictObject({});
-/** A DELETE carries no body (an empty JSON object is tolerated). */
-export const noBody = z.union([z.undefined(), z.null(), z.strictObject({})], { error: 'The request body must be empty' });
 
 /** The header a JSON-mode client names its session with (its refresh token). */
 export const REFRESH_TOKEN_HEADER = 'x-refresh-token';

@@ -30,6 +30,10 @@ export const httpUrl = () => text(2000).refine(isHttpUrl, { error: 'must be a va
 export const token = () => text(4096);
 /** A path parameter that must be an id: `pathId('id')` for `/users/:id`. */
 export const pathId = <K extends string>(name: K) => z.object({ [name]: uuid() } as Record<K, ReturnType<typeof uuid>>);
+/** Routes that take no query at all. */
+export const noQuery = z.strictObject({});
+/** A DELETE carries no body (an empty JSON object is tolerated). */
+export const noBody = z.union([z.undefined(), z.null(), z.strictObject({})], { error: 'The request body must be empty' });
 /** A scalar for an extra user field. */
 export const scalar = () =>
 	z.union([z.string().max(MAX_TEXT), z.number(), z.boolean(), z.null()], { error: 'must be a string, number, boolean or null' });

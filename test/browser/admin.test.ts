@@ -1,7 +1,7 @@
 // The admin's pages in the real Data Studio: invite three people and see each outcome, revoke one
 // (its link then fails on the accept page), resend another (the old link dies, the new one makes
 // the account); suspend a user with a reason and an end and find it in the audit trail; retry a
-// mail that failed while SMTP was down, once it is back.
+// mail that failed while SMTP was down, once it is back; see a user's login lock and lift it.
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { dismissAdminDialogs, hasChromium, openModule, screenshot, signIn, useStudioHost } from '../harness/browser.js';
@@ -24,7 +24,7 @@ describe.skipIf(!hasChromium)("the admin's pages in the Data Studio", { timeout:
 		await page.locator('button[type=submit]').dispatchEvent('click');
 	};
 
-	useStudioHost({ USER_LIFECYCLE_OUTBOX_MAX_ATTEMPTS: '2', USER_LIFECYCLE_OUTBOX_BACKOFF: '200ms' }, async (started, browser) => {
+	useStudioHost({ USER_LIFECYCLE_OUTBOX_MAX_ATTEMPTS: '2', USER_LIFECYCLE_OUTBOX_BACKOFF: '200ms', USER_LIFECYCLE_LOGIN_MAX_ATTEMPTS: '3' }, async (started, browser) => {
 		host = started;
 		// Invitees and the suspended user take no licence seat: an API-only role.
 		await host.createApiRole('Members');
@@ -74,6 +74,27 @@ describe.skipIf(!hasChromium)("the admin's pages in the Data Studio", { timeout:
 		await acceptInBrowser(fresh);
 		await expect.poll(async () => (await host.userByEmail(invitees[1]!)).status, { timeout: 30_000 }).toBe('active');
 		expect((await host.login(invitees[1]!, 'a-new-password-2026')).status).toBe(200);
+	});
+
+	it('shows a user\'s login lock and lifts it with "Unlock now"; the user logs in again', async () => {
+		const role = (await host.admin('GET', '/roles?filter[name][_eq]=Members')).body.data[0].id;
+		const id = await host.createUser({ email: 'lou@example.com', password: PASSWORD, role, status: 'active' });
+		for (let i = 0; i < 3; i++) expect((await host.login('lou@example.com', `wrong-password-${i}`)).status).toBe(401);
+		expect((await host.login('lou@example.com', PASSWORD)).status).toBe(401);
+		await page.goto(`${host.url}/admin/login`);
+		await openModule(page, host, 'accounts', 'Accounts');
+		await page.getByPlaceholder('Email or name').fill('lou@example.com');
+		await page.getByRole('button', { name: 'Search' }).click();
+		await page.locator('.users tbody tr', { hasText: 'lou@example.com' }).click();
+		await page.locator('.login-lock', { hasText: 'Logins locked until' }).waitFor();
+		expect(await page.locator('.login-lock').textContent()).toContain('3 wrong passwords');
+		await screenshot(page, 'accounts-login-lock');
+		await page.getByRole('button', { name: 'Unlock now' }).click();
+		await page.getByText('The login lock is lifted').waitFor();
+		await expect.poll(() => page.locator('.login-lock').count()).toBe(0);
+		expect((await host.login('lou@example.com', PASSWORD)).status).toBe(200);
+		const adminId = (await host.admin('GET', '/users/me')).body.data.id;
+		expect(await host.knex('user_lifecycle_events').where({ user: id, event: 'login-unlocked' })).toMatchObject([{ actor: adminId, via: 'api' }]);
 	});
 
 	it('suspends a user with a reason and an end date, and the audit trail shows it', async () => {

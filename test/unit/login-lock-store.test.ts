@@ -3,7 +3,7 @@
 // ordering helpers the guards use.
 import { describe, expect, it } from 'vitest';
 import { useSqliteStore } from '../harness/sqlite-store.js';
-import { clearFailures, countFailure, endedLocks, endLock, ensureLoginAttemptsTable, LOGIN_ATTEMPTS_TABLE, pruneStaleCounts, readAttempts, startLock } from '../../src/login-lock/store.js';
+import { clearFailures, countFailure, endedLocks, endLock, endLockNow, ensureLoginAttemptsTable, LOGIN_ATTEMPTS_TABLE, pruneStaleCounts, readAttempts, startLock } from '../../src/login-lock/store.js';
 import { isPasswordLogin } from '../../src/login-lock/guard.js';
 import { KeyedTurns, PendingWork } from '../../src/shared/util/per-key.js';
 
@@ -33,6 +33,17 @@ describe('the login lock store (SQLite)', () => {
 		const ends = await Promise.all([endLock(knex, 'c', until, until), endLock(knex, 'c', until, until)]);
 		expect(ends.filter(Boolean)).toHaveLength(1);
 		expect(await readAttempts(knex, 'c')).toBeNull();
+	});
+
+	it('a lock is lifted before its end once (one winner); a lock started anew is not the one lifted', async () => {
+		const { knex } = store;
+		await countFailure(knex, 'e', 60_000);
+		const until = Date.now() + 60_000;
+		await startLock(knex, 'e', until);
+		expect(await endLockNow(knex, 'e', until + 1)).toBe(false); // not this lock
+		const lifts = await Promise.all([endLockNow(knex, 'e', until), endLockNow(knex, 'e', until), endLock(knex, 'e', until, until)]);
+		expect(lifts.filter(Boolean)).toHaveLength(1);
+		expect(await readAttempts(knex, 'e')).toBeNull();
 	});
 
 	it('a success clears the count; idle counts are pruned, locks are not', async () => {

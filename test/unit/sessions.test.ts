@@ -126,8 +126,8 @@ describe('ending sessions (SQLite)', () => {
 });
 
 describe('sessions input', async () => {
-	const { parseInput } = await import('../../src/shared/input.js');
-	const { noBody, ownScopeQuery, sessionParam } = await import('../../src/sessions/schemas.js');
+	const { noBody, parseInput } = await import('../../src/shared/input.js');
+	const { ownScopeQuery, sessionParam } = await import('../../src/sessions/schemas.js');
 	const reason = (fn: () => unknown) => {
 		try {
 			fn();

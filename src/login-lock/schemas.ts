@@ -1,0 +1,4 @@
+// The login lock's admin routes: a user id in the path (no query, no body: shared/input).
+import { pathId } from '../shared/input.js';
+
+export const userIdParam = pathId('id');
