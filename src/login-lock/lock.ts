@@ -39,8 +39,9 @@ export interface LoginLockView {
 
 export async function loginLockOf(rt: Runtime, userId: string, now = Date.now()): Promise<LoginLockView> {
 	const attempts = await readAttempts(rt.knex, userId);
-	const running = attempts?.lockedUntil != null && attempts.lockedUntil > now;
-	return { locked: running, locked_until: running ? new Date(attempts!.lockedUntil!).toISOString() : null, failures: attempts?.failures ?? 0 };
+	const until = attempts?.lockedUntil ?? null;
+	const running = until !== null && until > now;
+	return { locked: running, locked_until: running ? new Date(until).toISOString() : null, failures: attempts?.failures ?? 0 };
 }
 
 /**

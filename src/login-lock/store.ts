@@ -55,12 +55,6 @@ export async function startLock(knex: Knex, userId: string, until: number): Prom
 	return (await knex(LOGIN_ATTEMPTS_TABLE).where({ user_id: userId }).whereNull('locked_until').update({ locked_until: until })) === 1;
 }
 
-/** Ends a lock that has run out (the count goes with it): true for the one caller that ended it. */
-export async function endLock(knex: Knex, userId: string, until: number, now = Date.now()): Promise<boolean> {
-	if (until > now) return false;
-	return (await knex(LOGIN_ATTEMPTS_TABLE).where({ user_id: userId, locked_until: until }).delete()) === 1;
-}
-
 /**
  * Ends the lock that runs until `until` whenever that is (an unlock by someone who may manage the
  * user); the count goes with it. True for the one caller that ended it: a lock ended meanwhile
@@ -68,6 +62,12 @@ export async function endLock(knex: Knex, userId: string, until: number, now = D
  */
 export async function endLockNow(knex: Knex, userId: string, until: number): Promise<boolean> {
 	return (await knex(LOGIN_ATTEMPTS_TABLE).where({ user_id: userId, locked_until: until }).delete()) === 1;
+}
+
+/** Ends a lock that has run out (the count goes with it): true for the one caller that ended it. */
+export async function endLock(knex: Knex, userId: string, until: number, now = Date.now()): Promise<boolean> {
+	if (until > now) return false;
+	return endLockNow(knex, userId, until);
 }
 
 /** A successful login: the count starts afresh (a lock, which refuses every login, is left alone). */
