@@ -1,15 +1,25 @@
 import { defineConfig } from 'vitest/config';
 
+// Three projects: unit (pure code, isolated), integration (a real Directus per database and
+// settings profile, kept by each worker for the files that share it: so not isolated), browser
+// (the Data Studio in Chromium, each file with a host of its own). `npm run test:quick` runs
+// unit + integration on SQLite.
+const shared = { testTimeout: 60_000, hookTimeout: 180_000, pool: 'forks' as const };
+
 export default defineConfig({
 	test: {
-		// unit, integration and browser (test/browser: the Data Studio in Chromium)
-		include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts', 'test/browser/**/*.test.ts'],
-		testTimeout: 60_000,
-		hookTimeout: 180_000,
-		pool: 'forks',
-		// Two cores: one Directus per integration file, two files at a time.
+		globalSetup: ['./test/harness/global-setup.ts'],
+		// Two cores: two test files at a time.
 		maxWorkers: 2,
 		minWorkers: 1,
 		reporters: ['default', './test/harness/summary-reporter.ts'],
+		// Read from the root config by the forks pool: the integration files' worker processes live
+		// on from file to file (and keep their hosts); unit files run isolated in threads.
+		poolOptions: { forks: { isolate: false } },
+		projects: [
+			{ test: { ...shared, name: 'unit', include: ['test/unit/**/*.test.ts'], pool: 'threads' } },
+			{ test: { ...shared, name: 'integration', include: ['test/integration/**/*.test.ts'] } },
+			{ test: { ...shared, name: 'browser', include: ['test/browser/**/*.test.ts'] } },
+		],
 	},
 });

@@ -1,8 +1,8 @@
 // Starts a real Directus (the pinned devDependency) on Node 22 with this extension loaded.
 // Shared by the test harness and `npm run dev`.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,46 +44,98 @@ export function installExtension(dir, extra = []) {
 	return join(dir, 'extensions');
 }
 
-export async function createDatabase(db) {
-	if (db === 'sqlite') return {};
-	const name = `ul_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
-	if (db === 'postgres') {
-		const { default: pg } = await import('pg');
-		const client = new pg.Client({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test' });
-		await client.connect();
-		await client.query(`CREATE DATABASE ${name}`);
+const PG = { host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test' };
+const MYSQL = { host: '127.0.0.1', port: 3306, user: 'root' };
+
+/** Names of databases made here: `ul_<run>_...`, where USER_LIFECYCLE_TEST_RUN names a test run (its teardown drops what is left). */
+function databaseName() {
+	const run = process.env.USER_LIFECYCLE_TEST_RUN ?? Date.now().toString(36);
+	return `ul_${run}_${randomBytes(4).toString('hex')}`;
+}
+
+function databaseEnv(db, name) {
+	if (db === 'postgres') return { DB_CLIENT: 'pg', DB_HOST: '127.0.0.1', DB_PORT: '5432', DB_DATABASE: name, DB_USER: 'postgres', DB_PASSWORD: '' };
+	return { DB_CLIENT: 'mysql', DB_HOST: '127.0.0.1', DB_PORT: '3306', DB_DATABASE: name, DB_USER: 'root', DB_PASSWORD: '' };
+}
+
+async function pgQuery(sql) {
+	const { default: pg } = await import('pg');
+	const client = new pg.Client(PG);
+	await client.connect();
+	try {
+		return await client.query(sql);
+	} finally {
 		await client.end();
-		return {
-			env: { DB_CLIENT: 'pg', DB_HOST: '127.0.0.1', DB_PORT: '5432', DB_DATABASE: name, DB_USER: 'postgres', DB_PASSWORD: '' },
-			drop: async () => {
-				const c = new pg.Client({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test' });
-				await c.connect();
-				await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
-				await c.end();
-			},
-		};
+	}
+}
+
+async function mysqlConnection(database) {
+	const mysql = await import('mysql2/promise');
+	return mysql.createConnection({ ...MYSQL, ...(database ? { database } : {}), multipleStatements: true });
+}
+
+/**
+ * A new, empty database (PostgreSQL, MariaDB; SQLite needs none), or with `template` (the name
+ * of a bootstrapped one, see `bootstrapTemplate`) a copy of it: copying is what saves the
+ * bootstrap's migrations on every test host.
+ */
+export async function createDatabase(db, { template } = {}) {
+	if (db === 'sqlite') return {};
+	const name = databaseName();
+	if (db === 'postgres') {
+		await pgQuery(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ''}`);
+		return { env: databaseEnv(db, name), name, drop: () => dropDatabase(db, name) };
 	}
 	if (db === 'mysql') {
-		const mysql = await import('mysql2/promise');
-		const conn = await mysql.createConnection({ host: '127.0.0.1', port: 3306, user: 'root' });
-		await conn.query(`CREATE DATABASE ${name}`);
-		await conn.end();
-		return {
-			env: { DB_CLIENT: 'mysql', DB_HOST: '127.0.0.1', DB_PORT: '3306', DB_DATABASE: name, DB_USER: 'root', DB_PASSWORD: '' },
-			drop: async () => {
-				const c = await mysql.createConnection({ host: '127.0.0.1', port: 3306, user: 'root' });
-				await c.query(`DROP DATABASE IF EXISTS ${name}`).catch(() => {});
-				await c.end();
-			},
-		};
+		const conn = await mysqlConnection();
+		try {
+			await conn.query(`CREATE DATABASE ${name}`);
+			if (template) await copyMysqlDatabase(conn, template, name);
+		} finally {
+			await conn.end();
+		}
+		return { env: databaseEnv(db, name), name, drop: () => dropDatabase(db, name) };
 	}
 	throw new Error(`unknown database ${db}`);
 }
 
+/** MariaDB has no template databases: every table's own CREATE statement (keys included), then its rows. */
+async function copyMysqlDatabase(conn, from, to) {
+	const [tables] = await conn.query('SELECT table_name AS name FROM information_schema.tables WHERE table_schema = ? AND table_type = ?', [from, 'BASE TABLE']);
+	const statements = ['SET FOREIGN_KEY_CHECKS = 0', `USE ${to}`];
+	for (const { name } of tables) {
+		const [[created]] = await conn.query(`SHOW CREATE TABLE \`${from}\`.\`${name}\``);
+		statements.push(created['Create Table'], `INSERT INTO \`${to}\`.\`${name}\` SELECT * FROM \`${from}\`.\`${name}\``);
+	}
+	statements.push('SET FOREIGN_KEY_CHECKS = 1');
+	await conn.query(statements.join(';\n'));
+}
+
+export async function dropDatabase(db, name) {
+	if (db === 'postgres') await pgQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
+	if (db === 'mysql') {
+		const conn = await mysqlConnection();
+		await conn.query(`DROP DATABASE IF EXISTS ${name}`).catch(() => {});
+		await conn.end();
+	}
+}
+
+/** Every database whose name starts with `prefix` (a test run's leftovers). */
+export async function databasesNamed(db, prefix) {
+	if (db === 'postgres') return (await pgQuery(`SELECT datname FROM pg_database WHERE datname LIKE '${prefix}%'`)).rows.map((r) => r.datname);
+	const conn = await mysqlConnection();
+	try {
+		const [rows] = await conn.query('SELECT schema_name AS name FROM information_schema.schemata WHERE schema_name LIKE ?', [`${prefix}%`]);
+		return rows.map((r) => r.name);
+	} finally {
+		await conn.end();
+	}
+}
+
 export async function databaseAnswers(db) {
 	try {
-		const created = await createDatabase(db);
-		await created.drop?.();
+		if (db === 'postgres') await pgQuery('SELECT 1');
+		else if (db === 'mysql') await (await mysqlConnection()).end();
 		return true;
 	} catch {
 		return false;
@@ -91,27 +143,20 @@ export async function databaseAnswers(db) {
 }
 
 /**
- * Bootstraps and starts a Directus. `env` overrides the defaults (`null` removes a variable).
- * `database` is what createDatabase returned, to share one database between several hosts.
- * `extraExtensions`: folders of other extensions to load next to this one.
- * `pickPort`: how a port is chosen when none is given (default: one the system calls free).
- * @param {{ db?: string, env?: Record<string, string | null>, dir?: string, database?: any, bootstrap?: boolean, logToConsole?: boolean, port?: number, extraExtensions?: string[], pickPort?: () => Promise<number> }} [options]
+ * Runs `directus bootstrap` once into a template: a SQLite file, or a database of its own that
+ * `createDatabase(db, { template })` copies. Returns what `startHost`'s `template` option takes.
  */
-export async function startHost({ db = 'sqlite', env = {}, dir = undefined, database = undefined, bootstrap = true, logToConsole = false, port = undefined, extraExtensions = [], pickPort = freePort } = {}) {
-	const node = findNode22();
-	if (!node) throw new Error('Node 22 runtime not found: run `npm install`');
-	mkdirSync(join(root, '.test-hosts'), { recursive: true });
-	dir ??= mkdtempSync(join(root, '.test-hosts', 'host-'));
+export async function bootstrapTemplate(db, dir) {
 	mkdirSync(dir, { recursive: true });
-	// The host resolves extensions only when its working folder has a package.json.
-	if (!existsSync(join(dir, 'package.json'))) writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'user-lifecycle-host', private: true }));
-	const extensionsPath = installExtension(dir, extraExtensions);
-	database ??= await createDatabase(db);
-	// A port picked here may be taken by another host starting at the same moment (parallel test
-	// files): the host then fails to listen, and it is started again on another port.
-	const portGiven = port !== undefined;
-	port ??= await pickPort();
-	let url = `http://127.0.0.1:${port}`;
+	installExtension(dir);
+	const database = await createDatabase(db);
+	const filename = join(dir, `template-${db}.db`);
+	await runBootstrap({ db, dir, database, env: db === 'sqlite' ? { DB_FILENAME: filename } : {} });
+	return db === 'sqlite' ? { db, file: filename } : { db, name: database.name };
+}
+
+/** The host's environment: the test defaults, the database's, then `env` (`null` removes a variable). */
+function hostEnv({ db, dir, port, url, extensionsPath, database, env }) {
 	const fullEnv = {
 		...process.env,
 		HOST: '127.0.0.1',
@@ -149,12 +194,57 @@ export async function startHost({ db = 'sqlite', env = {}, dir = undefined, data
 		if (value === null) delete fullEnv[key];
 		else fullEnv[key] = String(value);
 	}
+	return fullEnv;
+}
+
+/**
+ * Runs the host's CLI on Node 22. `ipc`: the host sends 'ready' once ITS server listens (a ping
+ * alone could be answered by another process holding the same port); the preload ends the host
+ * when that channel closes, so a test worker that dies takes its hosts with it.
+ */
+function runDirectus(args, { dir, env }) {
+	const node = findNode22();
+	if (!node) throw new Error('Node 22 runtime not found: run `npm install`');
+	return spawn(node.bin, ['--require', join(root, 'scripts/exit-with-parent.cjs'), cli, ...args], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+}
+
+async function runBootstrap({ db, dir, database, env = {} }) {
+	const boot = runDirectus(['bootstrap'], { dir, env: hostEnv({ db, dir, port: 0, url: 'http://127.0.0.1', extensionsPath: join(dir, 'extensions'), database, env }) });
+	const output = [];
+	for (const stream of [boot.stdout, boot.stderr]) stream.on('data', (chunk) => output.push(chunk.toString()));
+	const code = await new Promise((ok) => boot.on('exit', ok));
+	if (code !== 0) throw new Error(`directus bootstrap failed (${code}):\n${output.join('').split('\n').slice(-30).join('\n')}`);
+}
+
+/**
+ * Bootstraps and starts a Directus. `env` overrides the defaults (`null` removes a variable).
+ * `database` is what createDatabase returned, to share one database between several hosts.
+ * `template`: what bootstrapTemplate returned, copied instead of bootstrapping.
+ * `extraExtensions`: folders of other extensions to load next to this one.
+ * `pickPort`: how a port is chosen when none is given (default: one the system calls free).
+ * @param {{ db?: string, env?: Record<string, string | null>, dir?: string, database?: any, bootstrap?: boolean, template?: { db: string, file?: string, name?: string }, logToConsole?: boolean, port?: number, extraExtensions?: string[], pickPort?: () => Promise<number> }} [options]
+ */
+export async function startHost({ db = 'sqlite', env = {}, dir = undefined, database = undefined, bootstrap = true, template = undefined, logToConsole = false, port = undefined, extraExtensions = [], pickPort = freePort } = {}) {
+	mkdirSync(join(root, '.test-hosts'), { recursive: true });
+	dir ??= mkdtempSync(join(root, '.test-hosts', 'host-'));
+	mkdirSync(dir, { recursive: true });
+	// The host resolves extensions only when its working folder has a package.json.
+	if (!existsSync(join(dir, 'package.json'))) writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'user-lifecycle-host', private: true }));
+	const extensionsPath = installExtension(dir, extraExtensions);
+	// A template (bootstrapTemplate's answer) stands in for the bootstrap: a copy of one made once.
+	database ??= await createDatabase(db, { template: bootstrap && template ? template.name : undefined });
+	if (bootstrap && template && db === 'sqlite') copyFileSync(template.file, join(dir, 'data.db'));
+	if (template) bootstrap = false;
+	// A port picked here may be taken by another host starting at the same moment (parallel test
+	// files): the host then fails to listen, and it is started again on another port.
+	const portGiven = port !== undefined;
+	port ??= await pickPort();
+	let url = `http://127.0.0.1:${port}`;
+	const fullEnv = hostEnv({ db, dir, port, url, extensionsPath, database, env });
 	const logFile = join(dir, 'directus.log');
 	const logStream = createWriteStream(logFile, { flags: 'a' });
 	const lines = [];
-	// `ipc`: the host sends 'ready' once ITS server listens. A ping alone could be answered by
-	// another process that holds the same port.
-	const run = (args) => spawn(node.bin, [cli, ...args], { cwd: dir, env: fullEnv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+	const run = (args) => runDirectus(args, { dir, env: fullEnv });
 	const capture = (child) => {
 		for (const stream of [child.stdout, child.stderr]) {
 			stream.on('data', (chunk) => {

@@ -54,7 +54,7 @@ export function useStudioHost(env: Record<string, string>, ready: (host: TestHos
 	let host: TestHost | undefined;
 	let studio: Studio | undefined;
 	beforeAll(async () => {
-		host = await startTestHost({ env: { SERVE_APP: 'true', ...env } });
+		host = await startTestHost({ env: { SERVE_APP: 'true', ...env }, exclusive: true });
 		studio = await launchStudio();
 		await ready(host, studio);
 	});

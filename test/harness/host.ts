@@ -52,8 +52,13 @@ export interface TestHost {
 	restart: (env?: Record<string, string | null>) => Promise<void>;
 }
 
-/** Databases the integration suite runs on (USER_LIFECYCLE_TEST_DBS, default all three): PostgreSQL/MariaDB only when they answer. */
+/**
+ * Databases the integration suite runs on (USER_LIFECYCLE_TEST_DBS, default all three):
+ * PostgreSQL/MariaDB only when they answer. The global set-up has probed them once for the run.
+ */
 export async function availableDatabases(): Promise<Db[]> {
+	const probed = process.env['USER_LIFECYCLE_TEST_DBS_UP'];
+	if (probed !== undefined) return probed.split(',').filter(Boolean) as Db[];
 	const wanted = (process.env['USER_LIFECYCLE_TEST_DBS'] ?? 'sqlite,postgres,mysql').split(',');
 	const dbs: Db[] = wanted.includes('sqlite') ? ['sqlite'] : [];
 	for (const db of ['postgres', 'mysql'] as const) {
@@ -64,13 +69,106 @@ export async function availableDatabases(): Promise<Db[]> {
 	return dbs;
 }
 
-/** `extraExtensions`: folders of other extensions (package.json + code) the host loads next to ours. */
-export async function startTestHost(options: { db?: Db; env?: Record<string, string | null>; extraExtensions?: string[] } = {}): Promise<TestHost> {
+export interface TestHostOptions {
+	db?: Db;
+	env?: Record<string, string | null>;
+	/** Folders of other extensions (package.json + code) the host loads next to ours. */
+	extraExtensions?: string[];
+	/**
+	 * A host of the file's own: needed to kill, restart or add siblings to it. Otherwise the host
+	 * is shared with the worker's later test files of the same database and settings profile.
+	 */
+	exclusive?: boolean;
+}
+
+/** The bootstrapped copy of `db` the global set-up made for this run, if any. */
+function templateOf(db: Db) {
+	const templates = JSON.parse(process.env['USER_LIFECYCLE_TEST_TEMPLATES'] ?? '[]') as { db: Db }[];
+	return templates.find((t) => t.db === db);
+}
+
+/**
+ * A host per database and settings profile, kept in this test worker (its files run one after
+ * another) for the next file that asks for the same profile: start-up is not what the tests test.
+ * Files keep their data apart (their own emails and roles); what a file changes for everyone is
+ * put back when it lets the host go (the settings it set, the mailbox's switches and mail).
+ */
+interface Kept {
+	host: TestHost;
+	busy: boolean;
+	/** Settings as the host started with them, and the keys a file has set since. */
+	baseline: Record<string, unknown>;
+	touched: Set<string>;
+}
+const kept = new Map<string, Kept>();
+/** Idle hosts kept per worker: the rest are stopped, least recently used first. */
+const MAX_IDLE = Number(process.env['USER_LIFECYCLE_TEST_KEEP_HOSTS'] ?? 4);
+
+function profileKey(db: Db, options: TestHostOptions): string {
+	const env = Object.entries(options.env ?? {})
+		.filter(([key, value]) => !(key === 'PRESSURE_LIMITER_ENABLED' && value === 'false') && !(key === 'RATE_LIMITER_REGISTRATION_ENABLED' && value === 'false'))
+		.sort(([a], [b]) => a.localeCompare(b));
+	return JSON.stringify([db, env, [...(options.extraExtensions ?? [])].sort()]);
+}
+
+export async function startTestHost(options: TestHostOptions = {}): Promise<TestHost> {
 	const db = options.db ?? 'sqlite';
+	if (options.exclusive || process.env['USER_LIFECYCLE_TEST_SHARE_HOSTS'] === 'false') return startPrivateHost(db, options);
+	const key = profileKey(db, options);
+	if (process.env['USER_LIFECYCLE_TEST_DEBUG']) console.log('[host]', process.pid, kept.has(key) ? 'reuse' : 'start', key);
+	let entry = kept.get(key);
+	if (entry?.busy) return startPrivateHost(db, options);
+	if (!entry) {
+		const host = await startPrivateHost(db, options);
+		const baseline = (await host.admin('GET', '/settings')).body.data as Record<string, unknown>;
+		entry = { host, busy: false, baseline, touched: new Set() };
+		kept.set(key, entry);
+	}
+	kept.delete(key);
+	kept.set(key, entry); // most recently used last
+	entry.busy = true;
+	const own = entry;
+	const logsFrom = own.host.logs().length;
+	const siblings: { stop: () => Promise<void> }[] = [];
+	const refuse = (what: string) => () => {
+		throw new Error(`${what} needs a host of the file's own: startTestHost({ ..., exclusive: true })`);
+	};
+	return {
+		...own.host,
+		// What the host logged while this file had it.
+		logs: () => own.host.logs().slice(logsFrom),
+		async setSettings(settings) {
+			for (const name of Object.keys(settings)) own.touched.add(name);
+			await own.host.setSettings(settings);
+		},
+		kill: refuse('kill'),
+		restart: refuse('restart'),
+		async startSibling(env) {
+			const sibling = await own.host.startSibling(env);
+			siblings.push(sibling);
+			return sibling;
+		},
+		async stop() {
+			for (const sibling of siblings.splice(0)) await sibling.stop().catch(() => {});
+			if (own.touched.size > 0) await own.host.setSettings(Object.fromEntries([...own.touched].map((name) => [name, own.baseline[name] ?? null])));
+			own.touched.clear();
+			own.host.mailbox.holdReplies = false;
+			own.host.mailbox.mails.length = 0;
+			own.busy = false;
+			const idle = [...kept].filter(([, e]) => !e.busy);
+			for (const [oldKey, old] of idle.slice(0, Math.max(0, idle.length - MAX_IDLE))) {
+				kept.delete(oldKey);
+				await old.host.stop();
+			}
+		},
+	};
+}
+
+async function startPrivateHost(db: Db, options: TestHostOptions): Promise<TestHost> {
 	const mailbox = new Mailbox();
 	const smtpPort = await mailbox.start();
 	const env = { EMAIL_SMTP_PORT: String(smtpPort), ...options.env };
-	const first = await startHost({ db, env, extraExtensions: options.extraExtensions });
+	const first = await startHost({ db, env, extraExtensions: options.extraExtensions, template: templateOf(db) });
 	let host = first;
 	// Processes replaced by `restart`: stopped (their logs closed) with the rest.
 	const replaced: (typeof first)[] = [];

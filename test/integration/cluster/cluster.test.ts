@@ -86,7 +86,7 @@ describe.runIf(runnable)('a cluster on postgres + redis', () => {
 			REGISTER_STALL_TIME: '50',
 		};
 		// Each instance says its name in its SMTP greeting: the mailbox sees who sent each mail.
-		host = await startTestHost({ db: 'postgres', env: { ...clusterEnv, EMAIL_SMTP_NAME: 'instance-a' } });
+		host = await startTestHost({ db: 'postgres', env: { ...clusterEnv, EMAIL_SMTP_NAME: 'instance-a' }, exclusive: true });
 		nodes.push({ name: 'A', url: host.url });
 		const b = await host.startSibling({ ...clusterEnv, EMAIL_SMTP_NAME: 'instance-b' });
 		nodes.push({ name: 'B', url: b.url });

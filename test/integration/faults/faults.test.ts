@@ -1,11 +1,11 @@
 // Faults, on PostgreSQL: the database connections dropped in the middle of a bulk invite, SMTP
-// down for a minute, the database connections dropped while a sent mail is being marked sent.
+// down for a while (FAULT_SMTP_OUTAGE_MS), the database connections dropped while a sent mail is being marked sent.
 // The properties: every change is whole or absent, every mail arrives, once. (The host process
 // killed with 500 mails queued: host-crash.test.ts, in parallel with this file.)
 import knexFactory, { type Knex } from 'knex';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { availableDatabases, HARNESS_DB_APPLICATION, startTestHost, type TestHost } from '../../harness/host.js';
-import { HOST_SESSIONS, OUTBOX_ENV, seconds, sleep } from './helpers.js';
+import { HOST_SESSIONS, OUTBOX_ENV, seconds, sleep, SMTP_OUTAGE_MS } from './helpers.js';
 
 const hasPostgres = (await availableDatabases()).includes('postgres');
 if (!hasPostgres) {
@@ -30,7 +30,7 @@ describe.runIf(hasPostgres)('faults on postgres', () => {
 		);
 
 	beforeAll(async () => {
-		host = await startTestHost({ db: 'postgres', env: { ...OUTBOX_ENV, USER_LIFECYCLE_SCHEDULE: '0 0 1 1 *' } });
+		host = await startTestHost({ db: 'postgres', env: { ...OUTBOX_ENV, USER_LIFECYCLE_SCHEDULE: '0 0 1 1 *' }, exclusive: true });
 		role = await host.createApiRole('Fault invitees');
 		hostDatabase = (host.knex.client.config.connection as { database: string }).database;
 		// The test's own connection, to the `test` database: it outlives the terminations.
@@ -182,7 +182,7 @@ describe.runIf(hasPostgres)('faults on postgres', () => {
 		await host.mailbox.waitFor('fault-a-after@example.com', 1, 30_000);
 	}, 200_000);
 
-	it('SMTP down for 60 s during 100 invites: every mail arrives exactly once, nothing left pending', async () => {
+	it(`SMTP down for ${seconds(SMTP_OUTAGE_MS)} during 100 invites: every mail arrives exactly once, nothing left pending`, async () => {
 		const emails = Array.from({ length: 100 }, (_, i) => `fault-b-${String(i).padStart(3, '0')}@example.com`);
 		await host.mailbox.stop();
 		const down = performance.now();
@@ -197,7 +197,7 @@ describe.runIf(hasPostgres)('faults on postgres', () => {
 			answeredMs = performance.now() - down;
 			expect(answeredMs).toBeLessThan(30_000);
 
-			await sleep(60_000 - (performance.now() - down));
+			await sleep(SMTP_OUTAGE_MS - (performance.now() - down));
 			const during = await host.knex('user_lifecycle_outbox').select('status', 'attempts').whereRaw("recipient like 'fault-b-%'");
 			expect(during).toHaveLength(100);
 			expect(during.every((r) => r.status !== 'sent')).toBe(true);
@@ -218,7 +218,7 @@ describe.runIf(hasPostgres)('faults on postgres', () => {
 		expect(rows.every((r) => r.status === 'sent' && r.payload === null)).toBe(true);
 		const tries = rows.map((r) => Number(r.attempts));
 		console.log(
-			`[faults] SMTP down 60 s: 100 invites answered in ${answeredMs.toFixed(0)} ms; tries during the outage ${Math.min(...triesDuring)}–${Math.max(...triesDuring)}; ` +
+			`[faults] SMTP down ${seconds(SMTP_OUTAGE_MS)}: 100 invites answered in ${answeredMs.toFixed(0)} ms; tries during the outage ${Math.min(...triesDuring)}–${Math.max(...triesDuring)}; ` +
 				`all 100 mails ${seconds(deliveredMs)} after SMTP was back; tries in all ${Math.min(...tries)}–${Math.max(...tries)}`,
 		);
 	}, 150_000);

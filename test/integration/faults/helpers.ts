@@ -3,6 +3,13 @@
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
+/**
+ * How long SMTP is down in the outage test: 5 s by default (with the 1 s backoff below, tries 1–3
+ * fall inside it and try 4, at ≈ 7 s, after it: what a minute proves, in seconds);
+ * FAULT_SMTP_OUTAGE_MS=60000 plays the minute-long outage.
+ */
+export const SMTP_OUTAGE_MS = Number(process.env['FAULT_SMTP_OUTAGE_MS'] ?? 5_000);
+
 /*
  * Outbox timings. A failed try n (n = 1, 2, ...) is retried BACKOFF × 2^(n−1) later (capped at
  * 1 h), so with 1 s the tries come ≈ 0, 1, 3, 7, 15, 31, 63, 127 s after the first one. An SMTP

@@ -18,7 +18,7 @@ describe.runIf(hasPostgres)('a host crash on postgres', () => {
 	const invite = (emails: string[]) => host.admin('POST', '/user-lifecycle/invite', { email: emails, role });
 
 	beforeAll(async () => {
-		host = await startTestHost({ db: 'postgres', env: { ...OUTBOX_ENV, USER_LIFECYCLE_SCHEDULE: '0 0 1 1 *' } });
+		host = await startTestHost({ db: 'postgres', env: { ...OUTBOX_ENV, USER_LIFECYCLE_SCHEDULE: '0 0 1 1 *' }, exclusive: true });
 		role = await host.createApiRole('Crash invitees');
 	});
 

@@ -14,7 +14,7 @@ describe.runIf(shared.length > 0).each(shared)('the schedule across two instance
 
 	beforeAll(async () => {
 		const env = { USER_LIFECYCLE_SCHEDULE: '*/1 * * * * *', PRESSURE_LIMITER_ENABLED: 'false' };
-		host = await startTestHost({ db, env });
+		host = await startTestHost({ db, env, exclusive: true });
 		await host.startSibling(env);
 		role = await host.createApiRole('Cluster members');
 	});

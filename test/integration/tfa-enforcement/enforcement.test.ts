@@ -17,7 +17,7 @@ describe.each(await availableDatabases())('two-factor enforcement on %s', (db) =
 	let readers: string;
 
 	beforeAll(async () => {
-		host = await startTestHost({ db, env: { PRESSURE_LIMITER_ENABLED: 'false', LOGIN_STALL_TIME: '50' } });
+		host = await startTestHost({ db, env: { PRESSURE_LIMITER_ENABLED: 'false', LOGIN_STALL_TIME: '50' }, exclusive: true });
 		const policy = await host.admin('POST', '/policies', { name: 'Must use 2FA', app_access: false, admin_access: false, enforce_tfa: true });
 		expect(policy.status).toBe(200);
 		enforcing = policy.body.data.id;
