@@ -30,6 +30,8 @@ describe.skipIf(!hasChromium)('the Security page in the Data Studio', { timeout:
 		await page.getByPlaceholder('Your password').fill(PASSWORD);
 		await page.getByRole('button', { name: 'Enable two-factor' }).click();
 		await page.locator('.qr svg').waitFor();
+		// The drawing has a name for screen readers (the SVG itself carries none).
+		expect(await page.getByRole('img', { name: 'QR code of the two-factor set-up link' }).locator('svg').count()).toBe(1);
 		const secret = (await page.locator('.secret code').textContent())!.trim();
 		expect(secret).toMatch(/^[A-Z2-7]{16,}$/);
 		await screenshot(page, 'security-enable-qr');
