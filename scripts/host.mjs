@@ -29,13 +29,15 @@ export async function freePort() {
  * Copies the built bundle into `<dir>/extensions`, as `npm install` of the package would, and
  * each of `extra` (folders with a package.json and their code) next to it.
  */
-export function installExtension(dir, extra = []) {
+export function installExtension(dir, extra = [], own = true) {
 	if (!existsSync(join(root, 'dist/api.js'))) throw new Error('dist/api.js is missing: run `npm run build` first');
 	const target = join(dir, 'extensions', 'directus-extension-user-lifecycle');
 	rmSync(target, { recursive: true, force: true });
-	mkdirSync(target, { recursive: true });
-	cpSync(join(root, 'package.json'), join(target, 'package.json'));
-	cpSync(join(root, 'dist'), join(target, 'dist'), { recursive: true });
+	mkdirSync(own ? target : join(dir, 'extensions'), { recursive: true });
+	if (own) {
+		cpSync(join(root, 'package.json'), join(target, 'package.json'));
+		cpSync(join(root, 'dist'), join(target, 'dist'), { recursive: true });
+	}
 	for (const folder of extra) {
 		const other = join(dir, 'extensions', basename(resolve(folder)));
 		rmSync(other, { recursive: true, force: true });
@@ -220,17 +222,18 @@ async function runBootstrap({ db, dir, database, env = {} }) {
  * Bootstraps and starts a Directus. `env` overrides the defaults (`null` removes a variable).
  * `database` is what createDatabase returned, to share one database between several hosts.
  * `template`: what bootstrapTemplate returned, copied instead of bootstrapping.
- * `extraExtensions`: folders of other extensions to load next to this one.
+ * `extraExtensions`: folders of other extensions to load next to this one; `ownExtension: false`
+ * leaves ours out of the extensions folder (a project that installed the package loads it itself).
  * `pickPort`: how a port is chosen when none is given (default: one the system calls free).
- * @param {{ db?: string, env?: Record<string, string | null>, dir?: string, database?: any, bootstrap?: boolean, template?: { db: string, file?: string, name?: string }, logToConsole?: boolean, port?: number, extraExtensions?: string[], pickPort?: () => Promise<number> }} [options]
+ * @param {{ db?: string, env?: Record<string, string | null>, dir?: string, database?: any, bootstrap?: boolean, template?: { db: string, file?: string, name?: string }, logToConsole?: boolean, port?: number, extraExtensions?: string[], ownExtension?: boolean, pickPort?: () => Promise<number> }} [options]
  */
-export async function startHost({ db = 'sqlite', env = {}, dir = undefined, database = undefined, bootstrap = true, template = undefined, logToConsole = false, port = undefined, extraExtensions = [], pickPort = freePort } = {}) {
+export async function startHost({ db = 'sqlite', env = {}, dir = undefined, database = undefined, bootstrap = true, template = undefined, logToConsole = false, port = undefined, extraExtensions = [], ownExtension = true, pickPort = freePort } = {}) {
 	mkdirSync(join(root, '.test-hosts'), { recursive: true });
 	dir ??= mkdtempSync(join(root, '.test-hosts', 'host-'));
 	mkdirSync(dir, { recursive: true });
 	// The host resolves extensions only when its working folder has a package.json.
 	if (!existsSync(join(dir, 'package.json'))) writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'user-lifecycle-host', private: true }));
-	const extensionsPath = installExtension(dir, extraExtensions);
+	const extensionsPath = installExtension(dir, extraExtensions, ownExtension);
 	// A template (bootstrapTemplate's answer) stands in for the bootstrap: a copy of one made once.
 	database ??= await createDatabase(db, { template: bootstrap && template ? template.name : undefined });
 	if (bootstrap && template && db === 'sqlite') copyFileSync(template.file, join(dir, 'data.db'));
