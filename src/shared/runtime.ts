@@ -4,7 +4,7 @@
 import type { ApiExtensionContext } from '@directus/types';
 import type { Knex } from 'knex';
 import { AUDIT_MIGRATIONS } from './audit.js';
-import { loadConfig, type Config } from './config.js';
+import { loadConfig, type Config, type SettingsSlice } from './config.js';
 import { configurePreparedStatements } from './util/prepared.js';
 import { extensionTables, keepOutOfHostSchema, migrate, type Migration } from './migrations.js';
 import { OUTBOX_MIGRATIONS } from './outbox/store.js';
@@ -44,10 +44,10 @@ export const SHARED_MIGRATIONS: Migration[] = [...TOKEN_MIGRATIONS, ...OUTBOX_MI
 
 let current: Runtime | null = null;
 
-/** The process's runtime; the first entry to call it (endpoint or hook) creates it with the capabilities' migrations. */
-export function getRuntime(context: HostContext, migrations: readonly Migration[]): Runtime {
+/** The process's runtime; the first entry to call it (endpoint or hook) creates it with the capabilities' migrations and settings. */
+export function getRuntime(context: HostContext, { migrations, settings }: { migrations: readonly Migration[]; settings: readonly SettingsSlice[] }): Runtime {
 	if (current) return current;
-	const config = loadConfig(context.env); // throws a ConfigError naming the variable
+	const config = loadConfig(context.env, settings); // throws a ConfigError naming the variable
 	const knex = context.database as unknown as Knex;
 	configurePreparedStatements({
 		named: config.preparedStatements,

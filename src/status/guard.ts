@@ -19,7 +19,7 @@ import type { Knex } from 'knex';
 import { auditInserts, preparedAuditInsert, recordEvents, type AuditEvent } from '../shared/audit.js';
 import { afterCommit, afterFlowCommit, currentFlow, noteFlowTransaction, type FlowScope } from '../shared/flow-scope.js';
 import { clearPendingFlow, markPendingFlow, type PendingFlow } from '../shared/pending-flows.js';
-import { mayTransition, type Writer } from '../shared/policy/transitions.js';
+import { mayTransition, type Writer } from './transitions.js';
 import type { Runtime } from '../shared/runtime.js';
 import { chunks } from '../shared/util/batch.js';
 import { dialectOf, isTransaction, runWrites } from '../shared/util/sql.js';

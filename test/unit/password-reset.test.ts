@@ -5,7 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { readResetToken, signResetToken } from '../../src/password-reset/token.js';
 import { requestBody, resetBody } from '../../src/password-reset/schemas.js';
 import { ensureResetThrottleTable, pruneResetSlots, RESET_THROTTLE_TABLE, takeResetSlot, THROTTLE_WINDOW_MS } from '../../src/password-reset/throttle.js';
-import { ConfigError, loadConfig } from '../../src/shared/config.js';
+import { START_UP } from '../../src/capabilities.js';
+import { ConfigError, loadConfig as loadWith, type Env } from '../../src/shared/config.js';
+
+/** Every capability's settings, as the runtime loads them. */
+const loadConfig = (env: Env) => loadWith(env, START_UP.settings);
 import { parseInput } from '../../src/shared/input.js';
 import { deriveKey, generateToken } from '../../src/shared/util/crypto.js';
 import { useSqliteStore } from '../harness/sqlite-store.js';
