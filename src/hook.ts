@@ -7,13 +7,12 @@ import type { Application } from 'express';
 import { CAPABILITIES, START_UP } from './capabilities.js';
 import { graphqlMutations } from './shared/graphql.js';
 import { forgetMailSettings, warmMailSettings } from './shared/mail.js';
-import { badPathParameters, whenReady } from './shared/http.js';
+import { badPathParameters, refuseUnreadableTokens, whenReady } from './shared/http.js';
 import { getRuntime, refreshHostSchema, type HostContext, type Runtime } from './shared/runtime.js';
 import { pruneSpentTokens, registerSchedule, type Job } from './shared/schedule.js';
 import { isLastFilter, keepLast, noteOwnFilter } from './shared/own-filters.js';
 import { registerReadOnlyCollections } from './shared/studio-collections.js';
-import { redactTokenLinks } from './shared/token-links.js';
-import { refuseUnreadableTokens } from './shared/access-tokens.js';
+import { redactTokenLinks } from './shared/log-redaction.js';
 
 export default defineHook((register, context) => {
 	const rt = getRuntime(context as unknown as HostContext, START_UP);

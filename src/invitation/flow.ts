@@ -11,7 +11,7 @@ import type { OutboxMail } from '../shared/outbox/store.js';
 import { assertPasswordPolicy } from '../shared/policy/password.js';
 import { isUrlAllowed } from '../shared/policy/url-allow-list.js';
 import type { Runtime } from '../shared/runtime.js';
-import { consumeToken, issueTokens, liveTokens, revokeTokens } from '../shared/tokens.js';
+import { consumeToken, issueTokens, liveTokens, revokeTokens } from '../shared/link-tokens.js';
 import { findUserByEmail, findUserById, findUsersByEmails, readableUser } from '../shared/users.js';
 import { generateToken } from '../shared/util/crypto.js';
 import { InvalidTokenError, isDirectusError } from '../shared/util/errors.js';

@@ -2,7 +2,7 @@
 // invitation expired with no live one left are archived (actor "system", "invitation expired").
 import type { JobReport } from '../shared/capability.js';
 import type { Runtime } from '../shared/runtime.js';
-import { usersWithOnlyExpiredTokens } from '../shared/tokens.js';
+import { usersWithOnlyExpiredTokens } from '../shared/link-tokens.js';
 import { moveStatus, userIdsInStatus } from '../shared/users.js';
 
 /** Safety stop for one run; the next period picks up the rest. */

@@ -11,7 +11,7 @@ import { assertPasswordPolicy } from '../shared/policy/password.js';
 import { isUrlAllowed } from '../shared/policy/url-allow-list.js';
 import type { Runtime } from '../shared/runtime.js';
 import { endUserSessions } from '../shared/sessions.js';
-import { consumeToken, issueToken } from '../shared/tokens.js';
+import { consumeToken, issueToken } from '../shared/link-tokens.js';
 import { DEFAULT_PROVIDER, findMailRecipientByEmail, findUserById, type UserRow } from '../shared/users.js';
 import { generateToken } from '../shared/util/crypto.js';
 import { InvalidTokenError } from '../shared/util/errors.js';

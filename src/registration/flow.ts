@@ -14,7 +14,7 @@ import type { Runtime } from '../shared/runtime.js';
 import { recordEvents } from '../shared/audit.js';
 import { buildMail } from '../shared/mail.js';
 import { clearPendingFlow, markPendingFlow, pendingFlowsOf } from '../shared/pending-flows.js';
-import { consumeToken, issueToken, revokeTokens } from '../shared/tokens.js';
+import { consumeToken, issueToken, revokeTokens } from '../shared/link-tokens.js';
 import { runAsFlow } from '../shared/flow-scope.js';
 import { isOn, linkWithToken, publicPath, readSettings, stallUntil, type FlowOptions } from '../shared/host.js';
 import { findUserByEmail, findUserById, type UserRow } from '../shared/users.js';

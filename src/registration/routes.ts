@@ -7,7 +7,7 @@ import { stallUntil } from '../shared/host.js';
 import { parseInput } from '../shared/input.js';
 import { perIpRateLimit } from '../shared/rate-limit.js';
 import type { Runtime } from '../shared/runtime.js';
-import { takeQueryToken } from '../shared/token-links.js';
+import { takeQueryToken } from '../shared/log-redaction.js';
 import { registerUser, resendVerification, verifyEmail } from './flow.js';
 import { registrationSchema, resendBody, verifyEmailBody } from './schemas.js';
 

@@ -14,7 +14,7 @@ import { RATE_LIMIT_MIGRATIONS } from './rate-limit.js';
 import { LEASE_MIGRATIONS } from './leases.js';
 import { PENDING_FLOW_MIGRATIONS } from './pending-flows.js';
 import { ensureStudioCollections, STUDIO_COLLECTIONS } from './studio-collections.js';
-import { TOKEN_MIGRATIONS } from './tokens.js';
+import { TOKEN_MIGRATIONS } from './link-tokens.js';
 import { deriveKey } from './util/crypto.js';
 import { LifecycleEvents } from './events.js';
 import { findUserByEmail } from './users.js';

@@ -7,7 +7,7 @@ import { Cron } from 'croner';
 import type { JobReport } from './capability.js';
 import { claimLease } from './leases.js';
 import type { Runtime } from './runtime.js';
-import { pruneTokens } from './tokens.js';
+import { pruneTokens } from './link-tokens.js';
 import { drain } from './util/batch.js';
 import { newId } from './util/crypto.js';
 
