@@ -47,7 +47,7 @@ export async function endSessions(rt: Runtime, target: SessionsTarget, ending: E
 		const current = chainOf(chains, target.current);
 		let doomed: SessionChain[];
 		if (ending.scope === 'one') {
-			const chain = chains.find((c) => isLive(c, now) && c.tokens.some((token) => sessionId(rt.sessionIdKey, token) === ending.id));
+			const chain = chains.find((c) => isLive(c, now) && c.tokens.some((token) => sessionId(rt.key('session-ids'), token) === ending.id));
 			if (!chain) throw sessionNotFound();
 			doomed = [chain];
 		} else if (ending.scope === 'others') {
@@ -73,7 +73,7 @@ function view(rt: Runtime, chain: SessionChain, current: boolean): SessionView {
 	const { head } = chain;
 	const expires = expiresAt(head);
 	return {
-		id: sessionId(rt.sessionIdKey, head.token),
+		id: sessionId(rt.key('session-ids'), head.token),
 		expires: expires === null ? null : new Date(expires).toISOString(),
 		ip: head.ip ?? null,
 		user_agent: head.user_agent ?? null,

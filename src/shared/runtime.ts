@@ -29,12 +29,11 @@ export interface Runtime {
 	getSchema: HostContext['getSchema'];
 	/** Resolves once the extension's tables exist. */
 	ready: Promise<void>;
-	/** Signs invitation JWTs; derived from the host's SECRET so the host never accepts them as its own. */
-	tokenKey: Buffer;
-	/** Keys the recovery codes' hashes: a database dump alone can't brute-force them. */
-	recoveryCodeKey: Buffer;
-	/** Keys the public ids of the host's sessions (a hash of the session token, never the token). */
-	sessionIdKey: Buffer;
+	/**
+	 * A key derived from the host's SECRET for one purpose, named by the capability that uses it
+	 * (`tokens` signs link JWTs the host never takes for its own; `recovery-codes` keys their hashes).
+	 */
+	key(purpose: string): Buffer;
 	outbox: OutboxWorker;
 	/** `user-lifecycle.*` action events for other extensions and Flows (emit after commit). */
 	events: LifecycleEvents;
@@ -87,6 +86,7 @@ export function getRuntime(context: HostContext, { migrations, settings }: { mig
 		concurrency: config.outboxConcurrency,
 	});
 	const events = new LifecycleEvents(context.emitter as never, context.logger);
+	const keys = new Map<string, Buffer>();
 	current = {
 		config,
 		knex,
@@ -94,9 +94,7 @@ export function getRuntime(context: HostContext, { migrations, settings }: { mig
 		logger: context.logger,
 		getSchema: context.getSchema,
 		ready,
-		tokenKey: deriveKey(secret, 'tokens'),
-		recoveryCodeKey: deriveKey(secret, 'recovery-codes'),
-		sessionIdKey: deriveKey(secret, 'session-ids'),
+		key: (purpose) => keys.get(purpose) ?? keys.set(purpose, deriveKey(secret!, purpose)).get(purpose)!,
 		outbox,
 		events,
 	};
