@@ -13,7 +13,8 @@ import { assertPasswordPolicy } from '../shared/policy/password.js';
 import { isUrlAllowed } from '../shared/policy/url-allow-list.js';
 import type { Runtime } from '../shared/runtime.js';
 import { consumeToken, issueTokens, liveTokens, revokeTokens } from '../shared/link-tokens.js';
-import { findUserByEmail, findUserById, findUsersByEmails, readableUser } from '../shared/users.js';
+import { findUserByEmail, findUserById, readableUser, USER_FIELDS, USERS_TABLE, type UserRow } from '../shared/users.js';
+import { inBatches } from '../shared/util/batch.js';
 import { generateToken } from '../shared/util/crypto.js';
 import { InvalidTokenError, isDirectusError } from '../shared/util/errors.js';
 import { inviteUrlNotAllowed, noPendingInvitation, unknownRole } from './errors.js';
@@ -323,4 +324,14 @@ function isUniqueViolation(error: unknown): boolean {
 	if (isDirectusError(error, 'RECORD_NOT_UNIQUE')) return true;
 	const e = error as { code?: unknown; message?: unknown } | null;
 	return e?.code === '23505' || e?.code === 'ER_DUP_ENTRY' || (e?.code === 'SQLITE_CONSTRAINT' && String(e.message).includes('UNIQUE'));
+}
+
+/** Users by lower-cased email, one query per 500 (bulk invitations). */
+export async function findUsersByEmails(knex: Knex, lowerEmails: string[]): Promise<Map<string, UserRow>> {
+	const found = new Map<string, UserRow>();
+	await inBatches(lowerEmails, 500, async (batch) => {
+		const rows: UserRow[] = await knex(USERS_TABLE).select(USER_FIELDS).whereIn(knex.raw('LOWER(??)', ['email']) as never, batch);
+		for (const row of rows) found.set(String(row.email).toLowerCase(), row);
+	});
+	return found;
 }

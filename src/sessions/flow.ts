@@ -3,7 +3,8 @@
 // after the commit.
 import { recordEvents } from '../shared/audit.js';
 import type { Runtime } from '../shared/runtime.js';
-import { chainOf, chainSessions, endSessionChains, expiresAt, isLive, readUserSessionRows, sessionId, sweepLateSuccessors, type SessionChain } from '../shared/sessions.js';
+import { chainOf, chainSessions, expiresAt, isLive, readUserSessionRows, type SessionChain } from '../shared/sessions.js';
+import { endSessionChains, sessionId, sweepLateSuccessors } from './store.js';
 import { currentSessionUnknown, sessionNotFound } from './errors.js';
 import type { Scope } from './schemas.js';
 

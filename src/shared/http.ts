@@ -3,6 +3,8 @@
 // refusal of access tokens the host could not even look up.
 import type { Accountability, SchemaOverview } from '@directus/types';
 import type { NextFunction, Request, Response } from 'express';
+import { token as tokenField, parseInput, z } from './input.js';
+import { stashedQueryToken, stashQueryToken } from './log-redaction.js';
 import { InvalidCredentialsError, InvalidPayloadError } from './util/errors.js';
 
 /** The door a request came in by, named in lifecycle events: our routes, the host's REST routes, its GraphQL. */
@@ -105,4 +107,12 @@ export function carriesUnreadableToken(req: Pick<Request, 'query' | 'headers'>, 
 		}
 	}
 	return false;
+}
+
+const queryToken = z.strictObject({ token: tokenField() });
+
+/** The `?token=` of a link's request, from where the redaction stashed it (stashed here when it did not run). */
+export function takeQueryToken(req: { query: unknown; url: string; originalUrl: string }): string {
+	if (!stashedQueryToken(req)) stashQueryToken(req);
+	return parseInput(queryToken, { token: stashedQueryToken(req)?.token }).token;
 }

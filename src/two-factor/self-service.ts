@@ -5,7 +5,8 @@
 import { runAsFlow } from '../shared/flow-scope.js';
 import { readSettings, schemaFor, type Door, type FlowOptions } from '../shared/host.js';
 import type { Runtime } from '../shared/runtime.js';
-import { DEFAULT_PROVIDER, findTwoFactorUser, type TwoFactorUserRow } from '../shared/users.js';
+import { DEFAULT_PROVIDER } from '../shared/users.js';
+import { findTwoFactorUser, type TwoFactorUserRow } from './users.js';
 import { InvalidCredentialsError } from '../shared/util/errors.js';
 import { acceptOtp, acceptRecoveryCode, assertAccepted } from './code-gate.js';
 import { emailRequired, invalidOtp, invalidRecoveryCode, invalidSecret, notEnabled, passwordRequired, secretAlreadySet } from './errors.js';
