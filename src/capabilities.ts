@@ -16,4 +16,8 @@ const FLOWS: readonly Capability[] = [registration, invitation, loginLock, twoFa
 
 export const CAPABILITIES: readonly Capability[] = [...FLOWS, mailAdmin(new Map(FLOWS.flatMap((capability) => Object.entries(capability.mailRetry ?? {}))))];
 
-export const MIGRATIONS = CAPABILITIES.flatMap((capability) => capability.migrations ?? []);
+/** What the runtime needs of every capability before it starts: tables and settings. */
+export const START_UP = {
+	migrations: CAPABILITIES.flatMap((capability) => capability.migrations ?? []),
+	settings: CAPABILITIES.flatMap((capability) => (capability.settings ? [capability.settings] : [])),
+};

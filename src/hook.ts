@@ -4,19 +4,18 @@
 import { defineHook } from '@directus/extensions-sdk';
 import type { EventContext, RegisterFunctions } from '@directus/types';
 import type { Application } from 'express';
-import { CAPABILITIES, MIGRATIONS } from './capabilities.js';
+import { CAPABILITIES, START_UP } from './capabilities.js';
 import { graphqlMutations } from './shared/graphql.js';
 import { forgetMailSettings, warmMailSettings } from './shared/mail.js';
-import { badPathParameters, whenReady } from './shared/http.js';
+import { badPathParameters, refuseUnreadableTokens, whenReady } from './shared/http.js';
 import { getRuntime, refreshHostSchema, type HostContext, type Runtime } from './shared/runtime.js';
 import { pruneSpentTokens, registerSchedule, type Job } from './shared/schedule.js';
 import { isLastFilter, keepLast, noteOwnFilter } from './shared/own-filters.js';
 import { registerReadOnlyCollections } from './shared/studio-collections.js';
-import { redactTokenLinks } from './shared/token-links.js';
-import { refuseUnreadableTokens } from './shared/access-tokens.js';
+import { redactTokenLinks } from './shared/log-redaction.js';
 
 export default defineHook((register, context) => {
-	const rt = getRuntime(context as unknown as HostContext, MIGRATIONS);
+	const rt = getRuntime(context as unknown as HostContext, START_UP);
 	// Before the host's request logger: links that carry a token never reach a log line.
 	register.init('app.before', async (meta: Record<string, any>) => {
 		(meta['app'] as Application).use(redactTokenLinks());

@@ -7,12 +7,14 @@ import type { Knex } from 'knex';
 import { runAsFlow } from '../shared/flow-scope.js';
 import { linkWithToken, publicPath, readSettings, schemaFor, type FlowOptions } from '../shared/host.js';
 import { buildMail, displayName } from '../shared/mail.js';
+import { probeUsersWrite } from '../shared/may-write.js';
 import type { OutboxMail } from '../shared/outbox/store.js';
 import { assertPasswordPolicy } from '../shared/policy/password.js';
 import { isUrlAllowed } from '../shared/policy/url-allow-list.js';
 import type { Runtime } from '../shared/runtime.js';
-import { consumeToken, issueTokens, liveTokens, revokeTokens } from '../shared/tokens.js';
-import { findUserByEmail, findUserById, findUsersByEmails, readableUser } from '../shared/users.js';
+import { consumeToken, issueTokens, liveTokens, revokeTokens } from '../shared/link-tokens.js';
+import { findUserByEmail, findUserById, readableUser, USER_FIELDS, USERS_TABLE, type UserRow } from '../shared/users.js';
+import { inBatches } from '../shared/util/batch.js';
 import { generateToken } from '../shared/util/crypto.js';
 import { InvalidTokenError, isDirectusError } from '../shared/util/errors.js';
 import { inviteUrlNotAllowed, noPendingInvitation, unknownRole } from './errors.js';
@@ -304,30 +306,32 @@ export async function listInvites(rt: Runtime, options: FlowOptions): Promise<Pe
 	});
 }
 
-const CHECK_ONLY = Symbol('create permission checked');
-
 /**
  * The host's answer to "may this caller create users at all?": its UsersService runs its own
- * create checks (collection access, the caller's policies) on an empty payload and is stopped by
- * `preMutationError` right before the insert, so no row is made up and nothing is written. A
- * refusal is the host's own 403 FORBIDDEN; admins and the host itself pass without asking. Each
- * real row is then checked by the host when it is created.
+ * create checks (collection access, the caller's policies) on an empty payload and is stopped
+ * right before the insert. A refusal is the host's own 403 FORBIDDEN; admins and the host itself
+ * pass without asking. Each real row is then checked by the host when it is created.
  */
 async function assertMayCreateUsers(rt: Runtime, knex: Knex, accountability: Accountability | null, schema: SchemaOverview): Promise<void> {
 	if (!accountability || accountability.admin) return;
-	try {
-		await new rt.services.UsersService({ knex, schema, accountability }).createOne({}, { emitEvents: false, preMutationError: CHECK_ONLY } as never);
-	} catch (error) {
-		if (error === CHECK_ONLY) return;
-		if (isDirectusError(error, 'FORBIDDEN')) throw error;
+	await probeUsersWrite(rt, knex, schema, accountability, (users, stop) => users.createOne({}, { emitEvents: false, ...stop } as never)).catch((error) => {
 		// Anything else (the host's validation of the empty payload) came after its permission check.
-		return;
-	}
-	throw new Error('[user-lifecycle] the host wrote a user while only its create permission was checked');
+		if (isDirectusError(error, 'FORBIDDEN')) throw error;
+	});
 }
 
 function isUniqueViolation(error: unknown): boolean {
 	if (isDirectusError(error, 'RECORD_NOT_UNIQUE')) return true;
 	const e = error as { code?: unknown; message?: unknown } | null;
 	return e?.code === '23505' || e?.code === 'ER_DUP_ENTRY' || (e?.code === 'SQLITE_CONSTRAINT' && String(e.message).includes('UNIQUE'));
+}
+
+/** Users by lower-cased email, one query per 500 (bulk invitations). */
+export async function findUsersByEmails(knex: Knex, lowerEmails: string[]): Promise<Map<string, UserRow>> {
+	const found = new Map<string, UserRow>();
+	await inBatches(lowerEmails, 500, async (batch) => {
+		const rows: UserRow[] = await knex(USERS_TABLE).select(USER_FIELDS).whereIn(knex.raw('LOWER(??)', ['email']) as never, batch);
+		for (const row of rows) found.set(String(row.email).toLowerCase(), row);
+	});
+	return found;
 }

@@ -3,6 +3,7 @@
 // transaction, the host deciding who may invite, mails through the outbox, and expired
 // invitations archived by the schedule.
 import type { Capability } from '../shared/capability.js';
+import { INVITATION_SETTINGS } from './settings.js';
 import { invitationGraphql } from './graphql.js';
 import { retryInvitationMail } from './flow.js';
 import { archiveExpiredInvitations } from './job.js';
@@ -10,6 +11,7 @@ import { invitationNativeRoutes, invitationRoutes } from './routes.js';
 
 export const invitation: Capability = {
 	name: 'invitation',
+	settings: INVITATION_SETTINGS,
 	routes: invitationRoutes,
 	nativeRoutes: invitationNativeRoutes,
 	graphql: invitationGraphql,

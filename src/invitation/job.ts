@@ -1,9 +1,10 @@
 // The invitation capability's share of the lifecycle schedule: `invited` users whose newest
 // invitation expired with no live one left are archived (actor "system", "invitation expired").
+import type { Knex } from 'knex';
 import type { JobReport } from '../shared/capability.js';
 import type { Runtime } from '../shared/runtime.js';
-import { usersWithOnlyExpiredTokens } from '../shared/tokens.js';
-import { moveStatus, userIdsInStatus } from '../shared/users.js';
+import { usersWithOnlyExpiredTokens } from '../shared/link-tokens.js';
+import { moveStatus, USERS_TABLE } from '../shared/users.js';
 
 /** Safety stop for one run; the next period picks up the rest. */
 const MAX_PAGES = 1000;
@@ -21,4 +22,11 @@ export async function archiveExpiredInvitations(rt: Runtime, now: number): Promi
 		if (ids.length < size) break;
 	}
 	return { archivedInvitations: archived };
+}
+
+/** One page of the ids of users in `status`, in id order after `after` (the periodic jobs' sweep). */
+export async function userIdsInStatus(knex: Knex, status: string, limit: number, after: string | null): Promise<string[]> {
+	const query = knex(USERS_TABLE).select('id').where({ status }).orderBy('id', 'asc').limit(limit);
+	if (after !== null) query.where('id', '>', after);
+	return (await query).map((row: { id: unknown }) => String(row.id));
 }

@@ -1,5 +1,5 @@
 // Invitation's request bodies: ours, and the host's narrower ones for its own routes.
-import { parseDuration } from '../shared/policy/duration.js';
+import { readDuration } from '../shared/config.js';
 import { email, httpUrl, nullableText, text, token, uuid, z } from '../shared/input.js';
 
 /** One request may invite this many emails (bulk invites are a normal call). */
@@ -14,7 +14,7 @@ const expiresIn = () =>
 		.optional()
 		.transform((value, ctx) => {
 			if (value === undefined || value === null) return undefined;
-			const ms = typeof value === 'string' || typeof value === 'number' ? parseDuration(value) : null;
+			const ms = typeof value === 'string' || typeof value === 'number' ? readDuration(value) : null;
 			if (ms === null || !Number.isFinite(ms) || ms < MIN_TTL_MS || ms > MAX_TTL_MS) {
 				ctx.addIssue({ code: 'custom', message: 'must be a duration between 1s and 366d (e.g. "7d", "12h", or milliseconds)' });
 				return z.NEVER;

@@ -5,10 +5,10 @@ import type { Runtime } from '../shared/runtime.js';
 
 const INVITE_SCOPE = 'invite';
 
-export function signInvite(rt: Pick<Runtime, 'tokenKey'>, email: string, jti: string, expiresInSeconds: number): string {
-	return signLinkToken(rt.tokenKey, INVITE_SCOPE, email, jti, expiresInSeconds);
+export function signInvite(rt: Pick<Runtime, 'key'>, email: string, jti: string, expiresInSeconds: number): string {
+	return signLinkToken(rt.key('tokens'), INVITE_SCOPE, email, jti, expiresInSeconds);
 }
 
-export function readInviteToken(rt: Pick<Runtime, 'tokenKey'>, token: string): { jti: string; email: string } {
-	return readLinkToken(rt.tokenKey, INVITE_SCOPE, token);
+export function readInviteToken(rt: Pick<Runtime, 'key'>, token: string): { jti: string; email: string } {
+	return readLinkToken(rt.key('tokens'), INVITE_SCOPE, token);
 }

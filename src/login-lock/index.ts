@@ -3,6 +3,7 @@
 // lock and unlock audited and emitted; the status is never touched. Callers who may update a
 // user see and lift that user's lock (`/users/:id/login-lock`).
 import type { Capability } from '../shared/capability.js';
+import { LOGIN_LOCK_SETTINGS } from './settings.js';
 import type { Runtime } from '../shared/runtime.js';
 import { drain } from '../shared/util/batch.js';
 import { registerLoginLock } from './guard.js';
@@ -20,6 +21,7 @@ async function endRunOutLocks(rt: Runtime, now: number) {
 
 export const loginLock: Capability = {
 	name: 'login-lock',
+	settings: LOGIN_LOCK_SETTINGS,
 	hooks: registerLoginLock,
 	routes: loginLockRoutes,
 	job: endRunOutLocks,

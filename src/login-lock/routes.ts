@@ -4,7 +4,7 @@
 import type { Router } from 'express';
 import { flowOptions, handle, requireUser, type HostRequest } from '../shared/http.js';
 import { noBody, noQuery, parseInput } from '../shared/input.js';
-import { assertMayManageUser } from '../shared/manage-user.js';
+import { assertMayManageUser } from '../shared/may-write.js';
 import type { Runtime } from '../shared/runtime.js';
 import { loginLockOf, unlockNow } from './lock.js';
 import { userIdParam } from './schemas.js';

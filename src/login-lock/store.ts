@@ -4,6 +4,7 @@
 // conditional DELETE (one winner records that).
 import type { Knex } from 'knex';
 import { createTableIfMissing, type Migration } from '../shared/migrations.js';
+import { countInWindow } from '../shared/rate-limit.js';
 import { toMillis } from '../shared/util/time.js';
 
 export const LOGIN_ATTEMPTS_TABLE = 'user_lifecycle_login_attempts';
@@ -36,18 +37,7 @@ export async function readAttempts(knex: Knex, userId: string): Promise<LoginAtt
  * `windowMs` old. Returns the count after this one (concurrent failures may be in it too).
  */
 export async function countFailure(knex: Knex, userId: string, windowMs: number, now = Date.now()): Promise<number> {
-	const windowOpen = now - windowMs;
-	await knex(LOGIN_ATTEMPTS_TABLE).insert({ user_id: userId, failures: 0, window_start: now, locked_until: null }).onConflict('user_id').ignore();
-	// One statement: concurrent failures are serialised on the row. `failures` is set first and
-	// reads the old `window_start` (MySQL applies SET clauses left to right).
-	await knex(LOGIN_ATTEMPTS_TABLE)
-		.where({ user_id: userId })
-		.update({
-			failures: knex.raw('CASE WHEN ?? <= ? THEN 1 ELSE ?? + 1 END', ['window_start', windowOpen, 'failures']),
-			window_start: knex.raw('CASE WHEN ?? <= ? THEN ? ELSE ?? END', ['window_start', windowOpen, now, 'window_start']),
-		});
-	const row = await knex(LOGIN_ATTEMPTS_TABLE).select('failures').where({ user_id: userId }).first();
-	return Number(row?.failures ?? 1);
+	return countInWindow(knex, LOGIN_ATTEMPTS_TABLE, userId, windowMs, now);
 }
 
 /** Starts the lock unless one runs (or ended unrecorded) already: true for the one caller that started it. */

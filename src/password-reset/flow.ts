@@ -11,8 +11,8 @@ import { assertPasswordPolicy } from '../shared/policy/password.js';
 import { isUrlAllowed } from '../shared/policy/url-allow-list.js';
 import type { Runtime } from '../shared/runtime.js';
 import { endUserSessions } from '../shared/sessions.js';
-import { consumeToken, issueToken } from '../shared/tokens.js';
-import { DEFAULT_PROVIDER, findMailRecipientByEmail, findUserById, type UserRow } from '../shared/users.js';
+import { consumeToken, issueToken } from '../shared/link-tokens.js';
+import { DEFAULT_PROVIDER, findUserByEmail, findUserById, type UserRow } from '../shared/users.js';
 import { generateToken } from '../shared/util/crypto.js';
 import { InvalidTokenError } from '../shared/util/errors.js';
 import { resetUrlNotAllowed } from './errors.js';
@@ -42,7 +42,7 @@ export async function requestPasswordReset(rt: Runtime, input: ResetRequest, sta
 async function request(rt: Runtime, input: ResetRequest): Promise<void> {
 	const { knex, config } = rt;
 	if (input.reset_url !== undefined && !isUrlAllowed(input.reset_url, config.resetUrlAllowList)) throw resetUrlNotAllowed(input.reset_url);
-	const user = await findMailRecipientByEmail(knex, input.email);
+	const user = await findUserByEmail(knex, input.email);
 	if (!user || !mayReset(user)) return;
 	const email = user.email!;
 	const jti = generateToken();

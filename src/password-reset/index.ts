@@ -3,12 +3,14 @@
 // through the outbox, the same answer and stall whatever the email; a reset ends every session
 // and is audited.
 import type { Capability } from '../shared/capability.js';
+import { PASSWORD_RESET_SETTINGS } from './settings.js';
 import { passwordResetGraphql } from './graphql.js';
 import { passwordResetNativeRoutes, passwordResetRoutes } from './routes.js';
 import { pruneResetSlots, RESET_MIGRATIONS } from './throttle.js';
 
 export const passwordReset: Capability = {
 	name: 'password-reset',
+	settings: PASSWORD_RESET_SETTINGS,
 	routes: passwordResetRoutes,
 	nativeRoutes: passwordResetNativeRoutes,
 	graphql: passwordResetGraphql,

@@ -5,10 +5,10 @@ import type { Runtime } from '../shared/runtime.js';
 
 export const RESET_SCOPE = 'password-reset';
 
-export function signResetToken(rt: Pick<Runtime, 'tokenKey'>, email: string, jti: string, expiresInSeconds: number): string {
-	return signLinkToken(rt.tokenKey, RESET_SCOPE, email, jti, expiresInSeconds);
+export function signResetToken(rt: Pick<Runtime, 'key'>, email: string, jti: string, expiresInSeconds: number): string {
+	return signLinkToken(rt.key('tokens'), RESET_SCOPE, email, jti, expiresInSeconds);
 }
 
-export function readResetToken(rt: Pick<Runtime, 'tokenKey'>, token: string): { jti: string; email: string } {
-	return readLinkToken(rt.tokenKey, RESET_SCOPE, token);
+export function readResetToken(rt: Pick<Runtime, 'key'>, token: string): { jti: string; email: string } {
+	return readLinkToken(rt.key('tokens'), RESET_SCOPE, token);
 }

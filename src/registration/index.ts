@@ -2,6 +2,7 @@
 // for approval), extra fields by allow-list, single-use verification links (revoked by a resend),
 // mail through the outbox, and the same answer and stall whatever the email's state.
 import type { Capability } from '../shared/capability.js';
+import { REGISTRATION_SETTINGS } from './settings.js';
 import { forgetColumnLengths } from './columns.js';
 import { retryVerificationMail } from './flow.js';
 import { registrationGraphql } from './graphql.js';
@@ -9,6 +10,7 @@ import { registrationNativeRoutes, registrationRoutes } from './routes.js';
 
 export const registration: Capability = {
 	name: 'registration',
+	settings: REGISTRATION_SETTINGS,
 	routes: registrationRoutes,
 	nativeRoutes: registrationNativeRoutes,
 	graphql: registrationGraphql,

@@ -2,12 +2,11 @@
 // `GET /users/register/verify-email`) with the host's shapes, so @directus/sdk and the Data
 // Studio's sign-up page use the hardened flow unchanged.
 import type { Application, Router } from 'express';
-import { flowOptions, handle, type HostRequest } from '../shared/http.js';
+import { flowOptions, handle, takeQueryToken, type HostRequest } from '../shared/http.js';
 import { stallUntil } from '../shared/host.js';
 import { parseInput } from '../shared/input.js';
 import { perIpRateLimit } from '../shared/rate-limit.js';
 import type { Runtime } from '../shared/runtime.js';
-import { takeQueryToken } from '../shared/token-links.js';
 import { registerUser, resendVerification, verifyEmail } from './flow.js';
 import { registrationSchema, resendBody, verifyEmailBody } from './schemas.js';
 

@@ -3,7 +3,8 @@
 // after the commit.
 import { recordEvents } from '../shared/audit.js';
 import type { Runtime } from '../shared/runtime.js';
-import { chainOf, chainSessions, endSessionChains, expiresAt, isLive, readUserSessionRows, sessionId, sweepLateSuccessors, type SessionChain } from '../shared/sessions.js';
+import { chainOf, chainSessions, expiresAt, isLive, readUserSessionRows, type SessionChain } from '../shared/sessions.js';
+import { endSessionChains, sessionId, sweepLateSuccessors } from './store.js';
 import { currentSessionUnknown, sessionNotFound } from './errors.js';
 import type { Scope } from './schemas.js';
 
@@ -47,7 +48,7 @@ export async function endSessions(rt: Runtime, target: SessionsTarget, ending: E
 		const current = chainOf(chains, target.current);
 		let doomed: SessionChain[];
 		if (ending.scope === 'one') {
-			const chain = chains.find((c) => isLive(c, now) && c.tokens.some((token) => sessionId(rt.sessionIdKey, token) === ending.id));
+			const chain = chains.find((c) => isLive(c, now) && c.tokens.some((token) => sessionId(rt.key('session-ids'), token) === ending.id));
 			if (!chain) throw sessionNotFound();
 			doomed = [chain];
 		} else if (ending.scope === 'others') {
@@ -73,7 +74,7 @@ function view(rt: Runtime, chain: SessionChain, current: boolean): SessionView {
 	const { head } = chain;
 	const expires = expiresAt(head);
 	return {
-		id: sessionId(rt.sessionIdKey, head.token),
+		id: sessionId(rt.key('session-ids'), head.token),
 		expires: expires === null ? null : new Date(expires).toISOString(),
 		ip: head.ip ?? null,
 		user_agent: head.user_agent ?? null,

@@ -8,7 +8,7 @@
 import type { Response, Router } from 'express';
 import { flowOptions, handle, requireUser, type HostRequest } from '../shared/http.js';
 import { noBody, noQuery, parseInput } from '../shared/input.js';
-import { assertMayManageUser } from '../shared/manage-user.js';
+import { assertMayManageUser } from '../shared/may-write.js';
 import type { Runtime } from '../shared/runtime.js';
 import { endSessions, listSessions, type Ending, type SessionsTarget } from './flow.js';
 import { ownScopeQuery, REFRESH_TOKEN_HEADER, refreshTokenHeader, sessionParam, userIdParam, userScopeQuery } from './schemas.js';

@@ -1,5 +1,5 @@
 // Sessions' path parameters, queries and (absent) bodies.
-import { SESSION_ID } from '../shared/sessions.js';
+import { SESSION_ID } from './store.js';
 import { pathId, token, z } from '../shared/input.js';
 
 export const userIdParam = pathId('id');

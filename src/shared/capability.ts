@@ -5,6 +5,7 @@ import type { RegisterFunctions } from '@directus/types';
 import type { Application, Router } from 'express';
 import type { GraphqlMutation } from './graphql.js';
 import type { FlowOptions } from './host.js';
+import type { SettingsSlice } from './config.js';
 import type { Migration } from './migrations.js';
 import type { Runtime } from './runtime.js';
 
@@ -20,6 +21,8 @@ export type JobReport = Record<string, number>;
 
 export interface Capability {
 	name: string;
+	/** The capability's settings (read and validated at start-up with every other). */
+	settings?: SettingsSlice;
 	/** Routes under /user-lifecycle. */
 	routes?: (router: Router, rt: Runtime) => void;
 	/**

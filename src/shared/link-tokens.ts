@@ -1,9 +1,176 @@
-// Tokens in mailed links (invitations, password resets): JWTs (`{ email, scope, jti }`, HS256,
-// issuer "directus") so the Data Studio's pages can show the email; signed with the extension's
-// key (derived from SECRET), so the host never takes them for its own. Single use and revocation
-// come from the hashed `jti` in the token store, not from the JWT.
+// Tokens mailed in links (email verification, invitations, password resets): single use, kept as
+// a SHA-256 of the secret part; a use is one conditional UPDATE, so of N concurrent uses exactly
+// one wins. Links the Data Studio's pages open carry a JWT (`{ email, scope, jti }`, HS256, issuer
+// "directus") so the page can show the email; signed with the extension's key (derived from
+// SECRET), so the host never takes it for its own. Single use and revocation come from the hashed
+// `jti` in the store, not from the JWT.
 import jwt from 'jsonwebtoken';
+import type { Knex } from 'knex';
+import { createTableIfMissing, type Migration } from './migrations.js';
+import { chunks, inBatches } from './util/batch.js';
+import { hashToken, newId } from './util/crypto.js';
 import { InvalidTokenError, TokenExpiredError } from './util/errors.js';
+import { toMillis } from './util/time.js';
+
+export const TOKENS_TABLE = 'user_lifecycle_tokens';
+/** What a token is for (`invite`, `verify-email`, ...): named by the capability that issues it. */
+export type TokenKind = string;
+
+export async function ensureTokenTables(knex: Knex): Promise<void> {
+	await createTableIfMissing(knex, TOKENS_TABLE, (table) => {
+		table.string('id', 36).primary();
+		table.string('kind', 32).notNullable();
+		table.string('user_id', 36).notNullable();
+		table.string('token_hash', 64).notNullable().unique();
+		table.text('data').nullable();
+		table.bigInteger('created_at').notNullable();
+		table.bigInteger('expires_at').notNullable();
+		table.bigInteger('consumed_at').nullable();
+		table.bigInteger('revoked_at').nullable();
+		table.index(['user_id', 'kind']);
+		table.index(['expires_at']);
+	});
+}
+
+export const TOKEN_MIGRATIONS: Migration[] = [{ id: '0001-tokens', tables: [TOKENS_TABLE], up: ensureTokenTables }];
+
+export interface IssuedToken {
+	id: string;
+	expiresAt: number;
+}
+
+export interface ConsumedToken {
+	id: string;
+	userId: string;
+	data: Record<string, unknown>;
+}
+
+/** Records a new token for `userId`; every earlier live token of the same kind stops working. */
+export async function issueToken(
+	knex: Knex,
+	input: { kind: TokenKind; userId: string; secret: string; ttlMs: number; data?: Record<string, unknown> },
+): Promise<IssuedToken> {
+	const now = Date.now();
+	await revokeTokens(knex, input.kind, [input.userId], now);
+	const id = newId();
+	const expiresAt = now + input.ttlMs;
+	await knex(TOKENS_TABLE).insert({
+		id,
+		kind: input.kind,
+		user_id: input.userId,
+		token_hash: hashToken(input.secret),
+		data: input.data ? JSON.stringify(input.data) : null,
+		created_at: now,
+		expires_at: expiresAt,
+	});
+	return { id, expiresAt };
+}
+
+/** Issues many tokens in batched inserts (bulk invitations); earlier ones are revoked first. */
+export async function issueTokens(
+	knex: Knex,
+	kind: TokenKind,
+	items: { userId: string; secret: string; ttlMs: number; data?: Record<string, unknown> }[],
+): Promise<IssuedToken[]> {
+	const now = Date.now();
+	for (const chunk of chunks(items.map((i) => i.userId), 500)) await revokeTokens(knex, kind, chunk, now);
+	const rows = items.map((item) => ({
+		id: newId(),
+		kind,
+		user_id: item.userId,
+		token_hash: hashToken(item.secret),
+		data: item.data ? JSON.stringify(item.data) : null,
+		created_at: now,
+		expires_at: now + item.ttlMs,
+	}));
+	for (const chunk of chunks(rows, 100)) await knex(TOKENS_TABLE).insert(chunk);
+	return rows.map((row) => ({ id: row.id, expiresAt: row.expires_at }));
+}
+
+/**
+ * Spends a token: 403 INVALID_TOKEN when unknown, used or revoked, 401 TOKEN_EXPIRED when past
+ * its expiry. Run it inside the transaction that applies the token's effect, so a failed effect
+ * leaves the token usable.
+ */
+export async function consumeToken(knex: Knex, kind: TokenKind, secret: string): Promise<ConsumedToken> {
+	const row = await knex(TOKENS_TABLE).where({ token_hash: hashToken(secret), kind }).first();
+	if (!row || row.consumed_at !== null || row.revoked_at !== null) throw new InvalidTokenError();
+	const now = Date.now();
+	if ((toMillis(row.expires_at) ?? 0) <= now) throw new TokenExpiredError();
+	const won = await knex(TOKENS_TABLE)
+		.where({ id: row.id })
+		.whereNull('consumed_at')
+		.whereNull('revoked_at')
+		.update({ consumed_at: now });
+	if (won !== 1) throw new InvalidTokenError();
+	return { id: row.id, userId: row.user_id, data: row.data ? JSON.parse(row.data) : {} };
+}
+
+export async function revokeTokens(knex: Knex, kind: TokenKind, userIds: string[], now = Date.now()): Promise<number> {
+	if (userIds.length === 0) return 0;
+	return knex(TOKENS_TABLE)
+		.where({ kind })
+		.whereIn('user_id', userIds)
+		.whereNull('consumed_at')
+		.whereNull('revoked_at')
+		.update({ revoked_at: now });
+}
+
+/** The newest live token of a kind per user (pending invitations, resends). */
+export async function liveTokens(knex: Knex, kind: TokenKind, userIds: string[]): Promise<Map<string, { expiresAt: number; data: Record<string, unknown> }>> {
+	const result = new Map<string, { expiresAt: number; data: Record<string, unknown> }>();
+	for (const chunk of chunks(userIds, 500)) {
+		const rows = await knex(TOKENS_TABLE)
+			.select('user_id', 'expires_at', 'data', 'created_at')
+			.where({ kind })
+			.whereIn('user_id', chunk)
+			.whereNull('consumed_at')
+			.whereNull('revoked_at')
+			.orderBy('created_at', 'asc');
+		for (const row of rows) result.set(row.user_id, { expiresAt: toMillis(row.expires_at) ?? 0, data: row.data ? JSON.parse(row.data) : {} });
+	}
+	return result;
+}
+
+/** The data of the newest token of a kind the user has not spent (live, revoked or expired): for resends. */
+export async function unspentTokenData(knex: Knex, kind: TokenKind, userId: string): Promise<Record<string, unknown> | null> {
+	const row = await knex(TOKENS_TABLE).select('data').where({ kind, user_id: userId }).whereNull('consumed_at').orderBy('created_at', 'desc').first();
+	if (!row) return null;
+	return row.data ? JSON.parse(row.data) : {};
+}
+
+/** Deletes spent, revoked and long-expired tokens, at most `limit` per call. */
+export async function pruneTokens(knex: Knex, olderThan: number, limit: number): Promise<number> {
+	const ids = await knex(TOKENS_TABLE)
+		.select('id')
+		.where((q) => q.where('expires_at', '<', olderThan).orWhere('consumed_at', '<', olderThan).orWhere('revoked_at', '<', olderThan))
+		.limit(limit);
+	if (ids.length === 0) return 0;
+	return knex(TOKENS_TABLE).whereIn('id', ids.map((r) => r.id)).delete();
+}
+
+
+/**
+ * Of `userIds`, those whose newest token of `kind` has expired unspent and who have no live one
+ * left (an invitation that ran out). One query per 500 users.
+ */
+export async function usersWithOnlyExpiredTokens(knex: Knex, kind: TokenKind, userIds: string[], now: number): Promise<string[]> {
+	const rows = (await inBatches(userIds, 500, (batch) =>
+		knex(TOKENS_TABLE).select('user_id', 'created_at', 'expires_at', 'consumed_at', 'revoked_at').where({ kind }).whereIn('user_id', batch),
+	)).flat();
+	const newest = new Map<string, { created: number; expires: number; done: boolean }>();
+	const live = new Set<string>();
+	for (const row of rows) {
+		const user = String(row.user_id);
+		const expires = toMillis(row.expires_at) ?? 0;
+		const done = row.consumed_at !== null || row.revoked_at !== null;
+		if (!done && expires > now) live.add(user);
+		const created = toMillis(row.created_at) ?? 0;
+		const seen = newest.get(user);
+		if (!seen || created >= seen.created) newest.set(user, { created, expires, done });
+	}
+	return [...newest.entries()].filter(([user, t]) => !live.has(user) && !t.done && t.expires <= now).map(([user]) => user);
+}
 
 const ISSUER = 'directus';
 

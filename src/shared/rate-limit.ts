@@ -1,5 +1,6 @@
-// A counter per key in the database, so every instance shares it; its window starts at the key's
-// first hit. Serves the host's registration limit (RATE_LIMITER_REGISTRATION_*) on routes the host's limiter no longer sees.
+// Counters within a time window, in the database so every instance shares them; a window starts
+// at its first hit. Per IP: the host's registration limit (RATE_LIMITER_REGISTRATION_*) on routes
+// the host's limiter no longer sees, and the reset requests. Per user: wrong passwords and codes.
 import type { NextFunction, Request, Response } from 'express';
 import type { Knex } from 'knex';
 import type { HostRequest } from './http.js';
@@ -58,4 +59,23 @@ export function perIpRateLimit(knex: Knex, name: string, limit: { points: number
 				next(error);
 			});
 	};
+}
+
+/**
+ * One more in the user's row of `table` (user_id, failures, window_start); the window restarts
+ * once `windowMs` old. Returns the count after this one (concurrent ones may be in it too).
+ */
+export async function countInWindow(knex: Knex, table: string, userId: string, windowMs: number, now: number): Promise<number> {
+	const windowOpen = now - windowMs;
+	await knex(table).insert({ user_id: userId, failures: 0, window_start: now }).onConflict('user_id').ignore();
+	// One statement: the database serialises concurrent attempts on the row. `failures` is set
+	// first and reads the old `window_start` (MySQL applies SET clauses left to right).
+	await knex(table)
+		.where({ user_id: userId })
+		.update({
+			failures: knex.raw('CASE WHEN ?? <= ? THEN 1 ELSE ?? + 1 END', ['window_start', windowOpen, 'failures']),
+			window_start: knex.raw('CASE WHEN ?? <= ? THEN ? ELSE ?? END', ['window_start', windowOpen, now, 'window_start']),
+		});
+	const row = await knex(table).select('failures').where({ user_id: userId }).first();
+	return Number(row?.failures ?? 1);
 }

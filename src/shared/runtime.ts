@@ -4,7 +4,7 @@
 import type { ApiExtensionContext } from '@directus/types';
 import type { Knex } from 'knex';
 import { AUDIT_MIGRATIONS } from './audit.js';
-import { loadConfig, type Config } from './config.js';
+import { loadConfig, type Config, type SettingsSlice } from './config.js';
 import { configurePreparedStatements } from './util/prepared.js';
 import { extensionTables, keepOutOfHostSchema, migrate, type Migration } from './migrations.js';
 import { OUTBOX_MIGRATIONS } from './outbox/store.js';
@@ -14,7 +14,7 @@ import { RATE_LIMIT_MIGRATIONS } from './rate-limit.js';
 import { LEASE_MIGRATIONS } from './leases.js';
 import { PENDING_FLOW_MIGRATIONS } from './pending-flows.js';
 import { ensureStudioCollections, STUDIO_COLLECTIONS } from './studio-collections.js';
-import { TOKEN_MIGRATIONS } from './tokens.js';
+import { TOKEN_MIGRATIONS } from './link-tokens.js';
 import { deriveKey } from './util/crypto.js';
 import { LifecycleEvents } from './events.js';
 import { findUserByEmail } from './users.js';
@@ -29,12 +29,11 @@ export interface Runtime {
 	getSchema: HostContext['getSchema'];
 	/** Resolves once the extension's tables exist. */
 	ready: Promise<void>;
-	/** Signs invitation JWTs; derived from the host's SECRET so the host never accepts them as its own. */
-	tokenKey: Buffer;
-	/** Keys the recovery codes' hashes: a database dump alone can't brute-force them. */
-	recoveryCodeKey: Buffer;
-	/** Keys the public ids of the host's sessions (a hash of the session token, never the token). */
-	sessionIdKey: Buffer;
+	/**
+	 * A key derived from the host's SECRET for one purpose, named by the capability that uses it
+	 * (`tokens` signs link JWTs the host never takes for its own; `recovery-codes` keys their hashes).
+	 */
+	key(purpose: string): Buffer;
 	outbox: OutboxWorker;
 	/** `user-lifecycle.*` action events for other extensions and Flows (emit after commit). */
 	events: LifecycleEvents;
@@ -44,10 +43,10 @@ export const SHARED_MIGRATIONS: Migration[] = [...TOKEN_MIGRATIONS, ...OUTBOX_MI
 
 let current: Runtime | null = null;
 
-/** The process's runtime; the first entry to call it (endpoint or hook) creates it with the capabilities' migrations. */
-export function getRuntime(context: HostContext, migrations: readonly Migration[]): Runtime {
+/** The process's runtime; the first entry to call it (endpoint or hook) creates it with the capabilities' migrations and settings. */
+export function getRuntime(context: HostContext, { migrations, settings }: { migrations: readonly Migration[]; settings: readonly SettingsSlice[] }): Runtime {
 	if (current) return current;
-	const config = loadConfig(context.env); // throws a ConfigError naming the variable
+	const config = loadConfig(context.env, settings); // throws a ConfigError naming the variable
 	const knex = context.database as unknown as Knex;
 	configurePreparedStatements({
 		named: config.preparedStatements,
@@ -87,6 +86,7 @@ export function getRuntime(context: HostContext, migrations: readonly Migration[
 		concurrency: config.outboxConcurrency,
 	});
 	const events = new LifecycleEvents(context.emitter as never, context.logger);
+	const keys = new Map<string, Buffer>();
 	current = {
 		config,
 		knex,
@@ -94,9 +94,7 @@ export function getRuntime(context: HostContext, migrations: readonly Migration[
 		logger: context.logger,
 		getSchema: context.getSchema,
 		ready,
-		tokenKey: deriveKey(secret, 'tokens'),
-		recoveryCodeKey: deriveKey(secret, 'recovery-codes'),
-		sessionIdKey: deriveKey(secret, 'session-ids'),
+		key: (purpose) => keys.get(purpose) ?? keys.set(purpose, deriveKey(secret!, purpose)).get(purpose)!,
 		outbox,
 		events,
 	};

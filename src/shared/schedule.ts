@@ -3,11 +3,11 @@
 // The period is claimed in the database (a lease row taken by one conditional UPDATE); an
 // instance that loses the claim skips the period.
 import type { RegisterFunctions } from '@directus/types';
+import { Cron } from 'croner';
 import type { JobReport } from './capability.js';
 import { claimLease } from './leases.js';
-import { cronPeriodMs } from './policy/cron-period.js';
 import type { Runtime } from './runtime.js';
-import { pruneTokens } from './tokens.js';
+import { pruneTokens } from './link-tokens.js';
 import { drain } from './util/batch.js';
 import { newId } from './util/crypto.js';
 
@@ -21,6 +21,22 @@ export const TOKEN_RETENTION_MS = 24 * 3_600_000;
 /** The shared tables' job: spent, revoked and expired tokens go a day after they ended. */
 export async function pruneSpentTokens(rt: Runtime, now: number): Promise<JobReport> {
 	return { prunedTokens: await drain((limit) => pruneTokens(rt.knex, now - TOKEN_RETENTION_MS, limit), rt.config.scheduleBatchSize) };
+}
+
+/** Runs looked at for the shortest gap: enough to see every gap of a day's or a week's pattern. */
+const SAMPLED_RUNS = 64;
+const DAY_MS = 86_400_000;
+
+/**
+ * The shortest gap between two runs of a cron expression (5 fields, or 6 with seconds first), from
+ * its next runs: the schedule's lease must be shorter than it, so a claim lasts one period.
+ */
+export function cronPeriodMs(expression: string): number {
+	// In UTC: a daylight-saving jump must not read as a shorter period.
+	const runs = new Cron(expression, { paused: true, timezone: 'Etc/UTC' }).nextRuns(SAMPLED_RUNS).map((run) => run.getTime());
+	let gap = runs.length < 2 ? DAY_MS : Number.POSITIVE_INFINITY;
+	for (let i = 1; i < runs.length; i++) gap = Math.min(gap, runs[i]! - runs[i - 1]!);
+	return gap;
 }
 
 /** Half a period: long enough to cover instances ticking a little apart, short enough to free the next period. */

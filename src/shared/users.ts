@@ -1,11 +1,10 @@
-// Every read of `directus_users` the extension makes, in one place, and the one status move the
-// periodic jobs share. Writes that the host must see go through its UsersService; the reads here
+// The reads of `directus_users` several capabilities make, and the one status move the periodic
+// jobs share (a capability's own reads live with it). Writes that the host must see go through its UsersService; the reads here
 // use knex because the host's service would apply the caller's permissions, which these lookups
 // (by design) must not.
 import type { Accountability, ApiExtensionContext, SchemaOverview } from '@directus/types';
 import type { Knex } from 'knex';
 import { runAsFlow } from './flow-scope.js';
-import { inBatches } from './util/batch.js';
 import { ForbiddenError } from './util/errors.js';
 
 /** What these reads and moves take of the runtime (the runtime itself reads users here: no import back). */
@@ -26,65 +25,17 @@ export interface UserRow {
 	language?: string | null;
 }
 
-/** A user with what the two-factor flows need. */
-export interface TwoFactorUserRow {
-	id: string;
-	email: string | null;
-	status: string;
-	provider: string;
-	external_identifier: string | null;
-	tfa_secret: string | null;
-}
-
-const USER_FIELDS = ['id', 'email', 'status', 'role', 'provider', 'first_name', 'last_name', 'language'];
-const TFA_FIELDS = ['id', 'email', 'status', 'provider', 'external_identifier', 'tfa_secret'];
+export const USER_FIELDS = ['id', 'email', 'status', 'role', 'provider', 'first_name', 'last_name', 'language'];
 
 /** Emails compare case-insensitively, as the host's login does. */
-const byEmail = (query: Knex.QueryBuilder, email: string) => query.whereRaw('LOWER(??) = ?', ['email', email.toLowerCase()]);
+export const byEmail = (query: Knex.QueryBuilder, email: string) => query.whereRaw('LOWER(??) = ?', ['email', email.toLowerCase()]);
 
 export async function findUserByEmail(knex: Knex, email: string): Promise<UserRow | undefined> {
 	return byEmail(knex(USERS_TABLE).select(USER_FIELDS), email).first();
 }
 
-/** The active user a static token (`directus_users.token`) belongs to, as the host looks it up. */
-export async function findUserIdByStaticToken(knex: Knex, token: string): Promise<string | undefined> {
-	const row = await knex(USERS_TABLE).select('id').where({ token, status: 'active' }).first();
-	return row ? String(row.id) : undefined;
-}
-
 export async function findUserById(knex: Knex, id: string): Promise<UserRow | undefined> {
 	return knex(USERS_TABLE).select(USER_FIELDS).where({ id }).first();
-}
-
-/** A user with what a mail to them needs (names, language): password reset. */
-export interface MailRecipientRow extends UserRow {
-	language: string | null;
-}
-
-export async function findMailRecipientByEmail(knex: Knex, email: string): Promise<MailRecipientRow | undefined> {
-	return byEmail(knex(USERS_TABLE).select([...USER_FIELDS, 'language']), email).first();
-}
-
-export async function findTwoFactorUser(knex: Knex, where: { id: string } | { email: string }): Promise<TwoFactorUserRow | undefined> {
-	const query = knex(USERS_TABLE).select(TFA_FIELDS);
-	return ('id' in where ? query.where({ id: where.id }) : byEmail(query, where.email)).first();
-}
-
-/** Users by lower-cased email, one query per 500 (bulk invitations). */
-export async function findUsersByEmails(knex: Knex, lowerEmails: string[]): Promise<Map<string, UserRow>> {
-	const found = new Map<string, UserRow>();
-	await inBatches(lowerEmails, 500, async (batch) => {
-		const rows: UserRow[] = await knex(USERS_TABLE).select(USER_FIELDS).whereIn(knex.raw('LOWER(??)', ['email']) as never, batch);
-		for (const row of rows) found.set(String(row.email).toLowerCase(), row);
-	});
-	return found;
-}
-
-/** One page of the ids of users in `status`, in id order after `after` (the periodic jobs' sweep). */
-export async function userIdsInStatus(knex: Knex, status: string, limit: number, after: string | null): Promise<string[]> {
-	const query = knex(USERS_TABLE).select('id').where({ status }).orderBy('id', 'asc').limit(limit);
-	if (after !== null) query.where('id', '>', after);
-	return (await query).map((row: { id: unknown }) => String(row.id));
 }
 
 /**

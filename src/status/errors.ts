@@ -1,6 +1,6 @@
 // Account status's refusals, declared once.
 import { InvalidPayloadError } from '../shared/util/errors.js';
-import { refusalReason } from '../shared/policy/transitions.js';
+import { refusalReason } from './transitions.js';
 
 export const transitionRefused = (from: string | null, to: string) => new InvalidPayloadError({ reason: refusalReason(from, to) });
 export const tfaSecretNotWritable = () => new InvalidPayloadError({ reason: `"tfa_secret" can't be written directly` });

@@ -2,7 +2,7 @@
 import { AUDIT_TABLE, toEventView, type AuditEventView } from '../shared/audit.js';
 import { runAsFlow } from '../shared/flow-scope.js';
 import { schemaFor, type FlowOptions } from '../shared/host.js';
-import { mayTransition, type LifecycleStatus } from '../shared/policy/transitions.js';
+import { mayTransition, type LifecycleStatus } from './transitions.js';
 import type { Runtime } from '../shared/runtime.js';
 import { readableUser } from '../shared/users.js';
 import { ForbiddenError } from '../shared/util/errors.js';

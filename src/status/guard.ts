@@ -18,8 +18,9 @@ import type { Accountability, FilterHandler, RegisterFunctions, SchemaOverview }
 import type { Knex } from 'knex';
 import { auditInserts, preparedAuditInsert, recordEvents, type AuditEvent } from '../shared/audit.js';
 import { afterCommit, afterFlowCommit, currentFlow, noteFlowTransaction, type FlowScope } from '../shared/flow-scope.js';
+import { probeUsersWrite } from '../shared/may-write.js';
 import { clearPendingFlow, markPendingFlow, type PendingFlow } from '../shared/pending-flows.js';
-import { mayTransition, type Writer } from '../shared/policy/transitions.js';
+import { mayTransition, type Writer } from './transitions.js';
 import type { Runtime } from '../shared/runtime.js';
 import { chunks } from '../shared/util/batch.js';
 import { dialectOf, isTransaction, runWrites } from '../shared/util/sql.js';
@@ -308,12 +309,10 @@ async function markStillPending(knex: Knex, stillPending: StatusChanges['stillPe
 	}
 }
 
-const PROBE_ROLLBACK = Symbol('permission probe');
-
 /**
- * For a caller through the API who isn't an admin: makes the same write through the host's
- * UsersService with the caller's accountability, inside a savepoint that is always rolled back
- * (events off, nothing kept). A caller the host would refuse gets the host's own error (403).
+ * For a caller through the API who isn't an admin: the same write, probed through the host's
+ * UsersService with the caller's accountability (events off, nothing kept). A caller the host
+ * would refuse gets the host's own error (403).
  */
 async function assertCallerMayUpdate(
 	rt: Runtime,
@@ -324,16 +323,7 @@ async function assertCallerMayUpdate(
 	payload: Record<string, unknown>,
 ): Promise<void> {
 	if (!accountability || accountability.admin || currentFlow()) return;
-	try {
-		await database.transaction(async (sp) => {
-			const users = new rt.services.UsersService({ knex: sp, schema: schema ?? (await rt.getSchema()), accountability });
-			await users.updateMany(keys, payload, { emitEvents: false });
-			throw PROBE_ROLLBACK;
-		});
-	} catch (error) {
-		if (error === PROBE_ROLLBACK) return;
-		throw error;
-	}
+	await probeUsersWrite(rt, database, schema ?? (await rt.getSchema()), accountability, (users) => users.updateMany(keys, payload, { emitEvents: false }));
 }
 
 /**

@@ -4,6 +4,7 @@
 // audit trail of every change, status changes with a reason, and timed suspensions lifted by the
 // schedule.
 import type { Capability } from '../shared/capability.js';
+import { STATUS_SETTINGS } from './settings.js';
 import type { RegisterFunctions } from '@directus/types';
 import type { Runtime } from '../shared/runtime.js';
 import { registerFlowOperationGuard } from './flow-operations.js';
@@ -14,6 +15,7 @@ import { STATUS_MIGRATIONS } from './store.js';
 
 export const status: Capability = {
 	name: 'status',
+	settings: STATUS_SETTINGS,
 	routes: statusRoutes,
 	hooks: (register: RegisterFunctions, rt: Runtime) => {
 		registerGuard(register, rt);

@@ -1,5 +1,5 @@
 // Account status's request bodies and path parameters.
-import { LIFECYCLE_STATUSES } from '../shared/policy/transitions.js';
+import { LIFECYCLE_STATUSES } from './transitions.js';
 import { pathId, prose, z } from '../shared/input.js';
 
 export const userIdParam = pathId('id');

@@ -1,6 +1,7 @@
 // Two-factor enforcement: the host's policies' `enforce_tfa` holds on the whole API, not only in
 // the Data Studio's redirect. A user who must use two-factor and has none may only set it up.
 import type { Capability } from '../shared/capability.js';
+import { TFA_ENFORCEMENT_SETTINGS } from './settings.js';
 import type { Runtime } from '../shared/runtime.js';
 import { EnforcingPolicies } from './enforcing-policies.js';
 import { twoFactorEnforcementGuard } from './guard.js';
@@ -15,6 +16,7 @@ const enforcingPolicies = (rt: Runtime) => {
 
 export const tfaEnforcement: Capability = {
 	name: 'tfa-enforcement',
+	settings: TFA_ENFORCEMENT_SETTINGS,
 	requestGuards: (app, rt) => {
 		if (rt.config.enforceTfa) app.use(twoFactorEnforcementGuard(rt, enforcingPolicies(rt)));
 	},

@@ -7,9 +7,10 @@
 //   authenticated otherwise (a refresh token names no user before the host spends it): refused
 //   with TFA_REQUIRED; `ping`/`pong` pass.
 // Static tokens are exempt unless USER_LIFECYCLE_ENFORCE_TFA_STATIC_TOKENS, as over HTTP.
+import type { Knex } from 'knex';
 import type { Accountability } from '@directus/types';
 import type { Runtime } from '../shared/runtime.js';
-import { findUserByEmail, findUserIdByStaticToken, mustSetUpTwoFactor } from '../shared/users.js';
+import { findUserByEmail, mustSetUpTwoFactor, USERS_TABLE } from '../shared/users.js';
 import type { EnforcingPolicies } from './enforcing-policies.js';
 import { tfaRequired } from './errors.js';
 import { jwtClaims } from './guard.js';
@@ -62,4 +63,10 @@ export function webSocketEnforcement(rt: Runtime, enforcing: EnforcingPolicies) 
 			return undefined;
 		},
 	};
+}
+
+/** The active user a static token (`directus_users.token`) belongs to, as the host looks it up. */
+export async function findUserIdByStaticToken(knex: Knex, token: string): Promise<string | undefined> {
+	const row = await knex(USERS_TABLE).select('id').where({ token, status: 'active' }).first();
+	return row ? String(row.id) : undefined;
 }

@@ -4,7 +4,7 @@ import { recordEvents } from '../shared/audit.js';
 import { runAsFlow } from '../shared/flow-scope.js';
 import type { FlowOptions } from '../shared/host.js';
 import type { Runtime } from '../shared/runtime.js';
-import { findTwoFactorUser } from '../shared/users.js';
+import { findTwoFactorUser } from './users.js';
 import { ForbiddenError, InvalidCredentialsError } from '../shared/util/errors.js';
 import { assertMayTurnOffOwn } from './enforced.js';
 import { deleteTwoFactorState, writeSecret } from './store.js';

@@ -2,11 +2,11 @@
 // check, the attempt counted before the code is checked, replay protection for TOTP steps, and
 // the lock after USER_LIFECYCLE_OTP_MAX_ATTEMPTS wrong codes. All in the database, so every
 // instance of a cluster shares it.
-import { createHmac } from 'node:crypto';
 import type { Runtime } from '../shared/runtime.js';
 import { codesLocked } from './errors.js';
-import { clearFailures, countAttempt, lockCodes, lockedUntil, recordAcceptedStep, spendRecoveryCode } from './store.js';
-import { DEFAULT_WINDOW, matchTotpStep, normalizeRecoveryCode } from './totp.js';
+import { hashRecoveryCode, normalizeRecoveryCode, spendRecoveryCode } from './recovery-codes.js';
+import { clearFailures, countAttempt, lockCodes, lockedUntil, recordAcceptedStep } from './store.js';
+import { DEFAULT_WINDOW, matchTotpStep } from './totp.js';
 
 export type CodeCheck = { ok: true } | { ok: false; lockedUntil: number | null };
 
@@ -97,9 +97,4 @@ export function lockedError(rt: Runtime, until: number): Error {
 export function assertAccepted(rt: Runtime, check: CodeCheck, wrong: () => Error): void {
 	if (check.ok) return;
 	throw check.lockedUntil !== null ? lockedError(rt, check.lockedUntil) : wrong();
-}
-
-/** Recovery codes are stored as HMACs keyed from the host's SECRET: a database dump alone can't brute-force 50 bits. */
-export function hashRecoveryCode(rt: Runtime, userId: string, code: string): string {
-	return createHmac('sha256', rt.recoveryCodeKey).update(`${userId}:${code}`).digest('hex');
 }

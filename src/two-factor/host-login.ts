@@ -44,7 +44,8 @@
 import type { RegisterFunctions } from '@directus/types';
 import { schemaFor, stallUntil, type FlowOptions } from '../shared/host.js';
 import type { Runtime } from '../shared/runtime.js';
-import { DEFAULT_PROVIDER, findTwoFactorUser, type TwoFactorUserRow } from '../shared/users.js';
+import { DEFAULT_PROVIDER } from '../shared/users.js';
+import { findTwoFactorUser, type TwoFactorUserRow } from './users.js';
 import { InvalidCredentialsError, InvalidOtpError, isDirectusError } from '../shared/util/errors.js';
 import { KeyedTurns } from '../shared/util/per-key.js';
 import { bookCheckedCode, lockedError, refuseWrongCode } from './code-gate.js';

@@ -3,6 +3,7 @@
 // recovery codes (hashed, one row each, single use under concurrency), recovery-code login, the
 // admins' audited reset, and the guard on the host's own login.
 import type { Capability } from '../shared/capability.js';
+import { TWO_FACTOR_SETTINGS } from './settings.js';
 import { twoFactorGraphql } from './graphql.js';
 import type { Runtime } from '../shared/runtime.js';
 import { registerOwnSecretGuard } from './enforced.js';
@@ -29,6 +30,7 @@ async function pruneOldCodeRecords(rt: Runtime, now: number) {
 
 export const twoFactor: Capability = {
 	name: 'two-factor',
+	settings: TWO_FACTOR_SETTINGS,
 	routes: twoFactorRoutes,
 	nativeRoutes: twoFactorNativeRoutes,
 	graphql: twoFactorGraphql,

@@ -17,11 +17,12 @@ export const PENDING_SECRET_TTL_MS = 10 * 60_000;
 const keys = new WeakMap<Buffer, Buffer>();
 
 /** This purpose's key, derived from the runtime's recovery-code key (itself derived from SECRET). */
-export function pendingSecretKey(rt: Pick<Runtime, 'recoveryCodeKey'>): Buffer {
-	let key = keys.get(rt.recoveryCodeKey);
+export function pendingSecretKey(rt: Pick<Runtime, 'key'>): Buffer {
+	const recoveryCodeKey = rt.key('recovery-codes');
+	let key = keys.get(recoveryCodeKey);
 	if (!key) {
-		key = deriveKey(rt.recoveryCodeKey.toString('hex'), 'pending-tfa-secret');
-		keys.set(rt.recoveryCodeKey, key);
+		key = deriveKey(recoveryCodeKey.toString('hex'), 'pending-tfa-secret');
+		keys.set(recoveryCodeKey, key);
 	}
 	return key;
 }

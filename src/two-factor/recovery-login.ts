@@ -7,10 +7,12 @@
 import { ScopedStorage } from '../shared/util/scoped.js';
 import { schemaFor, stallUntil, type FlowOptions } from '../shared/host.js';
 import type { Runtime } from '../shared/runtime.js';
-import { DEFAULT_PROVIDER, findTwoFactorUser } from '../shared/users.js';
+import { DEFAULT_PROVIDER } from '../shared/users.js';
+import { findTwoFactorUser } from './users.js';
 import { InvalidCredentialsError } from '../shared/util/errors.js';
 import { acceptRecoveryCode, lockedError } from './code-gate.js';
-import { lockedUntil, restoreRecoveryCode } from './store.js';
+import { restoreRecoveryCode } from './recovery-codes.js';
+import { lockedUntil } from './store.js';
 import { msLeftInStep, totpAt } from './totp.js';
 
 /** The host login our recovery-code login makes, as the host's hooks see it (by async context). */

@@ -11,7 +11,7 @@ import { email, text, z } from '../shared/input.js';
 import type { Runtime } from '../shared/runtime.js';
 import { loginWithRecoveryCode, type RecoveryLoginInput } from './recovery-login.js';
 import { isDirectusError } from '../shared/util/errors.js';
-import { normalizeRecoveryCode } from './totp.js';
+import { normalizeRecoveryCode } from './recovery-codes.js';
 
 /** Answers as the host's POST /auth/login does for each mode (body keys in its order, its cookies). */
 export function loginAnswer(rt: Runtime, res: Response, mode: RecoveryLoginInput['mode'], result: { accessToken: string; refreshToken: string; expires: number }) {

@@ -2,18 +2,19 @@
 // alone can't start a takeover; the secret is kept server-side, sealed, for 10 minutes), enable
 // with that secret only and a code from the app, recovery codes (shown once, stored as keyed
 // hashes, one row each), disable with a code or a recovery code, and the status.
-import type { Knex } from 'knex';
 import { runAsFlow } from '../shared/flow-scope.js';
 import { readSettings, schemaFor, type Door, type FlowOptions } from '../shared/host.js';
 import type { Runtime } from '../shared/runtime.js';
-import { DEFAULT_PROVIDER, findTwoFactorUser, type TwoFactorUserRow } from '../shared/users.js';
+import { DEFAULT_PROVIDER } from '../shared/users.js';
+import { findTwoFactorUser, type TwoFactorUserRow } from './users.js';
 import { InvalidCredentialsError } from '../shared/util/errors.js';
-import { acceptOtp, acceptRecoveryCode, assertAccepted, hashRecoveryCode } from './code-gate.js';
+import { acceptOtp, acceptRecoveryCode, assertAccepted } from './code-gate.js';
 import { emailRequired, invalidOtp, invalidRecoveryCode, invalidSecret, notEnabled, passwordRequired, secretAlreadySet } from './errors.js';
 import { assertMayTurnOffOwn } from './enforced.js';
 import { matchPendingSecret, rememberPendingSecret } from './pending-secret.js';
-import { consumePendingSecret, countRecoveryCodes, deleteTwoFactorState, replaceRecoveryCodes, writeSecret } from './store.js';
-import { generateRecoveryCodes, generateTotpSecret, isBase32Secret, normalizeRecoveryCode, otpauthUrl } from './totp.js';
+import { countRecoveryCodes, issueRecoveryCodes } from './recovery-codes.js';
+import { consumePendingSecret, deleteTwoFactorState, writeSecret } from './store.js';
+import { generateTotpSecret, isBase32Secret, otpauthUrl } from './totp.js';
 
 export type SecondFactor = { otp: string } | { recovery_code: string };
 
@@ -31,11 +32,6 @@ async function enabledUser(rt: Runtime, userId: string): Promise<EnabledUser> {
 	return user as EnabledUser;
 }
 
-async function issueRecoveryCodes(rt: Runtime, knex: Knex, userId: string): Promise<string[]> {
-	const codes = generateRecoveryCodes(rt.config.recoveryCodeCount);
-	await replaceRecoveryCodes(knex, userId, codes.map((c) => hashRecoveryCode(rt, userId, normalizeRecoveryCode(c)!)));
-	return codes;
-}
 
 export async function generateTwoFactorSecret(rt: Runtime, userId: string, password: string | undefined, options: FlowOptions): Promise<{ secret: string; otpauth_url: string }> {
 	const user = await signedInUser(rt, userId);

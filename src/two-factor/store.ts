@@ -1,29 +1,21 @@
-// Two-factor storage: recovery codes (one hashed row each), accepted OTP time steps (replay
+// Two-factor storage (recovery codes: recovery-codes.ts): accepted OTP time steps (replay
 // protection), failed-code counters (lockout) and the secret `generate` handed out (pending until
 // enabled). All in the database, so every instance
 // of a cluster shares them; each decision is one statement the database arbitrates.
 import type { Knex } from 'knex';
-import { newId } from '../shared/util/crypto.js';
 import { createTableIfMissing, type Migration } from '../shared/migrations.js';
+import { countInWindow } from '../shared/rate-limit.js';
+import { deleteRecoveryCodes, ensureRecoveryCodesTable, RECOVERY_CODES_TABLE } from './recovery-codes.js';
 import { USERS_TABLE } from '../shared/users.js';
-import { chunks } from '../shared/util/batch.js';
 import { toMillis } from '../shared/util/time.js';
 
-export const RECOVERY_CODES_TABLE = 'user_lifecycle_recovery_codes';
 export const OTP_STEPS_TABLE = 'user_lifecycle_otp_steps';
 export const OTP_ATTEMPTS_TABLE = 'user_lifecycle_otp_attempts';
 export const PENDING_SECRETS_TABLE = 'user_lifecycle_tfa_pending_secrets';
 export const RECOVERY_LOGIN_ATTEMPTS_TABLE = 'user_lifecycle_recovery_login_attempts';
 
 export async function ensureTwoFactorTables(knex: Knex): Promise<void> {
-	await createTableIfMissing(knex, RECOVERY_CODES_TABLE, (table) => {
-		table.string('id', 36).primary();
-		table.string('user_id', 36).notNullable();
-		table.string('code_hash', 64).notNullable().unique();
-		table.bigInteger('created_at').notNullable();
-		table.bigInteger('consumed_at').nullable();
-		table.index(['user_id']);
-	});
+	await ensureRecoveryCodesTable(knex);
 	await createTableIfMissing(knex, OTP_STEPS_TABLE, (table) => {
 		// "<user>:<step>". "Insert wins": a second acceptance of one step for one user breaks
 		// this key. (One column rather than a composite key: the host ignores tables without one.)
@@ -113,35 +105,6 @@ export async function prunePendingSecrets(knex: Knex, now: number, limit: number
 		.delete();
 }
 
-// --- recovery codes -------------------------------------------------------------------------
-
-/** Replaces the user's set: every earlier code, spent or not, stops existing. */
-export async function replaceRecoveryCodes(knex: Knex, userId: string, hashes: string[], now = Date.now()): Promise<void> {
-	await knex(RECOVERY_CODES_TABLE).where({ user_id: userId }).delete();
-	const rows = hashes.map((code_hash) => ({ id: newId(), user_id: userId, code_hash, created_at: now, consumed_at: null }));
-	for (const batch of chunks(rows, 100)) await knex(RECOVERY_CODES_TABLE).insert(batch);
-}
-
-/** Spends one code: one conditional UPDATE, so of N concurrent uses exactly one wins. */
-export async function spendRecoveryCode(knex: Knex, userId: string, hash: string, now = Date.now()): Promise<boolean> {
-	const won = await knex(RECOVERY_CODES_TABLE).where({ user_id: userId, code_hash: hash }).whereNull('consumed_at').update({ consumed_at: now });
-	return won === 1;
-}
-
-/** Gives a spent code back (the login it paid for failed after it was spent). */
-export async function restoreRecoveryCode(knex: Knex, userId: string, hash: string, spentAt: number): Promise<void> {
-	await knex(RECOVERY_CODES_TABLE).where({ user_id: userId, code_hash: hash, consumed_at: spentAt }).update({ consumed_at: null });
-}
-
-export async function countRecoveryCodes(knex: Knex, userId: string): Promise<number> {
-	const row = await knex(RECOVERY_CODES_TABLE).count({ n: '*' }).where({ user_id: userId }).whereNull('consumed_at').first();
-	return Number(row?.['n'] ?? 0);
-}
-
-export async function deleteRecoveryCodes(knex: Knex, userId: string): Promise<void> {
-	await knex(RECOVERY_CODES_TABLE).where({ user_id: userId }).delete();
-}
-
 // --- accepted steps (RFC 6238 §5.2) --------------------------------------------------------
 
 /**
@@ -191,22 +154,6 @@ export async function lockedUntil(knex: Knex, userId: string, now = Date.now()):
  */
 export async function countAttempt(knex: Knex, userId: string, lockMs: number, now = Date.now()): Promise<number> {
 	return countInWindow(knex, OTP_ATTEMPTS_TABLE, userId, lockMs, now);
-}
-
-/** One more in the user's row of `table` (user_id, failures, window_start); the window restarts once `windowMs` old. */
-async function countInWindow(knex: Knex, table: string, userId: string, windowMs: number, now: number): Promise<number> {
-	const windowOpen = now - windowMs;
-	await knex(table).insert({ user_id: userId, failures: 0, window_start: now }).onConflict('user_id').ignore();
-	// One statement: the database serialises concurrent attempts on the row. `failures` is set
-	// first and reads the old `window_start` (MySQL applies SET clauses left to right).
-	await knex(table)
-		.where({ user_id: userId })
-		.update({
-			failures: knex.raw('CASE WHEN ?? <= ? THEN 1 ELSE ?? + 1 END', ['window_start', windowOpen, 'failures']),
-			window_start: knex.raw('CASE WHEN ?? <= ? THEN ? ELSE ?? END', ['window_start', windowOpen, now, 'window_start']),
-		});
-	const row = await knex(table).select('failures').where({ user_id: userId }).first();
-	return Number(row?.failures ?? 1);
 }
 
 /**

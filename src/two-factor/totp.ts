@@ -1,7 +1,6 @@
 // TOTP (RFC 6238) through otplib, configured as authenticator apps and the host expect: SHA-1,
 // 6 digits, 30 s steps, base32 secrets. No storage here; the callers record what was accepted.
 import type { AuthenticatorOptions } from '@otplib/core';
-import { randomInt } from 'node:crypto';
 import { authenticator } from 'otplib';
 
 export const STEP_SECONDS = 30;
@@ -63,29 +62,4 @@ export function matchTotpStep(code: string, secret: string, now: number, window 
 /** The code of the step that contains `now` (server-side use only, never sent out). */
 export function totpAt(secret: string, now: number): string {
 	return configured({ epoch: now }).generate(secret);
-}
-
-// Recovery codes: 10 characters from a 32-letter alphabet = 50 bits, shown as XXXXX-XXXXX.
-// Crockford's alphabet: no I, L, O, U, so codes read back without confusion.
-const RECOVERY_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-export const RECOVERY_CODE_LENGTH = 10;
-
-export function generateRecoveryCode(): string {
-	let code = '';
-	for (let i = 0; i < RECOVERY_CODE_LENGTH; i++) code += RECOVERY_ALPHABET[randomInt(RECOVERY_ALPHABET.length)];
-	return `${code.slice(0, 5)}-${code.slice(5)}`;
-}
-
-export function generateRecoveryCodes(count: number): string[] {
-	const codes = new Set<string>();
-	while (codes.size < count) codes.add(generateRecoveryCode());
-	return [...codes];
-}
-
-/** The canonical form of what a user typed (case, dashes and spaces don't matter), or null. */
-export function normalizeRecoveryCode(input: string): string | null {
-	const compact = input.replace(/[\s-]/g, '').toUpperCase().replace(/[IL]/g, '1').replace(/O/g, '0');
-	if (compact.length !== RECOVERY_CODE_LENGTH) return null;
-	for (const ch of compact) if (!RECOVERY_ALPHABET.includes(ch)) return null;
-	return compact;
 }

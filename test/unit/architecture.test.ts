@@ -1,6 +1,7 @@
 // The layout's rules, checked on the source: src/ is a list of capabilities plus shared/; the
 // arrows point one way (entries -> capabilities -> shared); no capability reaches into another;
-// no import cycle (type-only imports included). src/module/ is the Data Studio's side (runs in
+// no import cycle (type-only imports included); shared/ holds only what several capabilities use.
+// src/module/ is the Data Studio's side (runs in
 // the browser): it imports nothing from the API side, and the API side nothing from it.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -48,6 +49,28 @@ describe('architecture', () => {
 		const crossing = [...graph].flatMap(([from, to]) => to.filter((t) => (top(from) === APP) !== (top(t) === APP)).map((t) => `${from} -> ${t}`));
 		expect(crossing).toEqual([]);
 		expect([...graph.keys()].some((f) => top(f) === APP && f.endsWith('.vue'))).toBe(true);
+	});
+
+	// A shared file's owners are the capabilities that import it, directly or through other shared
+	// files (transitively); the entries (endpoint, hook, capabilities) are no capability. A file
+	// with one owner belongs in that capability's folder; one with none is the entries' plumbing.
+	it('no file in shared/ is imported by only one capability', () => {
+		const importers = new Map<string, string[]>();
+		for (const [from, to] of graph) for (const t of to) importers.set(t, [...(importers.get(t) ?? []), from]);
+		const owners = (file: string, seen = new Set([file])): Set<string> => {
+			const found = new Set<string>();
+			for (const from of importers.get(file) ?? []) {
+				if (ENTRIES.has(from)) continue;
+				if (top(from) !== 'shared') found.add(top(from));
+				else if (!seen.has(from)) for (const owner of owners(from, seen.add(from))) found.add(owner);
+			}
+			return found;
+		};
+		const singleOwned = [...graph.keys()].filter((f) => top(f) === 'shared').flatMap((f) => {
+			const found = [...owners(f)];
+			return found.length === 1 ? [`${f} (only ${found[0]})`] : [];
+		});
+		expect(singleOwned).toEqual([]);
 	});
 
 	it('has no import cycle', () => {

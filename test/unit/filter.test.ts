@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assertFilter, matchesFilter } from '../../src/shared/policy/filter.js';
+import { assertFilter, matchesFilter } from '../../src/registration/filter.js';
 
 describe('matchesFilter (the host filter syntax over a payload)', () => {
 	const payload = { email: 'Jane@Partner.example.com', first_name: 'Jane', title: null };

@@ -1,9 +1,8 @@
 // The guard's pure decisions: who may move a user from one status to another, and the
 // schedule's period (its lease must be shorter than one period).
 import { describe, expect, it } from 'vitest';
-import { cronPeriodMs } from '../../src/shared/policy/cron-period.js';
-import { defaultTransitions, mayTransition, parseTransitions, refusalReason } from '../../src/shared/policy/transitions.js';
-import { scheduleLeaseMs } from '../../src/shared/schedule.js';
+import { defaultTransitions, mayTransition, parseTransitions, refusalReason } from '../../src/status/transitions.js';
+import { cronPeriodMs, scheduleLeaseMs } from '../../src/shared/schedule.js';
 
 const table = defaultTransitions();
 const admin = { kind: 'api', admin: true } as const;

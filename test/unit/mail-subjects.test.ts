@@ -1,7 +1,11 @@
 // USER_LIFECYCLE_MAIL_SUBJECTS: validated at start-up (a bad value names the variable), matched
 // by exact language tag, then by its primary subtag, else the host's English subject.
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/shared/config.js';
+import { START_UP } from '../../src/capabilities.js';
+import { ConfigError, loadConfig as loadWith, type Env } from '../../src/shared/config.js';
+
+/** Every capability's settings, as the runtime loads them. */
+const loadConfig = (env: Env) => loadWith(env, START_UP.settings);
 import { displayName, HOST_SUBJECTS, pickSubject } from '../../src/shared/mail.js';
 
 describe('USER_LIFECYCLE_MAIL_SUBJECTS', () => {

@@ -3,7 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import { useSqliteStore } from '../harness/sqlite-store.js';
 import { createTableIfMissing, extensionTables, keepOutOfHostSchema, migrate, MIGRATIONS_TABLE, type Migration } from '../../src/shared/migrations.js';
-import { MIGRATIONS } from '../../src/capabilities.js';
+import { START_UP } from '../../src/capabilities.js';
+
+const MIGRATIONS = START_UP.migrations;
 import { SHARED_MIGRATIONS } from '../../src/shared/runtime.js';
 
 describe('migrations (SQLite)', () => {

@@ -5,12 +5,17 @@ import { describe, expect, it } from 'vitest';
 import { readResetToken, signResetToken } from '../../src/password-reset/token.js';
 import { requestBody, resetBody } from '../../src/password-reset/schemas.js';
 import { ensureResetThrottleTable, pruneResetSlots, RESET_THROTTLE_TABLE, takeResetSlot, THROTTLE_WINDOW_MS } from '../../src/password-reset/throttle.js';
-import { ConfigError, loadConfig } from '../../src/shared/config.js';
+import { START_UP } from '../../src/capabilities.js';
+import { ConfigError, loadConfig as loadWith, type Env } from '../../src/shared/config.js';
+
+/** Every capability's settings, as the runtime loads them. */
+const loadConfig = (env: Env) => loadWith(env, START_UP.settings);
 import { parseInput } from '../../src/shared/input.js';
 import { deriveKey, generateToken } from '../../src/shared/util/crypto.js';
 import { useSqliteStore } from '../harness/sqlite-store.js';
 
-const rt = { tokenKey: deriveKey('a-secret', 'tokens') };
+const TOKEN_KEY = deriveKey('a-secret', 'tokens');
+const rt = { key: () => TOKEN_KEY };
 
 describe('reset token', () => {
 	it('carries email and scope in a payload anyone can read (the Data Studio), and only its jti matters to the store', () => {
@@ -24,14 +29,14 @@ describe('reset token', () => {
 
 	it('refuses what the host signed, other scopes, no jti, other algorithms (403), and says 401 only for an expired token of ours', () => {
 		const host = jwt.sign({ email: 'a@example.com', scope: 'password-reset', hash: 'x' }, 'a-secret', { expiresIn: '1d', issuer: 'directus' });
-		const invite = jwt.sign({ email: 'a@example.com', scope: 'invite' }, rt.tokenKey, { expiresIn: 60, issuer: 'directus', jwtid: 'j' });
-		const noJti = jwt.sign({ email: 'a@example.com', scope: 'password-reset' }, rt.tokenKey, { expiresIn: 60, issuer: 'directus' });
-		const otherIssuer = jwt.sign({ email: 'a@example.com', scope: 'password-reset' }, rt.tokenKey, { expiresIn: 60, issuer: 'elsewhere', jwtid: 'j' });
+		const invite = jwt.sign({ email: 'a@example.com', scope: 'invite' }, TOKEN_KEY, { expiresIn: 60, issuer: 'directus', jwtid: 'j' });
+		const noJti = jwt.sign({ email: 'a@example.com', scope: 'password-reset' }, TOKEN_KEY, { expiresIn: 60, issuer: 'directus' });
+		const otherIssuer = jwt.sign({ email: 'a@example.com', scope: 'password-reset' }, TOKEN_KEY, { expiresIn: 60, issuer: 'elsewhere', jwtid: 'j' });
 		const none = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"email":"a@example.com","scope":"password-reset","jti":"j"}').toString('base64url')}.`;
 		for (const token of [host, invite, noJti, otherIssuer, none, 'abc', '']) {
 			expect(() => readResetToken(rt, token)).toThrow(expect.objectContaining({ code: 'INVALID_TOKEN', status: 403 }));
 		}
-		const expired = jwt.sign({ email: 'a@example.com', scope: 'password-reset', exp: Math.floor(Date.now() / 1000) - 5 }, rt.tokenKey, { issuer: 'directus', jwtid: 'j' });
+		const expired = jwt.sign({ email: 'a@example.com', scope: 'password-reset', exp: Math.floor(Date.now() / 1000) - 5 }, TOKEN_KEY, { issuer: 'directus', jwtid: 'j' });
 		expect(() => readResetToken(rt, expired)).toThrow(expect.objectContaining({ code: 'TOKEN_EXPIRED', status: 401 }));
 		const forgedExpired = jwt.sign({ email: 'a@example.com', scope: 'password-reset', exp: Math.floor(Date.now() / 1000) - 5 }, 'a-secret', { issuer: 'directus', jwtid: 'j' });
 		expect(() => readResetToken(rt, forgedExpired)).toThrow(expect.objectContaining({ code: 'INVALID_TOKEN' }));

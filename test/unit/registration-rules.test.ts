@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decideRegistration, matchesRegistrationFilter, parseRegistrationRules } from '../../src/shared/policy/registration-rules.js';
+import { decideRegistration, matchesRegistrationFilter, parseRegistrationRules } from '../../src/registration/rules.js';
 
 const ROLE = '6b1a5a4e-1111-4c1b-9d2a-8f3e2f1a0b01';
 

@@ -10,12 +10,10 @@ import {
 	expiresAt,
 	isLive,
 	readUserSessionRows,
-	SESSION_ID,
-	sessionId,
 	SESSIONS_TABLE,
-	sweepLateSuccessors,
 	type SessionRow,
 } from '../../src/shared/sessions.js';
+import { SESSION_ID, sessionId, sweepLateSuccessors } from '../../src/sessions/store.js';
 
 const row = (token: string, next: string | null = null, expires: unknown = Date.now() + 60_000): SessionRow => ({
 	token,

@@ -1,15 +1,14 @@
 import { totp } from 'otplib';
 import { describe, expect, it } from 'vitest';
 import {
-	generateRecoveryCodes,
 	generateTotpSecret,
 	isBase32Secret,
 	matchTotpStep,
-	normalizeRecoveryCode,
 	otpauthUrl,
 	timeStep,
 	totpAt,
 } from '../../src/two-factor/totp.js';
+import { generateRecoveryCodes, normalizeRecoveryCode } from '../../src/two-factor/recovery-codes.js';
 
 // RFC 6238 appendix B, SHA-1 rows: the seed is the ASCII string "12345678901234567890".
 const RFC_SEED = '12345678901234567890';

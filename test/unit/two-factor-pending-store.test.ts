@@ -65,8 +65,8 @@ describe('pending secrets and recovery-login attempts (SQLite)', () => {
 	});
 
 	it('a sealed secret opens only for its user and under its key; compared in constant time', () => {
-		const key = pendingSecretKey({ recoveryCodeKey: Buffer.alloc(32, 1) });
-		const other = pendingSecretKey({ recoveryCodeKey: Buffer.alloc(32, 2) });
+		const key = pendingSecretKey({ key: () => Buffer.alloc(32, 1) });
+		const other = pendingSecretKey({ key: () => Buffer.alloc(32, 2) });
 		expect(key.equals(other)).toBe(false);
 		const sealed = sealPendingSecret(key, 'user-a', 'JBSWY3DPEHPK3PXP');
 		expect(sealed).not.toContain('JBSWY3DPEHPK3PXP');

@@ -5,7 +5,6 @@ import { useSqliteStore } from '../harness/sqlite-store.js';
 import {
 	clearFailures,
 	countAttempt,
-	countRecoveryCodes,
 	ensureTwoFactorTables,
 	lockedUntil,
 	OTP_ATTEMPTS_TABLE,
@@ -13,10 +12,8 @@ import {
 	pruneTwoFactorRecords,
 	recordAcceptedStep,
 	lockCodes,
-	replaceRecoveryCodes,
-	restoreRecoveryCode,
-	spendRecoveryCode,
 } from '../../src/two-factor/store.js';
+import { countRecoveryCodes, replaceRecoveryCodes, restoreRecoveryCode, spendRecoveryCode } from '../../src/two-factor/recovery-codes.js';
 
 /** A wrong code as the flows' gate books it: the attempt is counted, and the one reaching the cap locks. */
 async function recordFailure(knex: Knex, userId: string, maxAttempts: number, lockMs: number, now: number): Promise<number | null> {

@@ -1,5 +1,10 @@
 import { InvalidPayloadError } from '../util/errors.js';
-import { compileRegex } from './filter.js';
+
+/** The host's regex notation: "/pattern/" (no flags) or a bare pattern. */
+export function compileRegex(source: string, flags = ''): RegExp {
+	const wrapped = source.length >= 2 && source.startsWith('/') && source.endsWith('/');
+	return new RegExp(wrapped ? source.slice(1, -1) : source, flags);
+}
 
 /** The host's `auth_password_policy` semantics: a regex, optionally written as "/pattern/". */
 export function passwordMatchesPolicy(password: string, policy: string | null | undefined): boolean {

@@ -1,4 +1,4 @@
-import { isPlainObject } from './filter.js';
+const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 export const LIFECYCLE_STATUSES = ['draft', 'invited', 'unverified', 'active', 'suspended', 'archived'] as const;
 export type LifecycleStatus = (typeof LIFECYCLE_STATUSES)[number];

@@ -3,7 +3,6 @@
 // links open tell the browser to send no Referer (the token would otherwise travel to whatever the
 // page loads or links to), and a Referer that still carries one is redacted before it is logged.
 import type { NextFunction, Request, Response } from 'express';
-import { token as tokenField, parseInput, z } from './input.js';
 
 const REDACTED = '--redacted--';
 const stashed = new WeakMap<object, string | undefined>();
@@ -42,6 +41,11 @@ export function redactRefererHeaders(headers: Record<string, string | string[] |
 	}
 }
 
+/** The token a request's query carried, once stashed (null: not stashed; `token` undefined: not a string). */
+export function stashedQueryToken(req: object): { token: string | undefined } | null {
+	return stashed.has(req) ? { token: stashed.get(req) } : null;
+}
+
 /** Moves `?token=` out of the request (query, url, originalUrl) into a private stash. */
 export function stashQueryToken(req: { query: unknown; url: string; originalUrl: string }): void {
 	const query = (req.query ?? {}) as Record<string, unknown>;
@@ -53,14 +57,6 @@ export function stashQueryToken(req: { query: unknown; url: string; originalUrl:
 	}
 	req.url = redactTokenParam(req.url);
 	req.originalUrl = redactTokenParam(req.originalUrl);
-}
-
-const queryToken = z.strictObject({ token: tokenField() });
-
-/** The `?token=` of a request, from the stash (or the query when the stash did not run). */
-export function takeQueryToken(req: { query: unknown; url: string; originalUrl: string }): string {
-	if (!stashed.has(req)) stashQueryToken(req);
-	return parseInput(queryToken, { token: stashed.get(req) }).token;
 }
 
 /**

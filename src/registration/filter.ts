@@ -1,6 +1,7 @@
 // Evaluates a Directus filter (the host's filter syntax) over a flat payload such as a
 // registration body. Pure: no host import, so it is unit-tested and reused by the rules and by
 // the host's `public_registration_email_filter` setting.
+import { compileRegex } from '../shared/policy/password.js';
 
 export type Filter = Record<string, unknown>;
 
@@ -95,11 +96,6 @@ function matchesOperator(operator: string, operand: unknown, value: unknown, pre
 	}
 }
 
-/** The host's regex notation: "/pattern/" (no flags) or a bare pattern. */
-export function compileRegex(source: string, flags = ''): RegExp {
-	const wrapped = source.length >= 2 && source.startsWith('/') && source.endsWith('/');
-	return new RegExp(wrapped ? source.slice(1, -1) : source, flags);
-}
 
 function isTruthy(operand: unknown): boolean {
 	return operand === true || operand === 'true' || operand === 1 || operand === '1';
