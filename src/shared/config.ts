@@ -155,6 +155,8 @@ export const SHARED_SETTINGS = {
 	outboxMaxAttempts: integer('USER_LIFECYCLE_OUTBOX_MAX_ATTEMPTS', '8', 1, 100),
 	outboxBackoffMs: duration('USER_LIFECYCLE_OUTBOX_BACKOFF', '5s'),
 	outboxPollMs: duration('USER_LIFECYCLE_OUTBOX_POLL_INTERVAL', '2s', 50),
+	/** How long a claimed mail is its instance's alone: another takes it over only after this (a crashed instance's claims). */
+	outboxClaimLeaseMs: duration('USER_LIFECYCLE_OUTBOX_CLAIM_LEASE', '2m', 5000),
 	/** Outbox sends in flight at once (and SMTP connections in its pool). */
 	outboxConcurrency: integer('USER_LIFECYCLE_OUTBOX_CONCURRENCY', '10', 1, 100),
 	/** The outbox sends through a pooled copy of the host's plain SMTP transport. */

@@ -81,7 +81,7 @@ export function getRuntime(context: HostContext, { migrations, settings }: { mig
 			templatesPath: String(context.env['EMAIL_TEMPLATES_PATH'] ?? './templates'),
 		}),
 		ready,
-		timings: { maxAttempts: config.outboxMaxAttempts, backoffMs: config.outboxBackoffMs, pollMs: config.outboxPollMs },
+		timings: { maxAttempts: config.outboxMaxAttempts, backoffMs: config.outboxBackoffMs, pollMs: config.outboxPollMs, claimLeaseMs: config.outboxClaimLeaseMs },
 		onGiveUp: (mail) => void mailFailed(knex, events, mail),
 		concurrency: config.outboxConcurrency,
 	});

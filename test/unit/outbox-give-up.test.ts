@@ -23,7 +23,7 @@ describe('outbox worker: giving a mail up (SQLite)', () => {
 			key,
 			logger: { warn: () => {}, error: () => {} },
 			mailer: async () => ({ send: async () => Promise.reject(new Error('550 no such mailbox')) }),
-			timings: { maxAttempts: 2, backoffMs: 300, pollMs: 1000 },
+			timings: { maxAttempts: 2, backoffMs: 300, pollMs: 1000, claimLeaseMs: 120_000 },
 			onGiveUp: (mail) => {
 				given.push(mail);
 				// Recorded before the callback is told.

@@ -15,7 +15,7 @@ describe('outbox worker (SQLite)', () => {
 		key,
 		logger: { warn: () => {}, error: () => {} },
 		mailer: async () => ({ send }),
-		timings: { maxAttempts, backoffMs, pollMs: 1000 },
+		timings: { maxAttempts, backoffMs, pollMs: 1000, claimLeaseMs: 120_000 },
 	});
 	const drain = async (worker: OutboxWorker) => {
 		worker.kick();

@@ -11,7 +11,6 @@ const BATCH = 50;
 const DEFAULT_CONCURRENCY = 10;
 /** Most sent mails marked in one statement. */
 const MARK_GROUP = 250;
-const CLAIM_LEASE_MS = 120_000;
 const MAX_BACKOFF_MS = 3_600_000;
 /** Tries at marking a delivered mail sent (a dropped connection heals in a moment). */
 const MARK_SENT_TRIES = 8;
@@ -29,7 +28,7 @@ export interface OutboxDeps {
 	mailer: () => Promise<Mailer>;
 	/** Resolves once the outbox table exists. */
 	ready?: Promise<unknown>;
-	timings: { maxAttempts: number; backoffMs: number; pollMs: number };
+	timings: { maxAttempts: number; backoffMs: number; pollMs: number; claimLeaseMs: number };
 	/** Told once a mail is given up for good (its failure recorded); must not throw. */
 	onGiveUp?: (mail: { id: string; kind: string; to: string; attempts: number; error: string }) => void;
 	/** Sends in flight at once (default 10). */
@@ -90,7 +89,7 @@ export class OutboxWorker {
 		// with a fresh schema) is made only once there is something to send.
 		let mailer: Mailer | null = null;
 		for (;;) {
-			const batch = await claimDueMails(knex, key, BATCH, CLAIM_LEASE_MS);
+			const batch = await claimDueMails(knex, key, BATCH, this.deps.timings.claimLeaseMs);
 			if (batch.length === 0) return;
 			try {
 				mailer ??= await this.deps.mailer();

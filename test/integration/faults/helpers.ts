@@ -20,10 +20,19 @@ export const SMTP_OUTAGE_MS = Number(process.env['FAULT_SMTP_OUTAGE_MS'] ?? 5_00
  * drifts by more than 2 s): the test would wait a minute longer. With the default 5 s, the try
  * after the outage comes at ≈ 155 s.
  */
-export const OUTBOX_ENV = { USER_LIFECYCLE_OUTBOX_BACKOFF: '1s', USER_LIFECYCLE_OUTBOX_POLL_INTERVAL: '200ms', USER_LIFECYCLE_OUTBOX_MAX_ATTEMPTS: '20' };
+/**
+ * The outbox's claim lease (USER_LIFECYCLE_OUTBOX_CLAIM_LEASE, 2 minutes by default): a claimed mail
+ * of a dead process waits this long. 20 s here: longer than the restart, so the crash test still
+ * sees the dead process's claims honoured, then taken over.
+ */
+export const CLAIM_LEASE_MS = 20_000;
 
-/** The worker's claim lease (src/shared/outbox/worker.ts CLAIM_LEASE_MS): a claimed mail of a dead process waits this long. */
-export const CLAIM_LEASE_MS = 120_000;
+export const OUTBOX_ENV = {
+	USER_LIFECYCLE_OUTBOX_BACKOFF: '1s',
+	USER_LIFECYCLE_OUTBOX_POLL_INTERVAL: '200ms',
+	USER_LIFECYCLE_OUTBOX_MAX_ATTEMPTS: '20',
+	USER_LIFECYCLE_OUTBOX_CLAIM_LEASE: `${CLAIM_LEASE_MS}ms`,
+};
 
 /** SQL condition: the host's sessions on its database `?` (not this session, nor the harness's knex, application_name `?`). */
 export const HOST_SESSIONS = 'datname = ? AND pid <> pg_backend_pid() AND application_name <> ?';
