@@ -1,9 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-// Three projects: unit (pure code, isolated), integration (a real Directus per database and
-// settings profile, kept by each worker for the files that share it: so not isolated), browser
-// (the Data Studio in Chromium, each file with a host of its own). `npm run test:quick` runs
-// unit + integration on SQLite.
+// Two projects: unit (pure code, isolated, in threads) and integration (a real Directus per
+// database and settings profile, kept by each worker for the files that share it: so not
+// isolated; the browser files, each with a host of its own, run among them). `npm run test:quick`
+// runs unit + integration on SQLite without the browser.
 const shared = { testTimeout: 60_000, hookTimeout: 180_000, pool: 'forks' as const };
 
 export default defineConfig({
@@ -18,8 +18,7 @@ export default defineConfig({
 		poolOptions: { forks: { isolate: false } },
 		projects: [
 			{ test: { ...shared, name: 'unit', include: ['test/unit/**/*.test.ts'], pool: 'threads' } },
-			{ test: { ...shared, name: 'integration', include: ['test/integration/**/*.test.ts'] } },
-			{ test: { ...shared, name: 'browser', include: ['test/browser/**/*.test.ts'] } },
+			{ test: { ...shared, name: 'integration', include: ['test/integration/**/*.test.ts', 'test/browser/**/*.test.ts'] } },
 		],
 	},
 });

@@ -297,14 +297,18 @@ describe.each(await availableDatabases())('password reset on %s', (db) => {
 			expect(res.status, `${what}: ${res.text}`).toBeLessThan(500);
 			expect(typeof res.body.errors[0].extensions.code, what).toBe('string');
 		};
+		// Sent together (each answers after the stall): refused requests write nothing, so their order is moot.
+		const sends: Promise<void>[] = [];
+		const send = (path: string, body: unknown, what: string, raw?: string) => sends.push(host.api('POST', path, body, raw === undefined ? {} : { raw }).then((res) => check(res, what)));
 		for (const path of ['/user-lifecycle/password/request', '/auth/password/request']) {
-			for (const body of requestBodies) check(await host.api('POST', path, body), `${path} ${JSON.stringify(body)}`);
-			check(await host.api('POST', path, undefined, { raw: '{"email":' }), `${path} broken JSON`);
+			for (const body of requestBodies) send(path, body, `${path} ${JSON.stringify(body)}`);
+			send(path, undefined, `${path} broken JSON`, '{"email":');
 		}
 		for (const path of ['/user-lifecycle/password/reset', '/auth/password/reset']) {
-			for (const body of resetBodies) check(await host.api('POST', path, body), `${path} ${JSON.stringify(body)}`);
-			check(await host.api('POST', path, undefined, { raw: '[[[' }), `${path} broken JSON`);
+			for (const body of resetBodies) send(path, body, `${path} ${JSON.stringify(body)}`);
+			send(path, undefined, `${path} broken JSON`, '[[[');
 		}
+		await Promise.all(sends);
 		const gql = [
 			['mutation { auth_password_request(email: 5) }', {}],
 			['mutation { auth_password_request(email: "not-an-email") }', {}],
