@@ -1,17 +1,16 @@
 // The hook entry (`user-lifecycle-guard`): start-up (tables, the host's schema cache, token
 // redaction in logs), the host's own routes the capabilities serve, their hooks, the read-only
-// studio collections, the lifecycle schedule and the outbox worker.
+// studio collections and the lifecycle schedule.
 import { defineHook } from '@directus/extensions-sdk';
 import type { EventContext, RegisterFunctions } from '@directus/types';
 import type { Application } from 'express';
 import { CAPABILITIES, START_UP } from './capabilities.js';
 import { graphqlMutations } from './shared/graphql.js';
-import { forgetMailSettings, warmMailSettings } from './shared/mail.js';
 import { badPathParameters, refuseUnreadableTokens, whenReady } from './shared/http.js';
 import { getRuntime, refreshHostSchema, type HostContext, type Runtime } from './shared/runtime.js';
 import { pruneSpentTokens, registerSchedule, type Job } from './shared/schedule.js';
 import { isLastFilter, keepLast, noteOwnFilter } from './shared/own-filters.js';
-import { registerReadOnlyCollections } from './shared/studio-collections.js';
+import { registerReadOnlyCollections, studioCollections } from './shared/studio-collections.js';
 import { redactTokenLinks } from './shared/log-redaction.js';
 
 export default defineHook((register, context) => {
@@ -38,13 +37,7 @@ export default defineHook((register, context) => {
 		for (const capability of CAPABILITIES) capability.nativeRoutes?.(app, rt);
 		app.use(badPathParameters());
 	});
-	register.init('app.after', () => {
-		rt.outbox.start();
-		void rt.ready.then(() => warmMailSettings(rt), () => undefined);
-	});
-	// A project renamed here shows in the next mail (other instances within the cache's seconds).
-	register.action('settings.update', () => forgetMailSettings());
-	registerReadOnlyCollections(register);
+	registerReadOnlyCollections(register, studioCollections(START_UP.studioCollections));
 	const hooks = afterReady(register, rt);
 	for (const capability of CAPABILITIES) capability.hooks?.(hooks, rt);
 	const jobs: Job[] = [...CAPABILITIES.flatMap((capability) => (capability.job ? [capability.job] : [])), pruneSpentTokens];

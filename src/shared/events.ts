@@ -11,21 +11,13 @@ import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import type { FilterHost } from './own-filters.js';
 
-export type LifecycleStep =
-	| 'registered'
-	| 'email-verified'
-	| 'invited'
-	| 'invite-accepted'
-	| 'invite-revoked'
-	| 'status-changed'
-	| 'tfa-enabled'
-	| 'tfa-disabled'
-	| 'tfa-reset'
-	| 'password-reset'
-	| 'sessions-ended'
-	| 'mail-failed'
-	| 'login-locked'
-	| 'login-unlocked';
+/**
+ * The step names, one key each: every capability adds its own (`declare module`, as settings add
+ * to Config), so this file lists no capability.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface LifecycleSteps {}
+export type LifecycleStep = keyof LifecycleSteps & string;
 
 export interface LifecyclePayload {
 	/** The user the step is about (null: none, e.g. a failed mail to an address without an account). */

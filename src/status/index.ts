@@ -13,6 +13,13 @@ import { liftEndedSuspensions } from './job.js';
 import { statusRoutes } from './routes.js';
 import { STATUS_MIGRATIONS } from './store.js';
 
+// The `user-lifecycle.<step>` events this capability emits.
+declare module '../shared/events.js' {
+	interface LifecycleSteps {
+		'status-changed': true;
+	}
+}
+
 export const status: Capability = {
 	name: 'status',
 	settings: STATUS_SETTINGS,
