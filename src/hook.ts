@@ -7,9 +7,9 @@ import type { Application } from 'express';
 import { CAPABILITIES, START_UP } from './capabilities.js';
 import { graphqlMutations } from './shared/graphql.js';
 import { badPathParameters, refuseUnreadableTokens, whenReady } from './shared/http.js';
+import { noteOwnFilter } from './shared/events.js';
 import { getRuntime, refreshHostSchema, type HostContext, type Runtime } from './shared/runtime.js';
 import { pruneSpentTokens, registerSchedule, type Job } from './shared/schedule.js';
-import { isLastFilter, keepLast, noteOwnFilter } from './shared/own-filters.js';
 import { registerReadOnlyCollections, studioCollections } from './shared/studio-collections.js';
 import { redactTokenLinks } from './shared/log-redaction.js';
 
@@ -59,12 +59,6 @@ function afterReady(register: RegisterFunctions, rt: Runtime): RegisterFunctions
 				isReady ? handler(payload as never, meta, ctx) : rt.ready.then(() => handler(payload as never, meta, ctx));
 			noteOwnFilter(registered, handler);
 			register.filter(event, registered);
-			if (isLastFilter(handler)) {
-				void rt.events.filterHost().then((host) => {
-					if (host) keepLast(host, event, handler);
-					else rt.logger.warn(`[user-lifecycle] the host's filters can't be ordered: the guard checks each ${event} again inside its write where it can`);
-				});
-			}
 		},
 		action: (event, handler) =>
 			register.action(event, (meta, ctx) => (isReady ? handler(meta, ctx) : rt.ready.then(() => handler(meta, ctx)))),

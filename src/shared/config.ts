@@ -123,8 +123,6 @@ export const SHARED_SETTINGS = {
 	}),
 	scheduleCron: cron('USER_LIFECYCLE_SCHEDULE', '*/1 * * * *'),
 	scheduleBatchSize: integer('USER_LIFECYCLE_SCHEDULE_BATCH_SIZE', '500', 1, 10_000),
-	/** USER_LIFECYCLE_DB_PREPARED_STATEMENTS: PostgreSQL's named statements for the guard's per-write statements (util/prepared.ts); false behind a pooler that loses them. */
-	preparedStatements: boolean('USER_LIFECYCLE_DB_PREPARED_STATEMENTS', 'true'),
 } satisfies SettingsSlice;
 
 /** Every setting: the shared ones, and the fields each capability's settings.ts adds here. */

@@ -5,7 +5,6 @@ import type { ApiExtensionContext } from '@directus/types';
 import type { Knex } from 'knex';
 import { AUDIT_MIGRATIONS } from './audit.js';
 import { loadConfig, type Config, type SettingsSlice } from './config.js';
-import { configurePreparedStatements } from './util/prepared.js';
 import { extensionTables, keepOutOfHostSchema, migrate, type Migration } from './migrations.js';
 import { RATE_LIMIT_MIGRATIONS } from './rate-limit.js';
 import { LEASE_MIGRATIONS } from './leases.js';
@@ -55,13 +54,6 @@ export function getRuntime(context: HostContext, { migrations, settings, studioC
 	if (current) return current;
 	const config = loadConfig(context.env, settings); // throws a ConfigError naming the variable
 	const knex = context.database as unknown as Knex;
-	configurePreparedStatements({
-		named: config.preparedStatements,
-		lost: () =>
-			context.logger.warn(
-				'[user-lifecycle] a prepared statement was lost between the server connections (a pooler such as PgBouncer in transaction mode): named statements are off for this process; set USER_LIFECYCLE_DB_PREPARED_STATEMENTS=false',
-			),
-	});
 	let secret = config.secret;
 	if (!secret) {
 		context.logger.warn('[user-lifecycle] SECRET is not set: tokens will not survive a restart nor work across instances');
