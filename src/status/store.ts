@@ -78,7 +78,7 @@ function guardedUsersSql(postgres: boolean, count: number): string {
 	return sql;
 }
 
-/** Up to this many users are read through a prepared statement (util/prepared.ts): a single PATCH reads one. */
+/** Up to this many users are read through a prepared statement (prepared.ts): a single PATCH reads one. */
 const PREPARED_READ_USERS = 4;
 const preparedGuardedUsersSqls = new Map<number, PreparedSql>();
 
