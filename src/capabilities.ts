@@ -1,6 +1,8 @@
 // The capabilities this bundle is made of, in the order their routes are mounted. Both entry
 // files wire exactly these; adding a capability is one line here. The login lock comes before
 // two-factor: its `auth.login` filter refuses a locked user before any code is looked at.
+import { LEASE_MIGRATIONS } from './bundle/leases.js';
+import { SCHEDULE_SETTINGS } from './bundle/schedule.js';
 import { invitation } from './invitation/index.js';
 import { passwordReset } from './password-reset/index.js';
 import { loginLock } from './login-lock/index.js';
@@ -19,8 +21,9 @@ export const CAPABILITIES: readonly Capability[] = [...FLOWS, outbox(new Map(FLO
 
 /** What the runtime needs of every capability before it starts: tables, settings, studio collections, the mail queue. */
 export const START_UP: StartUp = {
-	migrations: CAPABILITIES.flatMap((capability) => capability.migrations ?? []),
-	settings: CAPABILITIES.flatMap((capability) => (capability.settings ? [capability.settings] : [])),
+	// The schedule's lease table is the bundle's own (src/bundle/leases.ts).
+	migrations: [...LEASE_MIGRATIONS, ...CAPABILITIES.flatMap((capability) => capability.migrations ?? [])],
+	settings: [SCHEDULE_SETTINGS, ...CAPABILITIES.flatMap((capability) => (capability.settings ? [capability.settings] : []))],
 	studioCollections: CAPABILITIES.flatMap((capability) => capability.studioCollections ?? []),
 	mailQueue: createOutbox,
 };

@@ -5,13 +5,13 @@ import { defineHook } from '@directus/extensions-sdk';
 import type { EventContext, RegisterFunctions } from '@directus/types';
 import type { Application } from 'express';
 import { CAPABILITIES, START_UP } from './capabilities.js';
-import { graphqlMutations } from './shared/graphql.js';
-import { badPathParameters, refuseUnreadableTokens, whenReady } from './shared/http.js';
+import { graphqlMutations } from './bundle/graphql-door.js';
+import { badPathParameters, refuseUnreadableTokens, whenReady } from './bundle/requests.js';
 import { noteOwnFilter } from './shared/events.js';
 import { getRuntime, refreshHostSchema, type HostContext, type Runtime } from './shared/runtime.js';
-import { pruneSpentTokens, registerSchedule, type Job } from './shared/schedule.js';
+import { pruneSpentTokens, registerSchedule, type Job } from './bundle/schedule.js';
 import { registerReadOnlyCollections, studioCollections } from './shared/studio-collections.js';
-import { redactTokenLinks } from './shared/log-redaction.js';
+import { redactTokenLinks } from './bundle/log-redaction.js';
 
 export default defineHook((register, context) => {
 	const rt = getRuntime(context as unknown as HostContext, START_UP);

@@ -3,7 +3,6 @@
 // capabilities read are declared here. All are read and validated once, at start-up: a bad value
 // stops the extension with a ConfigError naming the variable. Env values come from the host's env
 // object (already typed by the host: numbers, booleans, arrays may arrive parsed).
-import { Cron } from 'croner';
 import ms from 'ms';
 import { toList } from './policy/url-allow-list.js';
 
@@ -81,16 +80,6 @@ export const json = <T>(name: string, fallback: string, parse: (value: unknown) 
 	}
 };
 
-const cron = (name: string, fallback: string): Setting<string> => (env) => {
-	const value = String(raw(env, name, fallback)).trim();
-	try {
-		new Cron(value, { paused: true });
-	} catch {
-		throw new ConfigError(name, 'expected a cron expression such as "*/1 * * * *"');
-	}
-	return value;
-};
-
 /** The host's cookie settings, read as its controllers read them. */
 const loginCookie = (prefix: string, defaultName: string, ttlName: string, defaultTtl: string) => (env: Env): LoginCookie => {
 	const domain = env[`${prefix}_DOMAIN`];
@@ -121,7 +110,6 @@ export const SHARED_SETTINGS = {
 		refresh: loginCookie('REFRESH_TOKEN_COOKIE', 'directus_refresh_token', 'REFRESH_TOKEN_TTL', '7d')(env),
 		session: loginCookie('SESSION_COOKIE', 'directus_session_token', 'SESSION_COOKIE_TTL', '1d')(env),
 	}),
-	scheduleCron: cron('USER_LIFECYCLE_SCHEDULE', '*/1 * * * *'),
 	scheduleBatchSize: integer('USER_LIFECYCLE_SCHEDULE_BATCH_SIZE', '500', 1, 10_000),
 } satisfies SettingsSlice;
 

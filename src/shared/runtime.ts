@@ -7,7 +7,6 @@ import { AUDIT_MIGRATIONS } from './audit.js';
 import { loadConfig, type Config, type SettingsSlice } from './config.js';
 import { extensionTables, keepOutOfHostSchema, migrate, type Migration } from './migrations.js';
 import { RATE_LIMIT_MIGRATIONS } from './rate-limit.js';
-import { LEASE_MIGRATIONS } from './leases.js';
 import { PENDING_FLOW_MIGRATIONS } from './pending-flows.js';
 import { ensureStudioCollections, studioCollections, type CollectionMeta } from './studio-collections.js';
 import { TOKEN_MIGRATIONS } from './link-tokens.js';
@@ -36,7 +35,7 @@ export interface Runtime {
 	events: LifecycleEvents;
 }
 
-export const SHARED_MIGRATIONS: Migration[] = [...TOKEN_MIGRATIONS, ...RATE_LIMIT_MIGRATIONS, ...AUDIT_MIGRATIONS, ...LEASE_MIGRATIONS, ...PENDING_FLOW_MIGRATIONS];
+export const SHARED_MIGRATIONS: Migration[] = [...TOKEN_MIGRATIONS, ...RATE_LIMIT_MIGRATIONS, ...AUDIT_MIGRATIONS, ...PENDING_FLOW_MIGRATIONS];
 
 /** What the entries hand the runtime of the capabilities: tables, settings, studio collections, and the mail queue's maker. */
 export interface StartUp {

@@ -23,7 +23,8 @@ import { clearPendingFlow, markPendingFlow, type PendingFlow } from '../shared/p
 import { mayTransition, type Writer } from './transitions.js';
 import type { Runtime } from '../shared/runtime.js';
 import { chunks } from '../shared/util/batch.js';
-import { dialectOf, isTransaction, runWrites } from '../shared/util/sql.js';
+import { dialectOf, isTransaction } from '../shared/util/sql.js';
+import { runWrites } from './writes.js';
 import { newId } from '../shared/util/crypto.js';
 import { followedByOthers, registerLast, runsBeforeOthers } from './filter-order.js';
 import { flowStillPending, tfaSecretNotWritable, transitionRefused } from './errors.js';

@@ -6,7 +6,8 @@ import { USERS_TABLE } from '../shared/users.js';
 import { chunks, inBatches } from '../shared/util/batch.js';
 import { preparedSql, preparesOn, runPrepared, type PreparedSql } from './prepared.js';
 import { AUDIT_COLUMNS, AUDIT_TABLE, auditRows, recordEvents, type AuditEvent } from '../shared/audit.js';
-import { dialectOf, rawRows } from '../shared/util/sql.js';
+import { dialectOf } from '../shared/util/sql.js';
+import { rawRows } from './writes.js';
 import { toMillis } from '../shared/util/time.js';
 
 export const SUSPENSIONS_TABLE = 'user_lifecycle_suspensions';
