@@ -1,23 +1,29 @@
 // The capabilities this bundle is made of, in the order their routes are mounted. Both entry
 // files wire exactly these; adding a capability is one line here. The login lock comes before
 // two-factor: its `auth.login` filter refuses a locked user before any code is looked at.
+import { LEASE_MIGRATIONS } from './bundle/leases.js';
+import { SCHEDULE_SETTINGS } from './bundle/schedule.js';
 import { invitation } from './invitation/index.js';
 import { passwordReset } from './password-reset/index.js';
 import { loginLock } from './login-lock/index.js';
 import { registration } from './registration/index.js';
-import { mailAdmin } from './mail-admin/index.js';
+import { createOutbox, outbox } from './outbox/index.js';
 import { sessions } from './sessions/index.js';
 import type { Capability } from './shared/capability.js';
+import type { StartUp } from './shared/runtime.js';
 import { status } from './status/index.js';
 import { tfaEnforcement } from './tfa-enforcement/index.js';
 import { twoFactor } from './two-factor/index.js';
 
 const FLOWS: readonly Capability[] = [registration, invitation, loginLock, twoFactor, status, sessions, passwordReset, tfaEnforcement];
 
-export const CAPABILITIES: readonly Capability[] = [...FLOWS, mailAdmin(new Map(FLOWS.flatMap((capability) => Object.entries(capability.mailRetry ?? {}))))];
+export const CAPABILITIES: readonly Capability[] = [...FLOWS, outbox(new Map(FLOWS.flatMap((capability) => Object.entries(capability.mailRetry ?? {}))))];
 
-/** What the runtime needs of every capability before it starts: tables and settings. */
-export const START_UP = {
-	migrations: CAPABILITIES.flatMap((capability) => capability.migrations ?? []),
-	settings: CAPABILITIES.flatMap((capability) => (capability.settings ? [capability.settings] : [])),
+/** What the runtime needs of every capability before it starts: tables, settings, studio collections, the mail queue. */
+export const START_UP: StartUp = {
+	// The schedule's lease table is the bundle's own (src/bundle/leases.ts).
+	migrations: [...LEASE_MIGRATIONS, ...CAPABILITIES.flatMap((capability) => capability.migrations ?? [])],
+	settings: [SCHEDULE_SETTINGS, ...CAPABILITIES.flatMap((capability) => (capability.settings ? [capability.settings] : []))],
+	studioCollections: CAPABILITIES.flatMap((capability) => capability.studioCollections ?? []),
+	mailQueue: createOutbox,
 };

@@ -2,7 +2,7 @@
 // extension's tables.
 import { defineEndpoint } from '@directus/extensions-sdk';
 import { CAPABILITIES, START_UP } from './capabilities.js';
-import { badPathParameters, whenReady } from './shared/http.js';
+import { badPathParameters, whenReady } from './bundle/requests.js';
 import { getRuntime, type HostContext } from './shared/runtime.js';
 
 export default defineEndpoint({

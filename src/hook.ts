@@ -1,18 +1,17 @@
 // The hook entry (`user-lifecycle-guard`): start-up (tables, the host's schema cache, token
 // redaction in logs), the host's own routes the capabilities serve, their hooks, the read-only
-// studio collections, the lifecycle schedule and the outbox worker.
+// studio collections and the lifecycle schedule.
 import { defineHook } from '@directus/extensions-sdk';
 import type { EventContext, RegisterFunctions } from '@directus/types';
 import type { Application } from 'express';
 import { CAPABILITIES, START_UP } from './capabilities.js';
-import { graphqlMutations } from './shared/graphql.js';
-import { forgetMailSettings, warmMailSettings } from './shared/mail.js';
-import { badPathParameters, refuseUnreadableTokens, whenReady } from './shared/http.js';
+import { graphqlMutations } from './bundle/graphql-door.js';
+import { badPathParameters, refuseUnreadableTokens, whenReady } from './bundle/requests.js';
+import { noteOwnFilter } from './shared/events.js';
 import { getRuntime, refreshHostSchema, type HostContext, type Runtime } from './shared/runtime.js';
-import { pruneSpentTokens, registerSchedule, type Job } from './shared/schedule.js';
-import { isLastFilter, keepLast, noteOwnFilter } from './shared/own-filters.js';
-import { registerReadOnlyCollections } from './shared/studio-collections.js';
-import { redactTokenLinks } from './shared/log-redaction.js';
+import { pruneSpentTokens, registerSchedule, type Job } from './bundle/schedule.js';
+import { registerReadOnlyCollections, studioCollections } from './shared/studio-collections.js';
+import { redactTokenLinks } from './bundle/log-redaction.js';
 
 export default defineHook((register, context) => {
 	const rt = getRuntime(context as unknown as HostContext, START_UP);
@@ -38,13 +37,7 @@ export default defineHook((register, context) => {
 		for (const capability of CAPABILITIES) capability.nativeRoutes?.(app, rt);
 		app.use(badPathParameters());
 	});
-	register.init('app.after', () => {
-		rt.outbox.start();
-		void rt.ready.then(() => warmMailSettings(rt), () => undefined);
-	});
-	// A project renamed here shows in the next mail (other instances within the cache's seconds).
-	register.action('settings.update', () => forgetMailSettings());
-	registerReadOnlyCollections(register);
+	registerReadOnlyCollections(register, studioCollections(START_UP.studioCollections));
 	const hooks = afterReady(register, rt);
 	for (const capability of CAPABILITIES) capability.hooks?.(hooks, rt);
 	const jobs: Job[] = [...CAPABILITIES.flatMap((capability) => (capability.job ? [capability.job] : [])), pruneSpentTokens];
@@ -66,12 +59,6 @@ function afterReady(register: RegisterFunctions, rt: Runtime): RegisterFunctions
 				isReady ? handler(payload as never, meta, ctx) : rt.ready.then(() => handler(payload as never, meta, ctx));
 			noteOwnFilter(registered, handler);
 			register.filter(event, registered);
-			if (isLastFilter(handler)) {
-				void rt.events.filterHost().then((host) => {
-					if (host) keepLast(host, event, handler);
-					else rt.logger.warn(`[user-lifecycle] the host's filters can't be ordered: the guard checks each ${event} again inside its write where it can`);
-				});
-			}
 		},
 		action: (event, handler) =>
 			register.action(event, (meta, ctx) => (isReady ? handler(meta, ctx) : rt.ready.then(() => handler(meta, ctx)))),

@@ -6,13 +6,13 @@ import type { Accountability, SchemaOverview } from '@directus/types';
 import type { Knex } from 'knex';
 import { runAsFlow } from '../shared/flow-scope.js';
 import { linkWithToken, publicPath, readSettings, schemaFor, type FlowOptions } from '../shared/host.js';
-import { buildMail, displayName } from '../shared/mail.js';
+import type { MailInput } from '../shared/mail.js';
 import { probeUsersWrite } from '../shared/may-write.js';
-import type { OutboxMail } from '../shared/outbox/store.js';
 import { assertPasswordPolicy } from '../shared/policy/password.js';
 import { isUrlAllowed } from '../shared/policy/url-allow-list.js';
 import type { Runtime } from '../shared/runtime.js';
-import { consumeToken, issueTokens, liveTokens, revokeTokens } from '../shared/link-tokens.js';
+import { consumeToken, revokeTokens } from '../shared/link-tokens.js';
+import { issueTokens, liveTokens } from './link-tokens.js';
 import { findUserByEmail, findUserById, readableUser, USER_FIELDS, USERS_TABLE, type UserRow } from '../shared/users.js';
 import { inBatches } from '../shared/util/batch.js';
 import { generateToken } from '../shared/util/crypto.js';
@@ -181,10 +181,10 @@ async function queueInvitations(rt: Runtime, trx: Knex, invitees: Invitee[], opt
 	const base = opts.url ?? publicPath(rt, 'admin', 'accept-invite');
 	const expiresIn = Math.max(1, Math.round(opts.ttlMs / 1000));
 	const expiresAt = Date.now() + expiresIn * 1000;
-	const mails: OutboxMail[] = [];
+	const mails: MailInput[] = [];
 	for (const { invitee, jti } of links) {
 		const url = linkWithToken(base, signInvite(rt, invitee.email, jti, expiresIn));
-		mails.push(await buildMail(rt, { kind: 'invite', template: 'user-invitation', to: invitee, url, expiresAt, extra, knex: trx }));
+		mails.push({ kind: 'invite', template: 'user-invitation', to: invitee, url, expiresAt, extra });
 	}
 	await rt.outbox.enqueue(trx, mails);
 }
@@ -334,4 +334,11 @@ export async function findUsersByEmails(knex: Knex, lowerEmails: string[]): Prom
 		for (const row of rows) found.set(String(row.email).toLowerCase(), row);
 	});
 	return found;
+}
+
+/** How an inviter is named in a mail: their full name, else their email; null for the system. */
+export function displayName(user: { first_name?: string | null; last_name?: string | null; email?: string | null } | undefined): string | null {
+	if (!user) return null;
+	const name = [user.first_name, user.last_name].filter((part) => typeof part === 'string' && part.trim() !== '').join(' ');
+	return name || user.email || null;
 }

@@ -9,6 +9,15 @@ import { retryInvitationMail } from './flow.js';
 import { archiveExpiredInvitations } from './job.js';
 import { invitationNativeRoutes, invitationRoutes } from './routes.js';
 
+// The `user-lifecycle.<step>` events this capability emits.
+declare module '../shared/events.js' {
+	interface LifecycleSteps {
+		'invited': true;
+		'invite-accepted': true;
+		'invite-revoked': true;
+	}
+}
+
 export const invitation: Capability = {
 	name: 'invitation',
 	settings: INVITATION_SETTINGS,

@@ -3,7 +3,7 @@
 import type { Knex } from 'knex';
 import type { JobReport } from '../shared/capability.js';
 import type { Runtime } from '../shared/runtime.js';
-import { usersWithOnlyExpiredTokens } from '../shared/link-tokens.js';
+import { usersWithOnlyExpiredTokens } from './link-tokens.js';
 import { moveStatus, USERS_TABLE } from '../shared/users.js';
 
 /** Safety stop for one run; the next period picks up the rest. */

@@ -11,6 +11,14 @@ import { unlockLogins } from './lock.js';
 import { loginLockRoutes } from './routes.js';
 import { endedLocks, LOGIN_LOCK_MIGRATIONS, pruneStaleCounts } from './store.js';
 
+// The `user-lifecycle.<step>` events this capability emits.
+declare module '../shared/events.js' {
+	interface LifecycleSteps {
+		'login-locked': true;
+		'login-unlocked': true;
+	}
+}
+
 /** Ends and records the locks that ran out while nobody tried to log in; forgets stale counts. */
 async function endRunOutLocks(rt: Runtime, now: number) {
 	const locks = await endedLocks(rt.knex, now, rt.config.scheduleBatchSize);

@@ -16,7 +16,7 @@ import { DEFAULT_PROVIDER, findUserByEmail, findUserById, type UserRow } from '.
 import { generateToken } from '../shared/util/crypto.js';
 import { InvalidTokenError } from '../shared/util/errors.js';
 import { resetUrlNotAllowed } from './errors.js';
-import { buildMail } from '../shared/mail.js';
+import type { MailInput } from '../shared/mail.js';
 import { takeResetSlot } from './throttle.js';
 import { readResetToken, signResetToken } from './token.js';
 
@@ -49,13 +49,13 @@ async function request(rt: Runtime, input: ResetRequest): Promise<void> {
 	const ttlMs = config.resetTokenTtlMs;
 	const expiresAt = Date.now() + ttlMs;
 	const token = signResetToken(rt, email, jti, Math.max(1, Math.round(ttlMs / 1000)));
-	const mail = await buildMail(rt, {
+	const mail: MailInput = {
 		kind: 'password-reset',
 		template: 'password-reset',
 		to: { id: user.id, email, first_name: user.first_name ?? null, last_name: user.last_name ?? null, language: user.language },
 		url: linkWithToken(input.reset_url ?? publicPath(rt, 'admin', 'reset-password'), token),
 		expiresAt,
-	});
+	};
 	const queued = await knex.transaction(async (trx) => {
 		// Past the throttle nothing happens: no mail, and the links already sent keep working
 		// (otherwise anyone could keep killing the owner's link by asking again).

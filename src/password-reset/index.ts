@@ -8,6 +8,13 @@ import { passwordResetGraphql } from './graphql.js';
 import { passwordResetNativeRoutes, passwordResetRoutes } from './routes.js';
 import { pruneResetSlots, RESET_MIGRATIONS } from './throttle.js';
 
+// The `user-lifecycle.<step>` events this capability emits.
+declare module '../shared/events.js' {
+	interface LifecycleSteps {
+		'password-reset': true;
+	}
+}
+
 export const passwordReset: Capability = {
 	name: 'password-reset',
 	settings: PASSWORD_RESET_SETTINGS,

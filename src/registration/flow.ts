@@ -12,7 +12,6 @@ import { decideRegistration, matchesRegistrationFilter } from './rules.js';
 import { isUrlAllowed } from '../shared/policy/url-allow-list.js';
 import type { Runtime } from '../shared/runtime.js';
 import { recordEvents } from '../shared/audit.js';
-import { buildMail } from '../shared/mail.js';
 import { clearPendingFlow, markPendingFlow, pendingFlowsOf } from '../shared/pending-flows.js';
 import { consumeToken, issueToken, revokeTokens } from '../shared/link-tokens.js';
 import { runAsFlow } from '../shared/flow-scope.js';
@@ -198,15 +197,13 @@ async function queueVerificationMail(
 	const ttlMs = rt.config.verificationTokenTtlMs;
 	await issueToken(trx, { kind: 'verify-email', userId: input.userId, secret, ttlMs, data: { ...input.data } });
 	const base = input.url ?? defaultVerificationUrl(rt);
-	const mail = await buildMail(rt, {
+	await rt.outbox.enqueue(trx, [{
 		kind: 'verify-email',
 		template: 'user-registration',
 		to: { id: input.userId, email: input.email, first_name: input.data.first_name ?? null, last_name: input.data.last_name ?? null, language: input.language },
 		url: linkWithToken(base, secret),
 		expiresAt: Date.now() + ttlMs,
-		knex: trx,
-	});
-	await rt.outbox.enqueue(trx, [mail]);
+	}]);
 }
 
 /** The host's own verification link when we serve the host's routes; ours otherwise. */

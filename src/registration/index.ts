@@ -8,6 +8,14 @@ import { retryVerificationMail } from './flow.js';
 import { registrationGraphql } from './graphql.js';
 import { registrationNativeRoutes, registrationRoutes } from './routes.js';
 
+// The `user-lifecycle.<step>` events this capability emits.
+declare module '../shared/events.js' {
+	interface LifecycleSteps {
+		'registered': true;
+		'email-verified': true;
+	}
+}
+
 export const registration: Capability = {
 	name: 'registration',
 	settings: REGISTRATION_SETTINGS,

@@ -4,6 +4,13 @@
 import type { Capability } from '../shared/capability.js';
 import { sessionsRoutes } from './routes.js';
 
+// The `user-lifecycle.<step>` events this capability emits.
+declare module '../shared/events.js' {
+	interface LifecycleSteps {
+		'sessions-ended': true;
+	}
+}
+
 export const sessions: Capability = {
 	name: 'sessions',
 	routes: sessionsRoutes,

@@ -4,10 +4,8 @@
 import type { Knex } from 'knex';
 import { createTableIfMissing, type Migration } from './migrations.js';
 import { chunks } from './util/batch.js';
-import { preparedSql, preparesOn, runPrepared, type PreparedSql } from './util/prepared.js';
 import { dialectOf } from './util/sql.js';
 import { orderedId } from './util/crypto.js';
-import { toMillis } from './util/time.js';
 
 export const AUDIT_TABLE = 'user_lifecycle_events';
 
@@ -42,13 +40,11 @@ export async function ensureAuditTables(knex: Knex): Promise<void> {
 export const AUDIT_MIGRATIONS: Migration[] = [{ id: '0004-audit', tables: [AUDIT_TABLE], up: ensureAuditTables }];
 
 export async function recordEvents(knex: Knex, events: AuditEvent[]): Promise<void> {
-	const prepared = preparedAuditInsert(knex, events);
-	if (prepared) return prepared();
 	for (const insert of auditInserts(knex, events)) await insert;
 }
 
-const AUDIT_COLUMNS = ['id', 'user', 'event', 'from', 'to', 'actor', 'via', 'reason', 'at'] as const;
-type AuditRow = Record<(typeof AUDIT_COLUMNS)[number], string | Date | null>;
+export const AUDIT_COLUMNS = ['id', 'user', 'event', 'from', 'to', 'actor', 'via', 'reason', 'at'] as const;
+export type AuditRow = Record<(typeof AUDIT_COLUMNS)[number], string | Date | null>;
 
 /**
  * Rows a statement. SQLite, PostgreSQL and MySQL take 1,000 rows of 9 values in one statement (far
@@ -81,36 +77,7 @@ export function auditInserts(knex: Knex, events: readonly AuditEvent[]): (Knex.Q
 	);
 }
 
-/** Up to this many records go in through a prepared statement: a single status write records one. */
-export const PREPARED_AUDIT_ROWS = 4;
-const preparedInserts = new Map<number, PreparedSql>();
-
-function preparedInsert(count: number): PreparedSql {
-	let sql = preparedInserts.get(count);
-	if (!sql) {
-		const head = `insert into "${AUDIT_TABLE}" (${AUDIT_COLUMNS.map((column) => `"${column}"`).join(', ')}) values `;
-		const tuples = (placeholder: (n: number) => string) =>
-			Array.from({ length: count }, (_, row) => `(${AUDIT_COLUMNS.map((_column, i) => placeholder(row * AUDIT_COLUMNS.length + i + 1)).join(', ')})`).join(', ');
-		sql = preparedSql(head + tuples(() => '?'), head + tuples((n) => `$${n}`));
-		preparedInserts.set(count, sql);
-	}
-	return sql;
-}
-
-/**
- * The insert of a few records (up to PREPARED_AUDIT_ROWS, on SQLite and PostgreSQL) as a
- * prepared statement (util/prepared.ts), not yet run; null where `auditInserts` is the way.
- */
-export function preparedAuditInsert(knex: Knex, events: readonly AuditEvent[]): (() => Promise<void>) | null {
-	if (events.length === 0 || events.length > PREPARED_AUDIT_ROWS || !preparesOn(knex)) return null;
-	const rows = auditRows(events);
-	const sql = preparedInsert(rows.length);
-	return async () => {
-		await runPrepared(knex, sql, rows.flatMap((row) => AUDIT_COLUMNS.map((column) => row[column])), { write: true });
-	};
-}
-
-function auditRows(events: readonly AuditEvent[]): AuditRow[] {
+export function auditRows(events: readonly AuditEvent[]): AuditRow[] {
 	const at = new Date();
 	return events.map((e) => ({
 		id: orderedId(),
@@ -123,23 +90,4 @@ function auditRows(events: readonly AuditEvent[]): AuditRow[] {
 		reason: e.reason ?? null,
 		at,
 	}));
-}
-
-export interface AuditEventView {
-	id: string;
-	user: string;
-	event: string;
-	from: string | null;
-	to: string | null;
-	actor: string | null;
-	via: string;
-	reason: string | null;
-	at: string;
-}
-
-/** A stored event as the API shows it: `at` as an ISO date-time whatever the database returned. */
-export function toEventView(row: Record<string, unknown>): AuditEventView {
-	const at = row['at'];
-	const ms = toMillis(at) ?? Date.parse(String(at));
-	return { ...(row as unknown as AuditEventView), at: new Date(ms).toISOString() };
 }

@@ -8,6 +8,7 @@ import type { FlowOptions } from './host.js';
 import type { SettingsSlice } from './config.js';
 import type { Migration } from './migrations.js';
 import type { Runtime } from './runtime.js';
+import type { CollectionMeta } from './studio-collections.js';
 
 /**
  * Sends a mail of one kind again, to one recipient, after the outbox gave up on it. A mail's
@@ -41,4 +42,6 @@ export interface Capability {
 	mailRetry?: Record<string, MailRetry>;
 	/** The capability's tables, as numbered migrations (ids sort in the order they run). */
 	migrations?: Migration[];
+	/** The capability's tables admins browse (read-only) in the Data Studio. */
+	studioCollections?: CollectionMeta[];
 }

@@ -3,7 +3,6 @@
 // capabilities read are declared here. All are read and validated once, at start-up: a bad value
 // stops the extension with a ConfigError naming the variable. Env values come from the host's env
 // object (already typed by the host: numbers, booleans, arrays may arrive parsed).
-import { Cron } from 'croner';
 import ms from 'ms';
 import { toList } from './policy/url-allow-list.js';
 
@@ -21,9 +20,6 @@ export class ConfigError extends Error {
 		this.name = 'ConfigError';
 	}
 }
-
-/** Subjects by template name, then by language tag as written (`de`, `de-DE`). */
-export type MailSubjects = Record<string, Record<string, string>>;
 
 export interface LoginCookie {
 	name: string;
@@ -84,16 +80,6 @@ export const json = <T>(name: string, fallback: string, parse: (value: unknown) 
 	}
 };
 
-const cron = (name: string, fallback: string): Setting<string> => (env) => {
-	const value = String(raw(env, name, fallback)).trim();
-	try {
-		new Cron(value, { paused: true });
-	} catch {
-		throw new ConfigError(name, 'expected a cron expression such as "*/1 * * * *"');
-	}
-	return value;
-};
-
 /** The host's cookie settings, read as its controllers read them. */
 const loginCookie = (prefix: string, defaultName: string, ttlName: string, defaultTtl: string) => (env: Env): LoginCookie => {
 	const domain = env[`${prefix}_DOMAIN`];
@@ -112,32 +98,6 @@ const loginCookie = (prefix: string, defaultName: string, ttlName: string, defau
 	};
 };
 
-const LANGUAGE_TAG = /^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$/;
-/** A subject is one line the host's `subject` column (255) and a mail header can hold. */
-const MAX_SUBJECT = 255;
-
-/** `{ "user-invitation": { "de": "Sie wurden eingeladen", "de-DE": "..." } }`: template names, language tags, one-line subjects. */
-export function parseMailSubjects(value: unknown): MailSubjects {
-	const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-	if (!isObject(value)) throw new Error('expected a JSON object { "template": { "language": "subject" } }');
-	const subjects: MailSubjects = {};
-	for (const [template, byLanguage] of Object.entries(value)) {
-		if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(template)) throw new Error(`"${template}" is not a mail template name`);
-		if (!isObject(byLanguage)) throw new Error(`"${template}" must map language tags to subjects`);
-		const languages: Record<string, string> = {};
-		for (const [language, subject] of Object.entries(byLanguage)) {
-			if (!LANGUAGE_TAG.test(language)) throw new Error(`"${language}" (in "${template}") is not a language tag such as "de" or "de-DE"`);
-			if (typeof subject !== 'string' || subject.trim() === '' || subject.length > MAX_SUBJECT || /[\u0000-\u001f\u007f]/.test(subject)) {
-				throw new Error(`the subject for "${template}" in "${language}" must be one line of 1 to ${MAX_SUBJECT} characters`);
-			}
-			// Matched case-insensitively, as language tags are.
-			languages[language.toLowerCase()] = subject;
-		}
-		subjects[template] = languages;
-	}
-	return subjects;
-}
-
 /** The settings several capabilities (or the shared infrastructure) read. */
 export const SHARED_SETTINGS = {
 	publicUrl: (env: Env) => String(env['PUBLIC_URL'] ?? '/'),
@@ -150,21 +110,7 @@ export const SHARED_SETTINGS = {
 		refresh: loginCookie('REFRESH_TOKEN_COOKIE', 'directus_refresh_token', 'REFRESH_TOKEN_TTL', '7d')(env),
 		session: loginCookie('SESSION_COOKIE', 'directus_session_token', 'SESSION_COOKIE_TTL', '1d')(env),
 	}),
-	/** USER_LIFECYCLE_MAIL_SUBJECTS: subject per mail template and language (`{ template: { lang: subject } }`). */
-	mailSubjects: json('USER_LIFECYCLE_MAIL_SUBJECTS', '{}', parseMailSubjects),
-	outboxMaxAttempts: integer('USER_LIFECYCLE_OUTBOX_MAX_ATTEMPTS', '8', 1, 100),
-	outboxBackoffMs: duration('USER_LIFECYCLE_OUTBOX_BACKOFF', '5s'),
-	outboxPollMs: duration('USER_LIFECYCLE_OUTBOX_POLL_INTERVAL', '2s', 50),
-	/** How long a claimed mail is its instance's alone: another takes it over only after this (a crashed instance's claims). */
-	outboxClaimLeaseMs: duration('USER_LIFECYCLE_OUTBOX_CLAIM_LEASE', '2m', 5000),
-	/** Outbox sends in flight at once (and SMTP connections in its pool). */
-	outboxConcurrency: integer('USER_LIFECYCLE_OUTBOX_CONCURRENCY', '10', 1, 100),
-	/** The outbox sends through a pooled copy of the host's plain SMTP transport. */
-	outboxSmtpPool: boolean('USER_LIFECYCLE_OUTBOX_SMTP_POOL', 'true'),
-	scheduleCron: cron('USER_LIFECYCLE_SCHEDULE', '*/1 * * * *'),
 	scheduleBatchSize: integer('USER_LIFECYCLE_SCHEDULE_BATCH_SIZE', '500', 1, 10_000),
-	/** USER_LIFECYCLE_DB_PREPARED_STATEMENTS: PostgreSQL's named statements for the guard's per-write statements (util/prepared.ts); false behind a pooler that loses them. */
-	preparedStatements: boolean('USER_LIFECYCLE_DB_PREPARED_STATEMENTS', 'true'),
 } satisfies SettingsSlice;
 
 /** Every setting: the shared ones, and the fields each capability's settings.ts adds here. */

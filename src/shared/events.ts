@@ -9,23 +9,14 @@
 import { createRequire } from 'node:module';
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import type { FilterHost } from './own-filters.js';
 
-export type LifecycleStep =
-	| 'registered'
-	| 'email-verified'
-	| 'invited'
-	| 'invite-accepted'
-	| 'invite-revoked'
-	| 'status-changed'
-	| 'tfa-enabled'
-	| 'tfa-disabled'
-	| 'tfa-reset'
-	| 'password-reset'
-	| 'sessions-ended'
-	| 'mail-failed'
-	| 'login-locked'
-	| 'login-unlocked';
+/**
+ * The step names, one key each: every capability adds its own (`declare module`, as settings add
+ * to Config), so this file lists no capability.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface LifecycleSteps {}
+export type LifecycleStep = keyof LifecycleSteps & string;
 
 export interface LifecyclePayload {
 	/** The user the step is about (null: none, e.g. a failed mail to an address without an account). */
@@ -35,6 +26,28 @@ export interface LifecyclePayload {
 	/** The path that made it ('registration', 'api', 'native', 'graphql', 'schedule', ...). */
 	via: string;
 	[field: string]: unknown;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+type Listener = Function;
+
+/** The extension's filters as the host holds them: hook.ts wraps each and notes it here, so the guard can tell its own from others'. */
+const ownFilters = new WeakMap<Listener, Listener>();
+
+/** Notes that the host holds `registered` for the extension's `handler`. */
+export function noteOwnFilter(registered: Listener, handler: Listener): void {
+	ownFilters.set(registered, handler);
+}
+
+/** The extension's handler `listener` stands for; undefined for a filter that isn't the extension's. */
+export function ownHandlerOf(listener: Listener): Listener | undefined {
+	return ownFilters.get(listener);
+}
+
+/** The host's Emitter, as far as keeping filters last needs it. */
+export interface FilterHost {
+	onFilter(event: string, handler: Listener): void;
+	filterEmitter: { listeners(event: string): Listener[]; on(event: string, handler: Listener): unknown; off(event: string, handler: Listener): unknown };
 }
 
 interface ActionEmitter {

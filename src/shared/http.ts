@@ -1,11 +1,10 @@
 // Route plumbing shared by every capability: one-line handlers in the host's envelope and error
-// format, the signed-in user, the options a flow takes, the one wait for start-up, and the
-// refusal of access tokens the host could not even look up.
+// format, the signed-in user, the options a flow takes, a link's token.
 import type { Accountability, SchemaOverview } from '@directus/types';
 import type { NextFunction, Request, Response } from 'express';
 import { token as tokenField, parseInput, z } from './input.js';
 import { stashedQueryToken, stashQueryToken } from './log-redaction.js';
-import { InvalidCredentialsError, InvalidPayloadError } from './util/errors.js';
+import { InvalidCredentialsError } from './util/errors.js';
 
 /** The door a request came in by, named in lifecycle events: our routes, the host's REST routes, its GraphQL. */
 export type Door = 'api' | 'native' | 'graphql';
@@ -44,69 +43,6 @@ export function doorOf(req: Request): Door {
 	if (path.startsWith('/user-lifecycle/') || path === '/user-lifecycle') return 'api';
 	if (path.startsWith('/graphql')) return 'graphql';
 	return 'native';
-}
-
-/** Holds requests until the extension's tables exist: the one place requests wait for start-up. */
-export function whenReady(ready: Promise<unknown>) {
-	let isReady = false;
-	ready.then(
-		() => (isReady = true),
-		() => undefined,
-	);
-	return (_req: Request, _res: Response, next: NextFunction) => {
-		// Once ready, on at once: no promise hop on every request.
-		if (isReady) return next();
-		ready.then(() => next(), next);
-	};
-}
-
-/**
- * After a router's routes: a path parameter Express can't decode (`/users/%/status`) is the
- * caller's mistake, a 400 in the host's format — not the 500 the host's error handler makes of it.
- */
-export function badPathParameters() {
-	return (error: unknown, _req: Request, _res: Response, next: NextFunction) => {
-		if (error instanceof URIError) return next(new InvalidPayloadError({ reason: 'A path parameter is not valid' }));
-		next(error);
-	};
-}
-
-// Access tokens the host can't even look up. A token that is not a Directus JWT is taken for a
-// static token and looked up in `directus_users.token`; on PostgreSQL a NUL byte in it fails the
-// query itself, and the host answers 500 to any route (`?access_token=%00`). Tokens never hold
-// control characters, so such a request gets, before the host reads it, the answer the host
-// gives any unknown token: 401 INVALID_CREDENTIALS.
-const CONTROL = /[\u0000-\u001f\u007f]/;
-
-export function refuseUnreadableTokens(sessionCookieName: string) {
-	return (req: Request, _res: Response, next: NextFunction) => {
-		if (carriesUnreadableToken(req, sessionCookieName)) return next(new InvalidCredentialsError());
-		next();
-	};
-}
-
-export function carriesUnreadableToken(req: Pick<Request, 'query' | 'headers'>, sessionCookieName: string): boolean {
-	const query = (req.query ?? {}) as Record<string, unknown>;
-	const fromQuery = query['access_token'];
-	if (typeof fromQuery === 'string' && CONTROL.test(fromQuery)) return true;
-	if (Array.isArray(fromQuery) && fromQuery.some((v) => typeof v === 'string' && CONTROL.test(v))) return true;
-	const authorization = req.headers['authorization'];
-	if (typeof authorization === 'string' && CONTROL.test(authorization)) return true;
-	const cookie = req.headers['cookie'];
-	if (typeof cookie === 'string' && cookie.includes(sessionCookieName)) {
-		for (const part of cookie.split(';')) {
-			const at = part.indexOf('=');
-			if (at < 0 || part.slice(0, at).trim() !== sessionCookieName) continue;
-			let value = part.slice(at + 1).trim();
-			try {
-				value = decodeURIComponent(value);
-			} catch {
-				// left as sent: the host's cookie parser keeps an undecodable value as it is
-			}
-			if (CONTROL.test(value)) return true;
-		}
-	}
-	return false;
 }
 
 const queryToken = z.strictObject({ token: tokenField() });

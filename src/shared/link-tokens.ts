@@ -7,7 +7,6 @@
 import jwt from 'jsonwebtoken';
 import type { Knex } from 'knex';
 import { createTableIfMissing, type Migration } from './migrations.js';
-import { chunks, inBatches } from './util/batch.js';
 import { hashToken, newId } from './util/crypto.js';
 import { InvalidTokenError, TokenExpiredError } from './util/errors.js';
 import { toMillis } from './util/time.js';
@@ -66,27 +65,6 @@ export async function issueToken(
 	return { id, expiresAt };
 }
 
-/** Issues many tokens in batched inserts (bulk invitations); earlier ones are revoked first. */
-export async function issueTokens(
-	knex: Knex,
-	kind: TokenKind,
-	items: { userId: string; secret: string; ttlMs: number; data?: Record<string, unknown> }[],
-): Promise<IssuedToken[]> {
-	const now = Date.now();
-	for (const chunk of chunks(items.map((i) => i.userId), 500)) await revokeTokens(knex, kind, chunk, now);
-	const rows = items.map((item) => ({
-		id: newId(),
-		kind,
-		user_id: item.userId,
-		token_hash: hashToken(item.secret),
-		data: item.data ? JSON.stringify(item.data) : null,
-		created_at: now,
-		expires_at: now + item.ttlMs,
-	}));
-	for (const chunk of chunks(rows, 100)) await knex(TOKENS_TABLE).insert(chunk);
-	return rows.map((row) => ({ id: row.id, expiresAt: row.expires_at }));
-}
-
 /**
  * Spends a token: 403 INVALID_TOKEN when unknown, used or revoked, 401 TOKEN_EXPIRED when past
  * its expiry. Run it inside the transaction that applies the token's effect, so a failed effect
@@ -116,22 +94,6 @@ export async function revokeTokens(knex: Knex, kind: TokenKind, userIds: string[
 		.update({ revoked_at: now });
 }
 
-/** The newest live token of a kind per user (pending invitations, resends). */
-export async function liveTokens(knex: Knex, kind: TokenKind, userIds: string[]): Promise<Map<string, { expiresAt: number; data: Record<string, unknown> }>> {
-	const result = new Map<string, { expiresAt: number; data: Record<string, unknown> }>();
-	for (const chunk of chunks(userIds, 500)) {
-		const rows = await knex(TOKENS_TABLE)
-			.select('user_id', 'expires_at', 'data', 'created_at')
-			.where({ kind })
-			.whereIn('user_id', chunk)
-			.whereNull('consumed_at')
-			.whereNull('revoked_at')
-			.orderBy('created_at', 'asc');
-		for (const row of rows) result.set(row.user_id, { expiresAt: toMillis(row.expires_at) ?? 0, data: row.data ? JSON.parse(row.data) : {} });
-	}
-	return result;
-}
-
 /** The data of the newest token of a kind the user has not spent (live, revoked or expired): for resends. */
 export async function unspentTokenData(knex: Knex, kind: TokenKind, userId: string): Promise<Record<string, unknown> | null> {
 	const row = await knex(TOKENS_TABLE).select('data').where({ kind, user_id: userId }).whereNull('consumed_at').orderBy('created_at', 'desc').first();
@@ -149,28 +111,6 @@ export async function pruneTokens(knex: Knex, olderThan: number, limit: number):
 	return knex(TOKENS_TABLE).whereIn('id', ids.map((r) => r.id)).delete();
 }
 
-
-/**
- * Of `userIds`, those whose newest token of `kind` has expired unspent and who have no live one
- * left (an invitation that ran out). One query per 500 users.
- */
-export async function usersWithOnlyExpiredTokens(knex: Knex, kind: TokenKind, userIds: string[], now: number): Promise<string[]> {
-	const rows = (await inBatches(userIds, 500, (batch) =>
-		knex(TOKENS_TABLE).select('user_id', 'created_at', 'expires_at', 'consumed_at', 'revoked_at').where({ kind }).whereIn('user_id', batch),
-	)).flat();
-	const newest = new Map<string, { created: number; expires: number; done: boolean }>();
-	const live = new Set<string>();
-	for (const row of rows) {
-		const user = String(row.user_id);
-		const expires = toMillis(row.expires_at) ?? 0;
-		const done = row.consumed_at !== null || row.revoked_at !== null;
-		if (!done && expires > now) live.add(user);
-		const created = toMillis(row.created_at) ?? 0;
-		const seen = newest.get(user);
-		if (!seen || created >= seen.created) newest.set(user, { created, expires, done });
-	}
-	return [...newest.entries()].filter(([user, t]) => !live.has(user) && !t.done && t.expires <= now).map(([user]) => user);
-}
 
 const ISSUER = 'directus';
 

@@ -1,18 +1,7 @@
-// Every mail the extension queues is built here: the same template data for every mail (so a
-// project's own Liquid templates in EMAIL_TEMPLATES_PATH can greet people by name, in their
-// language, and say until when a link works), and a subject in the recipient's language from
-// USER_LIFECYCLE_MAIL_SUBJECTS, else the host's English one.
+// The mail port: what a capability hands the outbox (src/outbox/, the mail delivery capability).
+// The runtime holds a MailQueue made by the entries, so capabilities queue mail without importing
+// the outbox, and shared/ never imports a capability.
 import type { Knex } from 'knex';
-import type { MailSubjects } from './config.js';
-import type { OutboxMail } from './outbox/store.js';
-import type { Runtime } from './runtime.js';
-
-/** The host's own subjects for its templates (api/dist/services/users.js), the fallback. */
-export const HOST_SUBJECTS: Readonly<Record<string, string>> = {
-	'user-invitation': "You've been invited",
-	'user-registration': 'Verify your email address',
-	'password-reset': 'Password Reset Request',
-};
 
 export interface MailRecipient {
 	id: string;
@@ -35,98 +24,16 @@ export interface MailInput {
 	expiresAt: number | Date | null;
 	/** More template data for this kind of mail (`inviter`, ...); never overrides the common fields. */
 	extra?: Record<string, unknown>;
+}
+
+export interface MailQueue {
 	/**
-	 * The transaction the mail is queued in, to read the settings through (pass it when there is
-	 * one): on SQLite the host's pool holds one connection, which that transaction already has.
+	 * Queues mails in the caller's transaction (subject and template data are built through it):
+	 * they go out only if it commits. Call `kick()` after the commit.
 	 */
-	knex?: Knex;
-}
-
-interface MailSettings {
-	project_name: string;
-	default_language: string | null;
-}
-
-/** Settings change rarely; a mail may carry a project name up to this old. */
-const SETTINGS_TTL_MS = 10_000;
-let cachedSettings: { at: number; value: MailSettings } | null = null;
-let refreshing: Promise<unknown> | null = null;
-
-async function loadSettings(knex: Knex): Promise<MailSettings> {
-	const row = (await knex('directus_settings').select('project_name', 'default_language').first()) as Partial<MailSettings> | undefined;
-	const value = { project_name: row?.project_name || 'Directus', default_language: row?.default_language || null };
-	cachedSettings = { at: Date.now(), value };
-	return value;
-}
-
-/**
- * The settings mails need. A caller inside a transaction passes it (`knex`): a stale cache is read
- * again through it. Without one, a stale cache answers at once and is refreshed behind (a read on
- * the pool could wait forever for the connection the caller's own transaction holds on SQLite).
- */
-async function mailSettings(rt: Runtime, knex?: Knex): Promise<MailSettings> {
-	if (cachedSettings && Date.now() - cachedSettings.at < SETTINGS_TTL_MS) return cachedSettings.value;
-	if (knex) return loadSettings(knex);
-	if (cachedSettings) {
-		refreshing ??= loadSettings(rt.knex)
-			.catch((error) => rt.logger.warn(`[user-lifecycle] could not read the settings for mails: ${(error as Error)?.message}`))
-			.finally(() => (refreshing = null));
-		return cachedSettings.value;
-	}
-	return loadSettings(rt.knex);
-}
-
-/** Reads the settings once at start-up, so that later mails built without a transaction never wait on the pool. */
-export async function warmMailSettings(rt: Runtime): Promise<void> {
-	await mailSettings(rt).catch((error) => rt.logger.warn(`[user-lifecycle] could not read the settings for mails: ${(error as Error)?.message}`));
-}
-
-/** Forgets the cached settings (tests, and a caller that just changed them). */
-export function forgetMailSettings(): void {
-	cachedSettings = null;
-}
-
-export async function buildMail(rt: Runtime, input: MailInput): Promise<OutboxMail> {
-	const settings = await mailSettings(rt, input.knex);
-	const language = input.to.language || settings.default_language || null;
-	const expires = input.expiresAt === null ? null : new Date(input.expiresAt);
-	return {
-		kind: input.kind,
-		to: input.to.email,
-		subject: pickSubject(rt.config.mailSubjects, input.template, language),
-		template: {
-			name: input.template,
-			data: {
-				...input.extra,
-				url: input.url,
-				email: input.to.email,
-				first_name: input.to.first_name ?? null,
-				last_name: input.to.last_name ?? null,
-				language,
-				project_name: settings.project_name,
-				expires_at: expires && !Number.isNaN(expires.getTime()) ? expires.toISOString() : null,
-			},
-		},
-	};
-}
-
-/**
- * The configured subject for `template` in `language` (exact tag first, then its primary subtag:
- * `de` for `de-DE`), else the host's English subject.
- */
-export function pickSubject(subjects: MailSubjects, template: string, language: string | null): string {
-	const byLanguage = subjects[template];
-	if (byLanguage && language) {
-		const tag = language.toLowerCase().replace(/_/g, '-');
-		const found = byLanguage[tag] ?? byLanguage[tag.split('-')[0]!];
-		if (found) return found;
-	}
-	return HOST_SUBJECTS[template] ?? 'Message from your project';
-}
-
-/** How an inviter is named in a mail: their full name, else their email; null for the system. */
-export function displayName(user: { first_name?: string | null; last_name?: string | null; email?: string | null } | undefined): string | null {
-	if (!user) return null;
-	const name = [user.first_name, user.last_name].filter((part) => typeof part === 'string' && part.trim() !== '').join(' ');
-	return name || user.email || null;
+	enqueue(trx: Knex, mails: MailInput[]): Promise<void>;
+	/** Sends what is due now rather than at the next poll. */
+	kick(): void;
+	/** Starts polling for due mails (the hook, once the host's app is up). */
+	start(): void;
 }

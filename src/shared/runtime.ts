@@ -1,23 +1,18 @@
 // One runtime per host process, shared by the endpoint and the hook of this bundle: config,
 // the host's knex and services, the start-up migrations, keys derived from SECRET, and the mail
-// outbox worker. Requests and hooks wait for `ready` where they enter (see the entry files).
+// queue (made by the entries' factory: the outbox capability). Requests and hooks wait for `ready` where they enter (see the entry files).
 import type { ApiExtensionContext } from '@directus/types';
 import type { Knex } from 'knex';
 import { AUDIT_MIGRATIONS } from './audit.js';
 import { loadConfig, type Config, type SettingsSlice } from './config.js';
-import { configurePreparedStatements } from './util/prepared.js';
 import { extensionTables, keepOutOfHostSchema, migrate, type Migration } from './migrations.js';
-import { OUTBOX_MIGRATIONS } from './outbox/store.js';
-import { OutboxWorker } from './outbox/worker.js';
-import { hostMailer } from './outbox/mailer.js';
 import { RATE_LIMIT_MIGRATIONS } from './rate-limit.js';
-import { LEASE_MIGRATIONS } from './leases.js';
 import { PENDING_FLOW_MIGRATIONS } from './pending-flows.js';
-import { ensureStudioCollections, STUDIO_COLLECTIONS } from './studio-collections.js';
+import { ensureStudioCollections, studioCollections, type CollectionMeta } from './studio-collections.js';
 import { TOKEN_MIGRATIONS } from './link-tokens.js';
 import { deriveKey } from './util/crypto.js';
 import { LifecycleEvents } from './events.js';
-import { findUserByEmail } from './users.js';
+import type { MailQueue } from './mail.js';
 
 export type HostContext = ApiExtensionContext & { emitter?: unknown };
 
@@ -34,27 +29,30 @@ export interface Runtime {
 	 * (`tokens` signs link JWTs the host never takes for its own; `recovery-codes` keys their hashes).
 	 */
 	key(purpose: string): Buffer;
-	outbox: OutboxWorker;
+	/** Queues mail in a transaction (the outbox capability delivers it). */
+	outbox: MailQueue;
 	/** `user-lifecycle.*` action events for other extensions and Flows (emit after commit). */
 	events: LifecycleEvents;
 }
 
-export const SHARED_MIGRATIONS: Migration[] = [...TOKEN_MIGRATIONS, ...OUTBOX_MIGRATIONS, ...RATE_LIMIT_MIGRATIONS, ...AUDIT_MIGRATIONS, ...LEASE_MIGRATIONS, ...PENDING_FLOW_MIGRATIONS];
+export const SHARED_MIGRATIONS: Migration[] = [...TOKEN_MIGRATIONS, ...RATE_LIMIT_MIGRATIONS, ...AUDIT_MIGRATIONS, ...PENDING_FLOW_MIGRATIONS];
+
+/** What the entries hand the runtime of the capabilities: tables, settings, studio collections, and the mail queue's maker. */
+export interface StartUp {
+	migrations: readonly Migration[];
+	settings: readonly SettingsSlice[];
+	studioCollections: readonly CollectionMeta[];
+	/** Called once per runtime (the endpoint and the hook share it, so one queue per process). */
+	mailQueue: (rt: Omit<Runtime, 'outbox'>) => MailQueue;
+}
 
 let current: Runtime | null = null;
 
-/** The process's runtime; the first entry to call it (endpoint or hook) creates it with the capabilities' migrations and settings. */
-export function getRuntime(context: HostContext, { migrations, settings }: { migrations: readonly Migration[]; settings: readonly SettingsSlice[] }): Runtime {
+/** The process's runtime; the first entry to call it (endpoint or hook) creates it with the capabilities' start-up parts. */
+export function getRuntime(context: HostContext, { migrations, settings, studioCollections: shownByCapabilities, mailQueue }: StartUp): Runtime {
 	if (current) return current;
 	const config = loadConfig(context.env, settings); // throws a ConfigError naming the variable
 	const knex = context.database as unknown as Knex;
-	configurePreparedStatements({
-		named: config.preparedStatements,
-		lost: () =>
-			context.logger.warn(
-				'[user-lifecycle] a prepared statement was lost between the server connections (a pooler such as PgBouncer in transaction mode): named statements are off for this process; set USER_LIFECYCLE_DB_PREPARED_STATEMENTS=false',
-			),
-	});
 	let secret = config.secret;
 	if (!secret) {
 		context.logger.warn('[user-lifecycle] SECRET is not set: tokens will not survive a restart nor work across instances');
@@ -63,31 +61,14 @@ export function getRuntime(context: HostContext, { migrations, settings }: { mig
 	const all = [...SHARED_MIGRATIONS, ...migrations];
 	// Before the host builds its schema (the hook refreshes it once the tables exist): only the
 	// tables the Data Studio shows stay in it.
-	const shown = new Set(STUDIO_COLLECTIONS.map((meta) => meta.collection));
+	const studio = studioCollections(shownByCapabilities);
+	const shown = new Set(studio.map((meta) => meta.collection));
 	keepOutOfHostSchema(context.env as Record<string, unknown>, extensionTables(all).filter((table) => !shown.has(table)));
-	const ready = migrate(knex, all).then(() => ensureStudioCollections(knex));
+	const ready = migrate(knex, all).then(() => ensureStudioCollections(knex, studio));
 	ready.catch((error) => context.logger.error(error, '[user-lifecycle] could not create the extension tables'));
-	const outbox = new OutboxWorker({
-		knex,
-		key: deriveKey(secret, 'outbox'),
-		logger: context.logger,
-		mailer: hostMailer({
-			knex,
-			MailService: context.services.MailService as never,
-			getSchema: context.getSchema,
-			logger: context.logger,
-			pool: config.outboxSmtpPool,
-			connections: config.outboxConcurrency,
-			templatesPath: String(context.env['EMAIL_TEMPLATES_PATH'] ?? './templates'),
-		}),
-		ready,
-		timings: { maxAttempts: config.outboxMaxAttempts, backoffMs: config.outboxBackoffMs, pollMs: config.outboxPollMs, claimLeaseMs: config.outboxClaimLeaseMs },
-		onGiveUp: (mail) => void mailFailed(knex, events, mail),
-		concurrency: config.outboxConcurrency,
-	});
 	const events = new LifecycleEvents(context.emitter as never, context.logger);
 	const keys = new Map<string, Buffer>();
-	current = {
+	const base: Omit<Runtime, 'outbox'> = {
 		config,
 		knex,
 		services: context.services,
@@ -95,16 +76,10 @@ export function getRuntime(context: HostContext, { migrations, settings }: { mig
 		getSchema: context.getSchema,
 		ready,
 		key: (purpose) => keys.get(purpose) ?? keys.set(purpose, deriveKey(secret!, purpose)).get(purpose)!,
-		outbox,
 		events,
 	};
+	current = { ...base, outbox: mailQueue(base) };
 	return current;
-}
-
-/** `mail-failed` for a mail the outbox gave up on, about the user it was addressed to (when there is one). */
-async function mailFailed(knex: Knex, events: LifecycleEvents, mail: { id: string; kind: string; to: string; attempts: number; error: string }): Promise<void> {
-	const user = await findUserByEmail(knex, mail.to).catch(() => undefined);
-	events.emit('mail-failed', { user: user?.id ?? null, actor: null, via: 'outbox', mail: mail.id, kind: mail.kind, to: mail.to, attempts: mail.attempts, error: mail.error });
 }
 
 /**

@@ -5,7 +5,6 @@ import type { RegisterFunctions } from '@directus/types';
 import type { Knex } from 'knex';
 import { ForbiddenError } from './util/errors.js';
 import { AUDIT_TABLE } from './audit.js';
-import { OUTBOX_TABLE } from './outbox/store.js';
 
 export interface CollectionMeta {
 	collection: string;
@@ -13,14 +12,14 @@ export interface CollectionMeta {
 	note: string;
 }
 
-export const STUDIO_COLLECTIONS: CollectionMeta[] = [
-	{ collection: AUDIT_TABLE, icon: 'history', note: 'User lifecycle events: every status change and two-factor reset (read-only)' },
-	{ collection: OUTBOX_TABLE, icon: 'outbox', note: 'User lifecycle mail outbox: queued, sent and failed mails (read-only)' },
-];
+/** The audit trail's collection (shared), then those the capabilities declare (`studioCollections`). */
+export function studioCollections(ofCapabilities: readonly CollectionMeta[]): CollectionMeta[] {
+	return [{ collection: AUDIT_TABLE, icon: 'history', note: 'User lifecycle events: every status change and two-factor reset (read-only)' }, ...ofCapabilities];
+}
 
 /** Lists the studio collections in directus_collections where they are missing (idempotent). */
-export async function ensureStudioCollections(knex: Knex): Promise<void> {
-	for (const meta of STUDIO_COLLECTIONS) {
+export async function ensureStudioCollections(knex: Knex, collections: readonly CollectionMeta[]): Promise<void> {
+	for (const meta of collections) {
 		const listed = async () => Boolean(await knex('directus_collections').select('collection').where({ collection: meta.collection }).first());
 		if (await listed()) continue;
 		try {
@@ -34,8 +33,8 @@ export async function ensureStudioCollections(knex: Knex): Promise<void> {
 }
 
 /** Refuses every write to the studio collections through the host's item services (REST, GraphQL, Data Studio, Flows). */
-export function registerReadOnlyCollections(register: RegisterFunctions): void {
-	for (const { collection } of STUDIO_COLLECTIONS) {
+export function registerReadOnlyCollections(register: RegisterFunctions, collections: readonly CollectionMeta[]): void {
+	for (const { collection } of collections) {
 		for (const action of ['create', 'update', 'delete']) {
 			register.filter(`${collection}.items.${action}`, () => {
 				throw new ForbiddenError();

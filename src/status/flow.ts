@@ -1,5 +1,6 @@
 // Status changes with a reason (the status route), timed suspensions, and the audit trail's reader.
-import { AUDIT_TABLE, toEventView, type AuditEventView } from '../shared/audit.js';
+import { toMillis } from '../shared/util/time.js';
+import { AUDIT_TABLE } from '../shared/audit.js';
 import { runAsFlow } from '../shared/flow-scope.js';
 import { schemaFor, type FlowOptions } from '../shared/host.js';
 import { mayTransition, type LifecycleStatus } from './transitions.js';
@@ -61,4 +62,23 @@ export async function userEvents(rt: Runtime, userId: string, options: FlowOptio
 		limit: options.limit ?? 1000,
 	})) as Record<string, unknown>[];
 	return rows.map(toEventView);
+}
+
+export interface AuditEventView {
+	id: string;
+	user: string;
+	event: string;
+	from: string | null;
+	to: string | null;
+	actor: string | null;
+	via: string;
+	reason: string | null;
+	at: string;
+}
+
+/** A stored event as the API shows it: `at` as an ISO date-time whatever the database returned. */
+export function toEventView(row: Record<string, unknown>): AuditEventView {
+	const at = row['at'];
+	const ms = toMillis(at) ?? Date.parse(String(at));
+	return { ...(row as unknown as AuditEventView), at: new Date(ms).toISOString() };
 }

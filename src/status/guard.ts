@@ -16,18 +16,19 @@
 // filter of someone else's ran before the guard (the host reads the caller's own payload).
 import type { Accountability, FilterHandler, RegisterFunctions, SchemaOverview } from '@directus/types';
 import type { Knex } from 'knex';
-import { auditInserts, preparedAuditInsert, recordEvents, type AuditEvent } from '../shared/audit.js';
+import { auditInserts, type AuditEvent } from '../shared/audit.js';
 import { afterCommit, afterFlowCommit, currentFlow, noteFlowTransaction, type FlowScope } from '../shared/flow-scope.js';
 import { probeUsersWrite } from '../shared/may-write.js';
 import { clearPendingFlow, markPendingFlow, type PendingFlow } from '../shared/pending-flows.js';
 import { mayTransition, type Writer } from './transitions.js';
 import type { Runtime } from '../shared/runtime.js';
 import { chunks } from '../shared/util/batch.js';
-import { dialectOf, isTransaction, runWrites } from '../shared/util/sql.js';
+import { dialectOf, isTransaction } from '../shared/util/sql.js';
+import { runWrites } from './writes.js';
 import { newId } from '../shared/util/crypto.js';
-import { followedByOthers, lastFilter, runsBeforeOthers } from '../shared/own-filters.js';
+import { followedByOthers, registerLast, runsBeforeOthers } from './filter-order.js';
 import { flowStillPending, tfaSecretNotWritable, transitionRefused } from './errors.js';
-import { guardedUsers, suspensionEndDeletes, writtenStatuses, type GuardedUser } from './store.js';
+import { guardedUsers, preparedAuditInsert, recordStatusEvents, suspensionEndDeletes, writtenStatuses, type GuardedUser } from './store.js';
 import { writtenByUsersService } from './writing-service.js';
 
 /** The host's default for a new user without a status (directus_users.status). */
@@ -92,7 +93,7 @@ export function registerGuard(register: RegisterFunctions, rt: Runtime): void {
 	// per flow: the record goes with the flow, whether its transaction commits or not.
 	const recordedByFlow = new WeakMap<FlowScope, Set<string>>();
 
-	register.filter('users.create', lastFilter(async (payload, _meta, context) => {
+	registerLast(register, rt, 'users.create', (async (payload, _meta, context) => {
 		const { accountability, database } = context as unknown as Context;
 		const scope = currentFlow();
 		const item = payload as Record<string, unknown>;
@@ -109,7 +110,7 @@ export function registerGuard(register: RegisterFunctions, rt: Runtime): void {
 		// creations are recorded after the commit.
 		if (!isTransaction(database) || (accountability !== null && accountability.admin !== true)) return;
 		const id = typeof item['id'] === 'string' && item['id'] !== '' ? item['id'] : newId();
-		await recordEvents(database, [statusEvent(id, null, to, scope, accountability)]);
+		await recordStatusEvents(database, [statusEvent(id, null, to, scope, accountability)]);
 		recordedByFlow.set(scope, (recordedByFlow.get(scope) ?? new Set<string>()).add(id));
 		return { ...item, id };
 	}));
@@ -174,7 +175,7 @@ export function registerGuard(register: RegisterFunctions, rt: Runtime): void {
 			waitingBySchema.set(schema, waiting);
 		}
 	};
-	register.filter('users.update', lastFilter(updateFilter));
+	registerLast(register, rt, 'users.update', updateFilter);
 
 	// Called once per activity row (1,000 times for a 1,000-user bulk update): every row but the
 	// one that writes the record is answered without an async step.
@@ -347,7 +348,7 @@ class AuditQueue {
 			await new Promise((resolve) => setImmediate(resolve));
 			while (this.items.length > 0) {
 				const batch = this.items.splice(0, 1000);
-				await recordEvents(this.rt.knex, batch).catch((error) => this.rt.logger.error(error, '[user-lifecycle] could not record new users'));
+				await recordStatusEvents(this.rt.knex, batch).catch((error) => this.rt.logger.error(error, '[user-lifecycle] could not record new users'));
 			}
 		})().finally(() => {
 			this.draining = null;

@@ -4,8 +4,10 @@ import { createTableIfMissing, type Migration } from '../shared/migrations.js';
 import { PENDING_FLOWS_TABLE, type PendingFlow } from '../shared/pending-flows.js';
 import { USERS_TABLE } from '../shared/users.js';
 import { chunks, inBatches } from '../shared/util/batch.js';
-import { preparedSql, preparesOn, runPrepared, type PreparedSql } from '../shared/util/prepared.js';
-import { dialectOf, rawRows } from '../shared/util/sql.js';
+import { preparedSql, preparesOn, runPrepared, type PreparedSql } from './prepared.js';
+import { AUDIT_COLUMNS, AUDIT_TABLE, auditRows, recordEvents, type AuditEvent } from '../shared/audit.js';
+import { dialectOf } from '../shared/util/sql.js';
+import { rawRows } from './writes.js';
 import { toMillis } from '../shared/util/time.js';
 
 export const SUSPENSIONS_TABLE = 'user_lifecycle_suspensions';
@@ -77,7 +79,7 @@ function guardedUsersSql(postgres: boolean, count: number): string {
 	return sql;
 }
 
-/** Up to this many users are read through a prepared statement (util/prepared.ts): a single PATCH reads one. */
+/** Up to this many users are read through a prepared statement (prepared.ts): a single PATCH reads one. */
 const PREPARED_READ_USERS = 4;
 const preparedGuardedUsersSqls = new Map<number, PreparedSql>();
 
@@ -115,4 +117,40 @@ export async function guardedUsers(knex: Knex, ids: readonly (string | number)[]
 export async function writtenStatuses(knex: Knex, ids: readonly string[]): Promise<Map<string, string | null>> {
 	const rows = await inBatches(ids, 500, (batch) => knex(USERS_TABLE).select('id', 'status').whereIn('id', batch));
 	return new Map(rows.flat().map((row: { id: unknown; status: string | null }) => [String(row.id), row.status ?? null]));
+}
+
+/** Up to this many records go in through a prepared statement: a single status write records one. */
+export const PREPARED_AUDIT_ROWS = 4;
+const preparedInserts = new Map<number, PreparedSql>();
+
+function preparedInsert(count: number): PreparedSql {
+	let sql = preparedInserts.get(count);
+	if (!sql) {
+		const head = `insert into "${AUDIT_TABLE}" (${AUDIT_COLUMNS.map((column) => `"${column}"`).join(', ')}) values `;
+		const tuples = (placeholder: (n: number) => string) =>
+			Array.from({ length: count }, (_, row) => `(${AUDIT_COLUMNS.map((_column, i) => placeholder(row * AUDIT_COLUMNS.length + i + 1)).join(', ')})`).join(', ');
+		sql = preparedSql(head + tuples(() => '?'), head + tuples((n) => `$${n}`));
+		preparedInserts.set(count, sql);
+	}
+	return sql;
+}
+
+/**
+ * The insert of a few records (up to PREPARED_AUDIT_ROWS, on SQLite and PostgreSQL) as a
+ * prepared statement (prepared.ts), not yet run; null where `auditInserts` is the way.
+ */
+export function preparedAuditInsert(knex: Knex, events: readonly AuditEvent[]): (() => Promise<void>) | null {
+	if (events.length === 0 || events.length > PREPARED_AUDIT_ROWS || !preparesOn(knex)) return null;
+	const rows = auditRows(events);
+	const sql = preparedInsert(rows.length);
+	return async () => {
+		await runPrepared(knex, sql, rows.flatMap((row) => AUDIT_COLUMNS.map((column) => row[column])), { write: true });
+	};
+}
+
+/** The guard's records: a few through the prepared insert, more through the shared `recordEvents`. */
+export async function recordStatusEvents(knex: Knex, events: AuditEvent[]): Promise<void> {
+	const prepared = preparedAuditInsert(knex, events);
+	if (prepared) return prepared();
+	await recordEvents(knex, events);
 }

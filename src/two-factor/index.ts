@@ -12,6 +12,15 @@ import { twoFactorNativeRoutes, twoFactorRoutes } from './routes.js';
 import { prunePasswordAttempts, prunePendingSecrets, pruneTwoFactorRecords, TWO_FACTOR_MIGRATIONS } from './store.js';
 import { drain } from '../shared/util/batch.js';
 
+// The `user-lifecycle.<step>` events this capability emits.
+declare module '../shared/events.js' {
+	interface LifecycleSteps {
+		'tfa-enabled': true;
+		'tfa-disabled': true;
+		'tfa-reset': true;
+	}
+}
+
 /**
  * Accepted steps and wrong-code counters (and the retired recovery-login password counter's
  * rows) are kept at least as long as a lock lasts (10 min at the least); pending secrets go once

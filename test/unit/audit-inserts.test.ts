@@ -3,7 +3,8 @@
 import knexFactory, { type Knex } from 'knex';
 import { describe, expect, it } from 'vitest';
 import { useSqliteStore } from '../harness/sqlite-store.js';
-import { AUDIT_TABLE, auditInserts, ensureAuditTables, recordEvents, toEventView, type AuditEvent } from '../../src/shared/audit.js';
+import { AUDIT_TABLE, auditInserts, ensureAuditTables, recordEvents, type AuditEvent } from '../../src/shared/audit.js';
+import { toEventView } from '../../src/status/flow.js';
 
 const events = (count: number, tag: string): AuditEvent[] =>
 	Array.from({ length: count }, (_, i) => ({ user: `${tag}-${String(i).padStart(4, '0')}`, event: 'status', from: i % 2 ? 'active' : null, to: 'suspended', actor: i % 3 ? 'admin-1' : null, via: 'api', reason: i === 7 ? "it's a 'reason'" : null }));

@@ -2,7 +2,7 @@
 // schedule's period (its lease must be shorter than one period).
 import { describe, expect, it } from 'vitest';
 import { defaultTransitions, mayTransition, parseTransitions, refusalReason } from '../../src/status/transitions.js';
-import { cronPeriodMs, scheduleLeaseMs } from '../../src/shared/schedule.js';
+import { cronPeriodMs, scheduleLeaseMs } from '../../src/bundle/schedule.js';
 
 const table = defaultTransitions();
 const admin = { kind: 'api', admin: true } as const;

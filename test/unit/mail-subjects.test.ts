@@ -6,7 +6,8 @@ import { ConfigError, loadConfig as loadWith, type Env } from '../../src/shared/
 
 /** Every capability's settings, as the runtime loads them. */
 const loadConfig = (env: Env) => loadWith(env, START_UP.settings);
-import { displayName, HOST_SUBJECTS, pickSubject } from '../../src/shared/mail.js';
+import { HOST_SUBJECTS, pickSubject } from '../../src/outbox/mail.js';
+import { displayName } from '../../src/invitation/flow.js';
 
 describe('USER_LIFECYCLE_MAIL_SUBJECTS', () => {
 	it('defaults to none', () => {

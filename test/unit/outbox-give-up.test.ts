@@ -3,8 +3,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { useSqliteStore } from '../harness/sqlite-store.js';
 import { deriveKey } from '../../src/shared/util/crypto.js';
-import { OutboxWorker } from '../../src/shared/outbox/worker.js';
-import { enqueueMails, ensureOutboxTables, OUTBOX_TABLE } from '../../src/shared/outbox/store.js';
+import { OutboxWorker } from '../../src/outbox/worker.js';
+import { enqueueMails, ensureOutboxTables, OUTBOX_TABLE } from '../../src/outbox/store.js';
 
 const key = deriveKey('secret', 'outbox');
 

@@ -2,8 +2,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { useSqliteStore } from '../harness/sqlite-store.js';
 import { deriveKey } from '../../src/shared/util/crypto.js';
-import { OutboxWorker, type OutboxDeps } from '../../src/shared/outbox/worker.js';
-import { claimDueMails, enqueueMails, ensureOutboxTables, markSent, OUTBOX_TABLE, releaseClaims } from '../../src/shared/outbox/store.js';
+import { OutboxWorker, type OutboxDeps } from '../../src/outbox/worker.js';
+import { claimDueMails, enqueueMails, ensureOutboxTables, markSent, OUTBOX_TABLE, releaseClaims } from '../../src/outbox/store.js';
 
 const key = deriveKey('secret', 'outbox');
 

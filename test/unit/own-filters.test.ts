@@ -2,7 +2,8 @@
 // (hook.ts), and the guard's are kept after everyone else's.
 import EventEmitter2 from 'eventemitter2';
 import { describe, expect, it } from 'vitest';
-import { followedByOthers, keepLast, noteOwnFilter, runsBeforeOthers, type FilterHost } from '../../src/shared/own-filters.js';
+import { followedByOthers, keepLast, runsBeforeOthers } from '../../src/status/filter-order.js';
+import { noteOwnFilter, type FilterHost } from '../../src/shared/events.js';
 
 describe('runsBeforeOthers', () => {
 	const guard = () => undefined;

@@ -1,4 +1,4 @@
-// Prepared statements (src/shared/util/prepared.ts) on a real SQLite file and, when it answers, the
+// Prepared statements (src/status/prepared.ts) on a real SQLite file and, when it answers, the
 // machine's PostgreSQL: the same rows as knex, the same transactions, one preparation per
 // connection, connections that still close, and named statements that turn themselves off when a
 // pooler loses them.
@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configurePreparedStatements, preparedSql, preparesOn, runPrepared } from '../../src/shared/util/prepared.js';
+import { configurePreparedStatements, preparedSql, preparesOn, runPrepared } from '../../src/status/prepared.js';
 
 const read = preparedSql('select "id", "name" from "prepared_probe" where "id" in (?, ?) order by "id"', 'select "id", "name" from "prepared_probe" where "id" in ($1, $2) order by "id"');
 const write = preparedSql('insert into "prepared_probe" ("id", "name") values (?, ?)', 'insert into "prepared_probe" ("id", "name") values ($1, $2)');

@@ -4,7 +4,8 @@ import knexFactory, { type Knex } from 'knex';
 import { describe, expect, it } from 'vitest';
 import { useSqliteStore } from '../harness/sqlite-store.js';
 import { createTableIfMissing } from '../../src/shared/migrations.js';
-import { dialectOf, runWrites } from '../../src/shared/util/sql.js';
+import { dialectOf } from '../../src/shared/util/sql.js';
+import { runWrites } from '../../src/status/writes.js';
 
 describe('runWrites', () => {
 	it('on PostgreSQL: one statement, each earlier write a CTE, the bindings in statement order', async () => {

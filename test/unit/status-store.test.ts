@@ -1,9 +1,9 @@
 // The schedule's lease and timed suspensions against a real SQLite file.
 import { describe, expect, it } from 'vitest';
 import { useSqliteStore } from '../harness/sqlite-store.js';
-import { claimLease, ensureLeaseTables } from '../../src/shared/leases.js';
+import { claimLease, ensureLeaseTables } from '../../src/bundle/leases.js';
 import { markPendingFlow, ensurePendingFlowTables } from '../../src/shared/pending-flows.js';
-import { rawRows } from '../../src/shared/util/sql.js';
+import { rawRows } from '../../src/status/writes.js';
 import { clearSuspensionEnds, endedSuspensions, ensureStatusTables, guardedUsers, setSuspensionEnd, suspensionEnd } from '../../src/status/store.js';
 
 describe('status store (SQLite)', () => {

@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { useSqliteStore } from '../harness/sqlite-store.js';
 import { generateToken } from '../../src/shared/util/crypto.js';
-import { consumeToken, ensureTokenTables, issueToken, issueTokens, liveTokens, pruneTokens, TOKENS_TABLE } from '../../src/shared/link-tokens.js';
+import { issueTokens, liveTokens } from '../../src/invitation/link-tokens.js';
+import { consumeToken, ensureTokenTables, issueToken, pruneTokens, TOKENS_TABLE } from '../../src/shared/link-tokens.js';
 
 describe('token store (SQLite)', () => {
 	const store = useSqliteStore(ensureTokenTables);

@@ -4,14 +4,34 @@
 // instance that loses the claim skips the period.
 import type { RegisterFunctions } from '@directus/types';
 import { Cron } from 'croner';
-import type { JobReport } from './capability.js';
+import type { JobReport } from '../shared/capability.js';
 import { claimLease } from './leases.js';
-import type { Runtime } from './runtime.js';
-import { pruneTokens } from './link-tokens.js';
-import { drain } from './util/batch.js';
-import { newId } from './util/crypto.js';
+import { ConfigError, raw, type Setting, type SettingsOf } from '../shared/config.js';
+import type { Runtime } from '../shared/runtime.js';
+import { pruneTokens } from '../shared/link-tokens.js';
+import { drain } from '../shared/util/batch.js';
+import { newId } from '../shared/util/crypto.js';
 
 export const SCHEDULE_JOB = 'lifecycle-schedule';
+
+/** A cron expression the schedule can run (croner reads it as the host's scheduler would). */
+const cron = (name: string, fallback: string): Setting<string> => (env) => {
+	const value = String(raw(env, name, fallback)).trim();
+	try {
+		new Cron(value, { paused: true });
+	} catch {
+		throw new ConfigError(name, 'expected a cron expression such as "*/1 * * * *"');
+	}
+	return value;
+};
+
+export const SCHEDULE_SETTINGS = {
+	scheduleCron: cron('USER_LIFECYCLE_SCHEDULE', '*/1 * * * *'),
+};
+
+declare module '../shared/config.js' {
+	interface Config extends SettingsOf<typeof SCHEDULE_SETTINGS> {}
+}
 
 export type Job = (rt: Runtime, now: number) => Promise<JobReport>;
 

@@ -2,10 +2,10 @@
 // then claimed (atomically, so two instances never send one mail twice), sent, and marked.
 // The template data carries a link with a token: it is sealed at rest and erased once sent.
 import type { Knex } from 'knex';
-import { createTableIfMissing, type Migration } from '../migrations.js';
-import { chunks } from '../util/batch.js';
-import { newId, orderedId, seal, unseal } from '../util/crypto.js';
-import { toMillis } from '../util/time.js';
+import { createTableIfMissing, type Migration } from '../shared/migrations.js';
+import { chunks } from '../shared/util/batch.js';
+import { newId, orderedId, seal, unseal } from '../shared/util/crypto.js';
+import { toMillis } from '../shared/util/time.js';
 
 export const OUTBOX_TABLE = 'user_lifecycle_outbox';
 

@@ -1,7 +1,7 @@
 // The schedule's lease: one row per job, claimed by one conditional UPDATE, so one instance of a
 // cluster runs each period. (The host's own schedule lock is per process unless Redis is set.)
 import type { Knex } from 'knex';
-import { createTableIfMissing, type Migration } from './migrations.js';
+import { createTableIfMissing, type Migration } from '../shared/migrations.js';
 
 export const LEASES_TABLE = 'user_lifecycle_leases';
 

@@ -3,7 +3,7 @@
 // whoever a policy lets read it); the resend itself runs as the caller too.
 import type { MailRetry } from '../shared/capability.js';
 import { schemaFor, type FlowOptions } from '../shared/host.js';
-import { moveFailedMail, OUTBOX_TABLE, type OutboxStatus } from '../shared/outbox/store.js';
+import { moveFailedMail, OUTBOX_TABLE, type OutboxStatus } from './store.js';
 import type { Runtime } from '../shared/runtime.js';
 import { ForbiddenError } from '../shared/util/errors.js';
 import { toMillis } from '../shared/util/time.js';

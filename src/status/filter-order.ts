@@ -1,33 +1,28 @@
-// The extension's filters as the host holds them (hook.ts registers each wrapped), so a hook can
-// tell whether a filter of someone else's (another extension, a blocking Flow) runs before it on
-// the same event and may have rewritten the payload it sees, or after it and may rewrite what it
-// checked. The guard's filters are kept last: a filter registered after them (a Flow reloaded, an
-// extension loaded later) moves them back to the end at once.
+// The status guard's place among the host's filters. From the extension's own filters as the host
+// holds them (noted in shared/events.ts) the guard tells whether a filter of someone else's (another
+// extension, a blocking Flow) runs before it on the same event and may have rewritten the payload
+// it sees, or after it and may rewrite what it checked. The guard's filters are kept last: a
+// filter registered after them (a Flow reloaded, an extension loaded later) moves them back to
+// the end at once.
+import type { FilterHandler, RegisterFunctions } from '@directus/types';
+import { ownHandlerOf, type FilterHost } from '../shared/events.js';
+import type { Runtime } from '../shared/runtime.js';
+
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 type Listener = Function;
 
-const handlerOf = new WeakMap<Listener, Listener>();
-
-const lastOnes = new WeakSet<Listener>();
-
-/** Marks `handler` as one to keep after every other filter on its event (see keepLast). */
-export function lastFilter<T extends Listener>(handler: T): T {
-	lastOnes.add(handler);
-	return handler;
-}
-
-export function isLastFilter(handler: Listener): boolean {
-	return lastOnes.has(handler);
-}
-
-/** Notes that the host holds `registered` for the extension's `handler`. */
-export function noteOwnFilter(registered: Listener, handler: Listener): void {
-	handlerOf.set(registered, handler);
+/** Registers the guard's `handler` on `event`, kept after every other filter once the host's emitter is found. */
+export function registerLast(register: RegisterFunctions, rt: Pick<Runtime, 'events' | 'logger'>, event: string, handler: FilterHandler): void {
+	register.filter(event, handler);
+	void rt.events.filterHost().then((host) => {
+		if (host) keepLast(host, event, handler);
+		else rt.logger.warn(`[user-lifecycle] the host's filters can't be ordered: the guard checks each ${event} again inside its write where it can`);
+	});
 }
 
 /** The function the host holds for the extension's `handler`, among `listeners`. */
 function positionOf(listeners: readonly Listener[], handler: Listener): number {
-	return listeners.findIndex((listener) => listener === handler || handlerOf.get(listener) === handler);
+	return listeners.findIndex((listener) => listener === handler || ownHandlerOf(listener) === handler);
 }
 
 /**
@@ -36,7 +31,7 @@ function positionOf(listeners: readonly Listener[], handler: Listener): number {
  */
 export function runsBeforeOthers(listeners: readonly Listener[], handler: Listener): boolean {
 	const at = positionOf(listeners, handler);
-	return at >= 0 && listeners.slice(0, at).every((listener) => handlerOf.has(listener));
+	return at >= 0 && listeners.slice(0, at).every((listener) => ownHandlerOf(listener) !== undefined);
 }
 
 /**
@@ -47,14 +42,8 @@ export function followedByOthers(listeners: readonly Listener[] | null, handler:
 	if (!listeners) return true;
 	const at = positionOf(listeners, handler);
 	if (at < 0) return true;
-	for (let i = at + 1; i < listeners.length; i++) if (!handlerOf.has(listeners[i]!)) return true;
+	for (let i = at + 1; i < listeners.length; i++) if (ownHandlerOf(listeners[i]!) === undefined) return true;
 	return false;
-}
-
-/** The host's Emitter, as far as keeping filters last needs it. */
-export interface FilterHost {
-	onFilter(event: string, handler: Listener): void;
-	filterEmitter: { listeners(event: string): Listener[]; on(event: string, handler: Listener): unknown; off(event: string, handler: Listener): unknown };
 }
 
 /** Per host emitter (it outlives an extension reload): the events whose own filters stay last. */

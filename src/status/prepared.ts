@@ -17,7 +17,7 @@
 // `pgbouncer=true` does); and the first such error turns them off for the process by itself.
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
-import { dialectOf, isTransaction } from './sql.js';
+import { dialectOf, isTransaction } from '../shared/util/sql.js';
 
 /** One statement's text, per dialect that prepares it. */
 export interface PreparedSql {
