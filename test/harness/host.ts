@@ -82,7 +82,7 @@ export interface TestHostOptions {
 }
 
 /** The bootstrapped copy of `db` the global set-up made for this run, if any. */
-function templateOf(db: Db) {
+export function templateOf(db: Db) {
 	const templates = JSON.parse(process.env['USER_LIFECYCLE_TEST_TEMPLATES'] ?? '[]') as { db: Db }[];
 	return templates.find((t) => t.db === db);
 }

@@ -4,6 +4,7 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, freePort, startHost } from '../../../scripts/host.mjs';
+import { templateOf } from '../../harness/host.js';
 
 describe('starting a test host', () => {
 	let impostor: Server;
@@ -24,6 +25,7 @@ describe('starting a test host', () => {
 		const picked: number[] = [];
 		const host = await startHost({
 			db: 'sqlite',
+			template: templateOf('sqlite'),
 			pickPort: async () => {
 				const port = picked.length === 0 ? heldPort : await freePort();
 				picked.push(port);
@@ -44,6 +46,6 @@ describe('starting a test host', () => {
 	});
 
 	it('fails plainly, rather than using the impostor, when the port was given', async () => {
-		await expect(startHost({ db: 'sqlite', port: heldPort })).rejects.toThrow(/exited during start-up/);
+		await expect(startHost({ db: 'sqlite', port: heldPort, template: templateOf('sqlite') })).rejects.toThrow(/exited during start-up/);
 	});
 });

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, root, startHost } from '../../../scripts/host.mjs';
+import { templateOf } from '../../harness/host.js';
 
 const PACKAGE = 'directus-extension-user-lifecycle';
 
@@ -34,7 +35,7 @@ describe('the packed package', () => {
 		expect(JSON.parse(readFileSync(join(project, 'package.json'), 'utf8')).dependencies[PACKAGE]).toBeTruthy();
 
 		// The host's own extensions folder stays empty: only node_modules brings ours.
-		const host = await startHost({ db: 'sqlite', dir: project, ownExtension: false });
+		const host = await startHost({ db: 'sqlite', dir: project, ownExtension: false, template: templateOf('sqlite') });
 		stop = () => host.stop();
 		const login = await fetch(`${host.url}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: ADMIN_EMAIL, password: ADMIN_PASSWORD }) });
 		const token = ((await login.json()) as any).data.access_token as string;
