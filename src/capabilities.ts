@@ -6,6 +6,7 @@ import { SCHEDULE_SETTINGS } from './bundle/schedule.js';
 import { invitation } from './invitation/index.js';
 import { passwordReset } from './password-reset/index.js';
 import { loginLock } from './login-lock/index.js';
+import { createPasswordGate } from './login-lock/password-gate.js';
 import { registration } from './registration/index.js';
 import { createOutbox, outbox } from './outbox/index.js';
 import { sessions } from './sessions/index.js';
@@ -26,4 +27,5 @@ export const START_UP: StartUp = {
 	settings: [SCHEDULE_SETTINGS, ...CAPABILITIES.flatMap((capability) => (capability.settings ? [capability.settings] : []))],
 	studioCollections: CAPABILITIES.flatMap((capability) => capability.studioCollections ?? []),
 	mailQueue: createOutbox,
+	passwordGate: createPasswordGate,
 };

@@ -6,7 +6,7 @@ import type { EventContext, RegisterFunctions } from '@directus/types';
 import type { Application } from 'express';
 import { CAPABILITIES, START_UP } from './capabilities.js';
 import { graphqlMutations } from './bundle/graphql-door.js';
-import { badPathParameters, refuseUnreadableTokens, whenReady } from './bundle/requests.js';
+import { badPathParameters, canonicalPaths, refuseUnreadableTokens, whenReady } from './bundle/requests.js';
 import { noteOwnFilter } from './shared/events.js';
 import { getRuntime, refreshHostSchema, type HostContext, type Runtime } from './shared/runtime.js';
 import { pruneSpentTokens, registerSchedule, type Job } from './bundle/schedule.js';
@@ -17,6 +17,7 @@ export default defineHook((register, context) => {
 	const rt = getRuntime(context as unknown as HostContext, START_UP);
 	// Before the host's request logger: links that carry a token never reach a log line.
 	register.init('app.before', async (meta: Record<string, any>) => {
+		(meta['app'] as Application).use(canonicalPaths());
 		(meta['app'] as Application).use(redactTokenLinks());
 		(meta['app'] as Application).use(refuseUnreadableTokens(rt.config.loginCookies.session.name));
 		// The host awaits this: no request is served before our tables exist and its schema shows them.

@@ -24,7 +24,8 @@ interface GraphqlError {
 	path?: string[];
 }
 
-const ROUTE = /^\/graphql\/system\/?$/i;
+/** The host serves its system schema on `/graphql/system` and every path under it. */
+const ROUTE = /^\/graphql\/system(\/|$)/i;
 /** Fragments nested deeper than this at the root of a mutation are refused. */
 const MAX_FRAGMENT_DEPTH = 10;
 

@@ -4,6 +4,29 @@
 import type { NextFunction, Request, Response } from 'express';
 import { InvalidCredentialsError, InvalidPayloadError } from '../shared/util/errors.js';
 
+/**
+ * A door is whatever path the host's routers answer, not a string: Express reaches
+ * `/auth/password/request` for `//auth//password/request` too. Folding repeated slashes before
+ * anything routes the request gives the host's routers and our interceptions one path to agree on
+ * (case and one trailing slash they already read alike).
+ */
+export function canonicalPaths() {
+	return (req: Request, _res: Response, next: NextFunction) => {
+		if (req.url.includes('//')) {
+			req.url = foldSlashes(req.url);
+			req.originalUrl = foldSlashes(req.originalUrl);
+		}
+		next();
+	};
+}
+
+/** Repeated slashes in the path folded into one; the query string left as it is. */
+export function foldSlashes(url: string): string {
+	const query = url.indexOf('?');
+	const path = query === -1 ? url : url.slice(0, query);
+	return path.replace(/\/{2,}/g, '/') + (query === -1 ? '' : url.slice(query));
+}
+
 /** Holds requests until the extension's tables exist: the one place requests wait for start-up. */
 export function whenReady(ready: Promise<unknown>) {
 	let isReady = false;

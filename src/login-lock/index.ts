@@ -6,7 +6,7 @@ import type { Capability } from '../shared/capability.js';
 import { LOGIN_LOCK_SETTINGS } from './settings.js';
 import type { Runtime } from '../shared/runtime.js';
 import { drain } from '../shared/util/batch.js';
-import { registerLoginLock } from './guard.js';
+import { registerLoginGate } from './password-gate.js';
 import { unlockLogins } from './lock.js';
 import { loginLockRoutes } from './routes.js';
 import { endedLocks, LOGIN_LOCK_MIGRATIONS, pruneStaleCounts } from './store.js';
@@ -30,7 +30,7 @@ async function endRunOutLocks(rt: Runtime, now: number) {
 export const loginLock: Capability = {
 	name: 'login-lock',
 	settings: LOGIN_LOCK_SETTINGS,
-	hooks: registerLoginLock,
+	hooks: registerLoginGate,
 	routes: loginLockRoutes,
 	job: endRunOutLocks,
 	migrations: LOGIN_LOCK_MIGRATIONS,

@@ -60,6 +60,11 @@ export async function endLock(knex: Knex, userId: string, until: number, now = D
 	return endLockNow(knex, userId, until);
 }
 
+/** An attempt counted before the host's check that turned out no wrong password: one less (never below zero). */
+export async function takeBackFailure(knex: Knex, userId: string): Promise<void> {
+	await knex(LOGIN_ATTEMPTS_TABLE).where({ user_id: userId }).where('failures', '>', 0).decrement('failures', 1);
+}
+
 /** A successful login: the count starts afresh (a lock, which refuses every login, is left alone). */
 export async function clearFailures(knex: Knex, userId: string): Promise<void> {
 	await knex(LOGIN_ATTEMPTS_TABLE).where({ user_id: userId }).whereNull('locked_until').delete();

@@ -38,18 +38,21 @@ export async function probeUsersWrite(
 
 /**
  * Who may act on another user's account from our admin routes (sessions, login lock): whoever the
- * host lets update that user (an empty update, probed). The host's 403 alike for a real and a
- * made-up id. Their own account needs no probe, unless `self: false`: then it is refused outright
- * (a step that would weaken a protection of the account, taken with nothing but its own token).
+ * host lets update that user's `status`, the field that decides whether they may sign in (probed
+ * with the status they have: an empty update would pass with update permission on any one field).
+ * The host's 403 alike for a real and a made-up id. Their own account needs no probe, unless
+ * `self: false`: then it is refused outright (a step that would weaken a protection of the
+ * account, taken with nothing but its own token).
  */
 export async function assertMayManageUser(rt: Runtime, userId: string, options: FlowOptions, { self = true } = {}): Promise<void> {
 	const accountability = options.accountability;
 	if (!accountability?.user) throw new ForbiddenError();
 	if (accountability.user === userId && !self) throw new ForbiddenError();
+	const user = await findUserById(rt.knex, userId);
 	if (accountability.user !== userId) {
 		await probeUsersWrite(rt, rt.knex, await schemaFor(rt, options), accountability, (users) =>
-			users.updateMany([userId], {}, { emitEvents: false, skipTracking: true } as never),
+			users.updateMany([userId], { status: user?.status ?? 'active' }, { emitEvents: false, skipTracking: true } as never),
 		);
 	}
-	if (!(await findUserById(rt.knex, userId))) throw new ForbiddenError();
+	if (!user) throw new ForbiddenError();
 }

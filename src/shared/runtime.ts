@@ -13,6 +13,7 @@ import { TOKEN_MIGRATIONS } from './link-tokens.js';
 import { deriveKey } from './util/crypto.js';
 import { LifecycleEvents } from './events.js';
 import type { MailQueue } from './mail.js';
+import type { PasswordGate } from './passwords.js';
 
 export type HostContext = ApiExtensionContext & { emitter?: unknown };
 
@@ -31,6 +32,8 @@ export interface Runtime {
 	key(purpose: string): Buffer;
 	/** Queues mail in a transaction (the outbox capability delivers it). */
 	outbox: MailQueue;
+	/** Checks a password outside the host's login: counted toward the login lock, stalled like a login. */
+	passwords: PasswordGate;
 	/** `user-lifecycle.*` action events for other extensions and Flows (emit after commit). */
 	events: LifecycleEvents;
 }
@@ -43,13 +46,15 @@ export interface StartUp {
 	settings: readonly SettingsSlice[];
 	studioCollections: readonly CollectionMeta[];
 	/** Called once per runtime (the endpoint and the hook share it, so one queue per process). */
-	mailQueue: (rt: Omit<Runtime, 'outbox'>) => MailQueue;
+	mailQueue: (rt: Omit<Runtime, 'outbox' | 'passwords'>) => MailQueue;
+	/** The password gate's maker (the login lock), called once per runtime. */
+	passwordGate: (rt: Runtime) => PasswordGate;
 }
 
 let current: Runtime | null = null;
 
 /** The process's runtime; the first entry to call it (endpoint or hook) creates it with the capabilities' start-up parts. */
-export function getRuntime(context: HostContext, { migrations, settings, studioCollections: shownByCapabilities, mailQueue }: StartUp): Runtime {
+export function getRuntime(context: HostContext, { migrations, settings, studioCollections: shownByCapabilities, mailQueue, passwordGate }: StartUp): Runtime {
 	if (current) return current;
 	const config = loadConfig(context.env, settings); // throws a ConfigError naming the variable
 	const knex = context.database as unknown as Knex;
@@ -68,7 +73,7 @@ export function getRuntime(context: HostContext, { migrations, settings, studioC
 	ready.catch((error) => context.logger.error(error, '[user-lifecycle] could not create the extension tables'));
 	const events = new LifecycleEvents(context.emitter as never, context.logger);
 	const keys = new Map<string, Buffer>();
-	const base: Omit<Runtime, 'outbox'> = {
+	const base: Omit<Runtime, 'outbox' | 'passwords'> = {
 		config,
 		knex,
 		services: context.services,
@@ -78,7 +83,10 @@ export function getRuntime(context: HostContext, { migrations, settings, studioC
 		key: (purpose) => keys.get(purpose) ?? keys.set(purpose, deriveKey(secret!, purpose)).get(purpose)!,
 		events,
 	};
-	current = { ...base, outbox: mailQueue(base) };
+	// The gate works on the whole runtime (it records and emits a lock), so it is made last.
+	const made = { ...base, outbox: mailQueue(base) } as Runtime;
+	made.passwords = passwordGate(made);
+	current = made;
 	return current;
 }
 

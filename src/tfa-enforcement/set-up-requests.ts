@@ -3,8 +3,12 @@
 // `/admin/tfa-setup` page and our module). Pure: method, path and the host's parsed query in,
 // a yes or no out.
 
-/** Any method: set-up itself, authentication, server info and the Data Studio's files. */
-const ANY_METHOD = [/^\/auth(\/|$)/, /^\/server(\/|$)/, /^\/admin(\/|$)/, /^\/users\/me\/tfa(\/|$)/, /^\/user-lifecycle\/tfa(\/|$)/];
+/**
+ * Any method: set-up itself, authentication, server info and the Data Studio's files. Not the
+ * server's specs (`/server/specs/oas`, `/server/specs/graphql`): they describe the collections and
+ * fields the user may reach, which waits for two-factor like the data does.
+ */
+const ANY_METHOD = [/^\/auth(\/|$)/, /^\/server(\/(?!specs(\/|$))|$)/, /^\/admin(\/|$)/, /^\/users\/me\/tfa(\/|$)/, /^\/user-lifecycle\/tfa(\/|$)/];
 
 /**
  * GET only: what the Data Studio reads before it can show a page (its stores' hydration, seen in

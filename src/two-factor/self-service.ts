@@ -3,7 +3,7 @@
 // with that secret only and a code from the app, recovery codes (shown once, stored as keyed
 // hashes, one row each), disable with a code or a recovery code, and the status.
 import { runAsFlow } from '../shared/flow-scope.js';
-import { readSettings, schemaFor, type Door, type FlowOptions } from '../shared/host.js';
+import { readSettings, type Door, type FlowOptions } from '../shared/host.js';
 import type { Runtime } from '../shared/runtime.js';
 import { DEFAULT_PROVIDER } from '../shared/users.js';
 import { findTwoFactorUser, type TwoFactorUserRow } from './users.js';
@@ -37,8 +37,7 @@ export async function generateTwoFactorSecret(rt: Runtime, userId: string, passw
 	const user = await signedInUser(rt, userId);
 	if (user.provider === DEFAULT_PROVIDER) {
 		if (password === undefined) throw passwordRequired();
-		const auth = new rt.services.AuthenticationService({ knex: rt.knex, schema: await schemaFor(rt, options), accountability: options.accountability });
-		await auth.verifyPassword(userId, password);
+		await rt.passwords.check(userId, password, { schema: options.schema, accountability: options.accountability });
 	}
 	if (user.tfa_secret) throw secretAlreadySet();
 	if (user.provider === DEFAULT_PROVIDER && !user.email) throw emailRequired();

@@ -76,6 +76,10 @@ describe('URL allow-list (the host rules)', () => {
 		['https://app.example.com:444/verify', false],
 		['https://evil.example.net/verify', false],
 		['not a url', false],
+		// user info is refused, even where the rest matches (the host would take these)
+		['https://user@app.example.com/verify', false],
+		['https://user:secret@app.example.com/verify', false],
+		['https://app.example.com@evil.example.net/verify', false],
 	])('%s → %s', (url, allowed) => expect(isUrlAllowed(url, list)).toBe(allowed));
 	it('accepts the comma-separated form and refuses everything with an empty list', () => {
 		expect(isUrlAllowed('https://a.example.com/x', 'https://b.example.com/y, https://a.example.com/x')).toBe(true);

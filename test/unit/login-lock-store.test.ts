@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { useSqliteStore } from '../harness/sqlite-store.js';
 import { clearFailures, countFailure, endedLocks, endLock, endLockNow, ensureLoginAttemptsTable, LOGIN_ATTEMPTS_TABLE, pruneStaleCounts, readAttempts, startLock } from '../../src/login-lock/store.js';
-import { isPasswordLogin } from '../../src/login-lock/guard.js';
+import { isPasswordLogin } from '../../src/login-lock/password-gate.js';
 import { KeyedTurns, PendingWork } from '../../src/shared/util/per-key.js';
 
 describe('the login lock store (SQLite)', () => {

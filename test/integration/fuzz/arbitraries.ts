@@ -375,8 +375,33 @@ const actor: fc.Arbitrary<Actor> = fc.oneof(
 );
 
 /** One request to a REST route. */
+/**
+ * A route's path as the host's router also reads it (a door is a path the router answers, not a
+ * string): doubled slashes, a trailing slash, its first segment in upper case — or the path itself,
+ * twice as often. Path parameters keep their case (an id in upper case is another id).
+ */
+export function pathVariant(path: string): fc.Arbitrary<string> {
+	const segments = path.split('/');
+	const variant = fc
+		.record({ doubled: fc.subarray(segments.map((_, i) => i).slice(1)), trailing: fc.boolean(), upper: fc.boolean() })
+		.map(({ doubled, trailing, upper }) => {
+			const parts = segments.map((segment, i) => (i === 1 && upper ? segment.toUpperCase() : segment));
+			const joined = parts.map((segment, i) => (doubled.includes(i) ? `/${segment}` : segment)).join('/');
+			return trailing && !joined.endsWith('/') ? `${joined}/` : joined;
+		});
+	return fc.oneof({ weight: 2, arbitrary: fc.constant(path) }, { weight: 1, arbitrary: variant });
+}
+
+/** Where the host answers its system GraphQL: /graphql/system, its variants, and any path under it. */
+export const graphqlSystemPath: fc.Arbitrary<string> = fc.oneof(
+	{ weight: 3, arbitrary: fc.constant('/graphql/system') },
+	{ weight: 1, arbitrary: pathVariant('/graphql/system') },
+	{ weight: 1, arbitrary: fc.constantFrom('/anything', '/x/y', '/', '/system').map((tail) => `/graphql/system${tail}`) },
+);
+
 export function restRequest(route: RouteDef, pools: Pools): fc.Arbitrary<FuzzRequest> {
-	const path = route.path.includes(':id') ? pathParam(pools).map((id) => route.path.replace(':id', id)) : fc.constant(route.path);
+	const literal = pathVariant(route.path);
+	const path = route.path.includes(':id') ? fc.tuple(literal, pathParam(pools)).map(([p, id]) => p.replace(/:id/i, id)) : literal;
 	return fc
 		.record({ actor, path, query: queryString(pools, route.queryToken === true), body: body(route, pools) })
 		.map(({ actor, path, query, body }) => ({ route: route.name, actor, method: route.method, path: path + query, body }));
@@ -434,8 +459,8 @@ export function graphqlMutationRequest(m: MutationDef, pools: Pools): fc.Arbitra
 		return { query: `mutation { ${m.name}${list.length ? `(${list.join(', ')})` : ''} ${sel} }` };
 	});
 	return fc
-		.record({ actor, value: fc.oneof({ weight: 3, arbitrary: withVariables }, { weight: 1, arbitrary: inline }) })
-		.map(({ actor, value }) => ({ route: `graphql ${m.name}`, actor, method: 'POST', path: '/graphql/system', body: { kind: 'json', value } }));
+		.record({ actor, path: graphqlSystemPath, value: fc.oneof({ weight: 3, arbitrary: withVariables }, { weight: 1, arbitrary: inline }) })
+		.map(({ actor, path, value }) => ({ route: `graphql ${m.name}`, actor, method: 'POST', path, body: { kind: 'json', value } }));
 }
 
 /** Documents that are not the plain mutation: broken, mixed, aliased, fragments, directives, operations, batches. */
@@ -482,7 +507,7 @@ export function graphqlDocumentRequest(pools: Pools): fc.Arbitrary<FuzzRequest> 
 		{ weight: 1, arbitrary: document.map((text): Body => ({ kind: 'raw', text, type: 'application/graphql' })) },
 		{ weight: 1, arbitrary: fc.oneof(fc.constantFrom(...RAW_JSON), fc.string({ maxLength: 30 })).map((text): Body => ({ kind: 'raw', text, type: 'application/json' })) },
 	);
-	return fc.record({ actor, body: bodyArb }).map(({ actor, body }) => ({ route: 'graphql documents', actor, method: 'POST', path: '/graphql/system', body }));
+	return fc.record({ actor, path: graphqlSystemPath, body: bodyArb }).map(({ actor, path, body }) => ({ route: 'graphql documents', actor, method: 'POST', path, body }));
 }
 
 /**

@@ -1,6 +1,9 @@
 // The timed login lock (issue 11): after USER_LIFECYCLE_LOGIN_MAX_ATTEMPTS wrong passwords the
 // right one is refused exactly like a wrong one (same status, same body, same stall) on every
 // door, the status is never touched, the lock lifts itself, and lock and unlock are audited.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { availableDatabases, PASSWORD, startTestHost, type TestHost } from '../../harness/host.js';
 import { codes, enableTfa } from '../two-factor/helpers.js';
@@ -9,6 +12,7 @@ const MAX = 3;
 const LOCK_MS = 3000;
 const STALL_MS = 300;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const LOGIN_RECORDER = resolve(__dirname, '../../fixtures/directus-extension-login-recorder');
 
 describe.each(await availableDatabases())('the timed login lock on %s', (db) => {
 	let host: TestHost;
@@ -17,10 +21,22 @@ describe.each(await availableDatabases())('the timed login lock on %s', (db) => 
 	const graphqlLogin = (email: string, password: string) =>
 		host.api('POST', '/graphql/system', { query: 'mutation ($email: String!, $password: String!) { auth_login(email: $email, password: $password) { access_token } }', variables: { email, password } });
 
+	// Every password check the host reports (the login recorder fixture): a checked wrong password is an INVALID_CREDENTIALS.
+	const recorded = join(mkdtempSync(join(tmpdir(), 'login-recorder-')), 'logins.jsonl');
+	writeFileSync(recorded, '');
+	const checkedWrong = (user: string) =>
+		readFileSync(recorded, 'utf8')
+			.split('\n')
+			.filter(Boolean)
+			.map((line) => JSON.parse(line) as { user: string | null; status: string; code: string | null })
+			.filter((entry) => entry.user === user && entry.status === 'fail' && entry.code === 'INVALID_CREDENTIALS').length;
+
 	beforeAll(async () => {
 		host = await startTestHost({
 			db,
+			extraExtensions: [LOGIN_RECORDER],
 			env: {
+				LOGIN_RECORDER_FILE: recorded,
 				PRESSURE_LIMITER_ENABLED: 'false',
 				LOGIN_STALL_TIME: String(STALL_MS),
 				USER_LIFECYCLE_LOGIN_MAX_ATTEMPTS: String(MAX),
@@ -118,6 +134,59 @@ describe.each(await availableDatabases())('the timed login lock on %s', (db) => 
 		await expect.poll(async () => (await host.knex('user_lifecycle_otp_steps').where({ user_id: id })).length).toBe(stepsBefore);
 		expect(await host.knex('user_lifecycle_otp_attempts').where({ user_id: id })).toHaveLength(0);
 		expect(await events(id, 'login-locked')).toHaveLength(1);
+	});
+
+	it(`a burst of 20 concurrent wrong passwords has at most ${MAX} of them checked; the right one then meets the lock`, async () => {
+		const email = 'lock.burst@example.com';
+		const { id } = await host.createApiUser(role, email);
+		const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => host.login(email, `wrong-burst-${i}`)));
+		expect(answers.every((a) => a.status === 401 && a.body.errors[0].extensions.code === 'INVALID_CREDENTIALS')).toBe(true);
+		// Counted before the hash: no more than the limit were checked (each reported by the host).
+		await sleep(300);
+		expect(checkedWrong(id)).toBeGreaterThan(0);
+		expect(checkedWrong(id)).toBeLessThanOrEqual(MAX);
+		expect((await host.login(email, PASSWORD)).status).toBe(401);
+		expect(await events(id, 'login-locked')).toHaveLength(1);
+	});
+
+	it('a right password in a burst of wrong ones gets in only within the limit, never past it', async () => {
+		const email = 'lock.burst-right@example.com';
+		const { id } = await host.createApiUser(role, email);
+		// The review's case: 40 at once, the right password 18th.
+		const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => host.login(email, i === 17 ? PASSWORD : `wrong-${i}`)));
+		const right = answers[17]!;
+		// Counted within the limit, the owner's password gets in (and starts the count afresh).
+		if (right.status === 200) return;
+		expect(right.status).toBe(401);
+		expect(right.body.errors[0].extensions.code).toBe('INVALID_CREDENTIALS');
+		await sleep(300);
+		expect(checkedWrong(id)).toBeLessThanOrEqual(MAX);
+	});
+
+	it('a wrong password on two-factor set-up counts toward the lock and stalls like a login, on every door; once locked, the right one is refused there too', async () => {
+		const email = 'lock.tfa-generate@example.com';
+		const { id, token } = await host.createApiUser(role, email);
+		const doors = [
+			() => host.api('POST', '/user-lifecycle/tfa/generate', { password: 'wrong-a' }, { token }),
+			() => host.api('POST', '//users//me/tfa/generate', { password: 'wrong-b' }, { token }),
+			() => host.api('POST', '/graphql/system', { query: 'mutation { users_me_tfa_generate(password: "wrong-c") { secret } }' }, { token }),
+		];
+		for (const door of doors) {
+			const res = await door();
+			expect(res.ms).toBeGreaterThanOrEqual(STALL_MS - 5);
+			const code = res.body.errors[0].extensions.code;
+			expect(code, res.text).toBe('INVALID_CREDENTIALS');
+		}
+		expect(await events(id, 'login-locked')).toHaveLength(1);
+		// Locked: the right password is refused on the set-up route (no hash) and at the login.
+		const locked = await host.api('POST', '/user-lifecycle/tfa/generate', { password: PASSWORD }, { token });
+		expect(locked.status).toBe(401);
+		expect(locked.body.errors[0].extensions.code).toBe('INVALID_CREDENTIALS');
+		expect((await host.login(email, PASSWORD)).status).toBe(401);
+		await sleep(LOCK_MS + 300);
+		// Lifted: the right password works on both, and a success clears the count.
+		expect((await host.api('POST', '/user-lifecycle/tfa/generate', { password: PASSWORD }, { token })).status).toBe(200);
+		expect((await host.login(email, PASSWORD)).status).toBe(200);
 	});
 
 	it.runIf(db === 'postgres')('two instances on one database share the count and the lock', async () => {

@@ -48,6 +48,9 @@ describe.each(await availableDatabases())('two-factor enforcement on %s', (db) =
 		refusedForTfa(await graphqlUsers(token));
 		refusedForTfa(await host.api('POST', '/graphql', { query: '{ __typename }' }, { token }));
 		refusedForTfa(await host.api('GET', '/USERS/', undefined, { token }));
+		// The schema the user may reach waits for two-factor too (the set-up needs none of it).
+		refusedForTfa(await host.api('GET', '/server/specs/oas', undefined, { token }));
+		refusedForTfa(await host.api('GET', '//server//specs/graphql/system', undefined, { token }));
 		const me = await host.api('GET', '/users/me', undefined, { token });
 		expect(me.status).toBe(200);
 		expect(me.body.data.email).toBe('enforced.role@example.com');

@@ -1,0 +1,138 @@
+// The one password gate: every password the extension lets anyone check passes here.
+// - The host's own password logins (`POST /auth/login` in json, cookie and session modes, the Data
+//   Studio's sign-in, GraphQL `auth_login`, LDAP's `POST /auth/login/<provider>`, and our
+//   recovery-code login, which logs in through the host): the host checks the password, between
+//   its `auth.login` filter (the user known, nothing checked) and its `auth.login` action (the
+//   outcome), read from services/authentication.js (v12.4).
+// - Passwords our routes take (two-factor set-up, and every later proof): `rt.passwords.check`,
+//   which checks with the host's own AuthenticationService.verifyPassword.
+// Both go through `admit` first: a locked user is refused with exactly a wrong password's answer
+// (401 INVALID_CREDENTIALS after LOGIN_STALL_TIME) without the password being hashed, so a lock
+// confirms nothing; then the attempt is counted BEFORE the password is hashed, and only attempts
+// within USER_LIFECYCLE_LOGIN_MAX_ATTEMPTS get hashed: a burst of concurrent wrong passwords has at
+// most MAX of them checked (the count is one statement the database serialises; each attempt
+// reads a count at least its own rank). The outcome settles the attempt: a right password clears
+// the count, a wrong one keeps it (the lock starts at MAX), anything else (a wrong code after a
+// right password, a user the host refuses before any check) takes it back.
+// Only logins that carry a password are concerned: OpenID, OAuth2 and SAML carry none. The status
+// is never touched. Within one instance a login first waits for the settling of that user's
+// earlier attempts, and an error answer leaves once every settling under way is written.
+import type { RegisterFunctions } from '@directus/types';
+import { schemaFor, stallUntil } from '../shared/host.js';
+import type { PasswordGate } from '../shared/passwords.js';
+import type { Runtime } from '../shared/runtime.js';
+import { findUserById } from '../shared/users.js';
+import { InvalidCredentialsError, isDirectusError } from '../shared/util/errors.js';
+import { PendingWork } from '../shared/util/per-key.js';
+import { lockLogins, unlockLogins } from './lock.js';
+import { clearFailures, countFailure, readAttempts, takeBackFailure } from './store.js';
+
+/** A login whose payload carries a password (default, LDAP); SSO logins carry none. */
+export function isPasswordLogin(payload: unknown): payload is Record<string, unknown> & { password: string } {
+	return typeof payload === 'object' && payload !== null && typeof (payload as Record<string, unknown>)['password'] === 'string';
+}
+
+const lockOn = (rt: Runtime) => rt.config.loginMaxAttempts > 0;
+
+/**
+ * Whether this attempt may have its password hashed: not while the user's logins are locked, and
+ * not past the limit (that attempt starts the lock). When admitted, the attempt is counted.
+ */
+async function admit(rt: Runtime, userId: string, provider: string): Promise<boolean> {
+	const attempts = await readAttempts(rt.knex, userId);
+	if (attempts?.lockedUntil != null) {
+		if (attempts.lockedUntil > Date.now()) return false;
+		await unlockLogins(rt, userId, attempts.lockedUntil, 'login');
+	}
+	const failures = await countFailure(rt.knex, userId, rt.config.loginLockMs);
+	if (failures <= rt.config.loginMaxAttempts) return true;
+	await lockLogins(rt, userId, failures - 1, provider);
+	return false;
+}
+
+/** A counted attempt's wrong password: it stays counted, and the lock starts at the limit. */
+async function wrongPassword(rt: Runtime, userId: string, provider: string): Promise<void> {
+	const attempts = await readAttempts(rt.knex, userId);
+	if (attempts && attempts.lockedUntil === null && attempts.failures >= rt.config.loginMaxAttempts) await lockLogins(rt, userId, attempts.failures, provider);
+}
+
+/** Refused with a wrong password's answer, after a login's stall. */
+async function refuse(rt: Runtime, start: number): Promise<never> {
+	await stallUntil(start, rt.config.loginStallMs);
+	throw new InvalidCredentialsError();
+}
+
+/** `rt.passwords`: a password our routes take, checked by the host, counted like a login. */
+export function createPasswordGate(rt: Runtime): PasswordGate {
+	return {
+		async check(userId, password, options) {
+			const start = performance.now();
+			const user = await findUserById(rt.knex, userId);
+			const provider = user?.provider ?? 'default';
+			if (lockOn(rt) && !(await admit(rt, userId, provider))) return refuse(rt, start);
+			const auth = new rt.services.AuthenticationService({ knex: rt.knex, schema: await schemaFor(rt, options), accountability: options.accountability ?? null });
+			try {
+				await auth.verifyPassword(userId, password);
+			} catch (error) {
+				if (!isDirectusError(error, 'INVALID_CREDENTIALS')) {
+					if (lockOn(rt)) await takeBackFailure(rt.knex, userId);
+					throw error;
+				}
+				if (lockOn(rt)) await wrongPassword(rt, userId, provider);
+				return refuse(rt, start);
+			}
+			if (lockOn(rt)) await clearFailures(rt.knex, userId);
+		},
+	};
+}
+
+/** The host's password logins, through its `auth.login` filter and action. */
+export function registerLoginGate(register: RegisterFunctions, rt: Runtime): void {
+	if (!lockOn(rt)) return;
+	const settling = new PendingWork();
+	// Logins whose attempt the filter counted (the payload object travels from the filter to the action).
+	const counted = new WeakSet<object>();
+
+	register.filter('auth.login', async (payload, meta) => {
+		const userId = meta['user'];
+		if (typeof userId !== 'string' || !isPasswordLogin(payload)) return payload;
+		const start = performance.now();
+		await settling.settled(userId);
+		if (!(await admit(rt, userId, String(meta['provider'] ?? '')))) return refuse(rt, start);
+		counted.add(payload);
+		return payload;
+	});
+
+	register.action('auth.login', async (meta) => {
+		const userId = meta['user'];
+		const payload = meta['payload'];
+		if (typeof userId !== 'string' || !isPasswordLogin(payload) || !counted.delete(payload)) return;
+		const work = settleLogin(rt, userId, meta);
+		settling.track(userId, work);
+		try {
+			await work;
+		} catch (error) {
+			rt.logger.warn(`[user-lifecycle] could not book a login's outcome: ${(error as Error)?.message ?? 'unknown error'}`);
+		}
+	});
+
+	// An error answer (a refused login among them) waits for the settling under way in this
+	// process, so the next attempt, on any instance, already sees this one settled.
+	register.filter('request.error', async (errors) => {
+		await settling.settled();
+		return errors;
+	});
+}
+
+async function settleLogin(rt: Runtime, userId: string, meta: Record<string, unknown>): Promise<void> {
+	if (meta['status'] === 'success') return clearFailures(rt.knex, userId);
+	const provider = String(meta['provider'] ?? '');
+	// The host refuses inactive users and other providers' users before any password check.
+	if (meta['status'] === 'fail' && isDirectusError(meta['error'], 'INVALID_CREDENTIALS') && (await isActiveUserOf(rt, userId, provider))) return wrongPassword(rt, userId, provider);
+	await takeBackFailure(rt.knex, userId);
+}
+
+async function isActiveUserOf(rt: Runtime, userId: string, provider: string): Promise<boolean> {
+	const user = await findUserById(rt.knex, userId);
+	return user?.status === 'active' && user.provider === provider;
+}
