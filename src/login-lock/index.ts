@@ -6,6 +6,7 @@ import type { Capability } from '../shared/capability.js';
 import { LOGIN_LOCK_SETTINGS } from './settings.js';
 import type { Runtime } from '../shared/runtime.js';
 import { drain } from '../shared/util/batch.js';
+import { loginRequestScope } from './device.js';
 import { registerLoginGate } from './password-gate.js';
 import { unlockLogins } from './lock.js';
 import { loginLockRoutes } from './routes.js';
@@ -30,6 +31,10 @@ async function endRunOutLocks(rt: Runtime, now: number) {
 export const loginLock: Capability = {
 	name: 'login-lock',
 	settings: LOGIN_LOCK_SETTINGS,
+	// The login request's device cookie, read where the gate's `auth.login` hooks can see it.
+	requestGuards: (app, rt) => {
+		if (rt.config.loginMaxAttempts > 0) app.use(loginRequestScope(rt));
+	},
 	hooks: registerLoginGate,
 	routes: loginLockRoutes,
 	job: endRunOutLocks,

@@ -14,6 +14,8 @@
 // reads a count at least its own rank). The outcome settles the attempt: a right password clears
 // the count, a wrong one keeps it (the lock starts at MAX), anything else (a wrong code after a
 // right password, a user the host refuses before any check) takes it back.
+// While a user is locked, a login from a device that signed in as them before (a device cookie,
+// ./device.ts) is judged by that device's own count instead, so nobody locks the owner out.
 // Only logins that carry a password are concerned: OpenID, OAuth2 and SAML carry none. The status
 // is never touched. Within one instance a login first waits for the settling of that user's
 // earlier attempts, and an error answer leaves once every settling under way is written.
@@ -24,6 +26,8 @@ import type { Runtime } from '../shared/runtime.js';
 import { findUserById } from '../shared/users.js';
 import { InvalidCredentialsError, isDirectusError } from '../shared/util/errors.js';
 import { PendingWork } from '../shared/util/per-key.js';
+import { hit, forgetHits } from '../shared/rate-limit.js';
+import { presentedDevice, rememberDevice } from './device.js';
 import { lockLogins, unlockLogins } from './lock.js';
 import { clearFailures, countFailure, readAttempts, takeBackFailure } from './store.js';
 
@@ -34,20 +38,30 @@ export function isPasswordLogin(payload: unknown): payload is Record<string, unk
 
 const lockOn = (rt: Runtime) => rt.config.loginMaxAttempts > 0;
 
+/** How an admitted attempt was counted: against the user, or (while the user is locked) against the device it came from. */
+type Admission = { by: 'user' } | { by: 'device'; key: string };
+
 /**
- * Whether this attempt may have its password hashed: not while the user's logins are locked, and
+ * Whether this attempt may have its password hashed: not while the user's logins are locked
+ * (unless `device`, a device that signed in as this user before, is within its own limit), and
  * not past the limit (that attempt starts the lock). When admitted, the attempt is counted.
  */
-async function admit(rt: Runtime, userId: string, provider: string): Promise<boolean> {
+async function admit(rt: Runtime, userId: string, provider: string, device: string | null = null): Promise<Admission | null> {
 	const attempts = await readAttempts(rt.knex, userId);
 	if (attempts?.lockedUntil != null) {
-		if (attempts.lockedUntil > Date.now()) return false;
+		if (attempts.lockedUntil > Date.now()) {
+			if (device === null) return null;
+			// The owner's own device is judged by its own wrong passwords, not by the lock.
+			const key = `login-device:${device}`;
+			const { hits } = await hit(rt.knex, key, rt.config.loginLockMs);
+			return hits <= rt.config.loginMaxAttempts ? { by: 'device', key } : null;
+		}
 		await unlockLogins(rt, userId, attempts.lockedUntil, 'login');
 	}
 	const failures = await countFailure(rt.knex, userId, rt.config.loginLockMs);
-	if (failures <= rt.config.loginMaxAttempts) return true;
+	if (failures <= rt.config.loginMaxAttempts) return { by: 'user' };
 	await lockLogins(rt, userId, failures - 1, provider);
-	return false;
+	return null;
 }
 
 /** A counted attempt's wrong password: it stays counted, and the lock starts at the limit. */
@@ -90,24 +104,30 @@ export function createPasswordGate(rt: Runtime): PasswordGate {
 export function registerLoginGate(register: RegisterFunctions, rt: Runtime): void {
 	if (!lockOn(rt)) return;
 	const settling = new PendingWork();
-	// Logins whose attempt the filter counted (the payload object travels from the filter to the action).
-	const counted = new WeakSet<object>();
+	// How the filter counted each login's attempt (the payload object travels from the filter to the action).
+	const counted = new WeakMap<object, Admission>();
 
 	register.filter('auth.login', async (payload, meta) => {
 		const userId = meta['user'];
 		if (typeof userId !== 'string' || !isPasswordLogin(payload)) return payload;
 		const start = performance.now();
 		await settling.settled(userId);
-		if (!(await admit(rt, userId, String(meta['provider'] ?? '')))) return refuse(rt, start);
-		counted.add(payload);
+		const admission = await admit(rt, userId, String(meta['provider'] ?? ''), presentedDevice(rt, userId));
+		if (!admission) return refuse(rt, start);
+		counted.set(payload, admission);
 		return payload;
 	});
 
 	register.action('auth.login', async (meta) => {
 		const userId = meta['user'];
 		const payload = meta['payload'];
-		if (typeof userId !== 'string' || !isPasswordLogin(payload) || !counted.delete(payload)) return;
-		const work = settleLogin(rt, userId, meta);
+		if (typeof userId !== 'string' || !isPasswordLogin(payload)) return;
+		// Before any await: the host has not answered yet, so the device cookie still goes out with it.
+		if (meta['status'] === 'success') rememberDevice(rt, userId);
+		const admission = counted.get(payload);
+		if (!admission) return;
+		counted.delete(payload);
+		const work = admission.by === 'device' ? settleDeviceLogin(rt, admission.key, meta) : settleLogin(rt, userId, meta);
 		settling.track(userId, work);
 		try {
 			await work;
@@ -130,6 +150,11 @@ async function settleLogin(rt: Runtime, userId: string, meta: Record<string, unk
 	// The host refuses inactive users and other providers' users before any password check.
 	if (meta['status'] === 'fail' && isDirectusError(meta['error'], 'INVALID_CREDENTIALS') && (await isActiveUserOf(rt, userId, provider))) return wrongPassword(rt, userId, provider);
 	await takeBackFailure(rt.knex, userId);
+}
+
+/** A device's attempt during a lock: a right password clears that device's count (the lock stays for everyone else). */
+async function settleDeviceLogin(rt: Runtime, key: string, meta: Record<string, unknown>): Promise<void> {
+	if (meta['status'] === 'success') await forgetHits(rt.knex, key);
 }
 
 async function isActiveUserOf(rt: Runtime, userId: string, provider: string): Promise<boolean> {

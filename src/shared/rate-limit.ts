@@ -41,6 +41,11 @@ export async function hit(knex: Knex, key: string, windowMs: number): Promise<{ 
 	return { hits: Number(row?.hits ?? 1), resetAt: Number(row?.expires_at ?? now + windowMs) };
 }
 
+/** Forgets `key`'s hits (its window starts afresh at its next hit). */
+export async function forgetHits(knex: Knex, key: string): Promise<void> {
+	await knex(RATE_TABLE).where({ key: key.slice(0, 255) }).delete();
+}
+
 /** Counts one hit of `name` for this IP; throws the host's 429 past the limit (`limit` null: off). */
 export async function consumeRateLimit(knex: Knex, name: string, ip: string | null | undefined, limit: { points: number; windowMs: number } | null): Promise<void> {
 	if (!limit || !ip) return;

@@ -189,6 +189,39 @@ describe.each(await availableDatabases())('the timed login lock on %s', (db) => 
 		expect((await host.login(email, PASSWORD)).status).toBe(200);
 	});
 
+	it('nobody locks out the owner: a device that signed in before is judged by its own wrong passwords, not by the lock', async () => {
+		const email = 'lock.device@example.com';
+		const { id } = await host.createApiUser(role, email);
+		await host.createApiUser(role, 'lock.device-other@example.com');
+		const withDevice = (password: string, device: string) => host.api('POST', '/auth/login', { email, password }, { headers: { 'x-user-lifecycle-device': device } });
+		// A right password hands out a device value: a cookie, and a header for JSON-mode clients.
+		const first = await host.login(email, PASSWORD);
+		expect(first.status).toBe(200);
+		const device = first.headers.get('x-user-lifecycle-device')!;
+		expect(device).toMatch(/^[\w-]+\.[\w-]+$/);
+		expect(first.headers.get('set-cookie')).toMatch(/user_lifecycle_device=[^;]+;.*HttpOnly/i);
+		expect(first.headers.get('set-cookie')).toMatch(/user_lifecycle_device=[^;]+;.*SameSite=Lax/i);
+		const othersDevice = (await host.login('lock.device-other@example.com', PASSWORD)).headers.get('x-user-lifecycle-device')!;
+
+		// Someone who knows only the address locks the account...
+		for (let i = 0; i < MAX; i++) expect((await host.login(email, `wrong-${i}`)).status).toBe(401);
+		expect(await events(id, 'login-locked')).toHaveLength(1);
+		expect((await host.login(email, PASSWORD)).status).toBe(401);
+		// ...a device bound to another user, or a forged one, changes nothing...
+		expect((await withDevice(PASSWORD, othersDevice)).status).toBe(401);
+		expect((await withDevice(PASSWORD, `${device.split('.')[0]}.${'A'.repeat(43)}`)).status).toBe(401);
+		// ...and the owner's own device still gets in (as a cookie too); the lock holds for the rest.
+		expect((await withDevice(PASSWORD, device)).status).toBe(200);
+		const viaCookie = await host.api('POST', '/auth/login', { email, password: PASSWORD }, { headers: { cookie: `user_lifecycle_device=${device}` } });
+		expect(viaCookie.status, viaCookie.text).toBe(200);
+		expect((await host.login(email, PASSWORD)).status).toBe(401);
+		// The device has its own limit: MAX wrong passwords from it, and it meets a lock of its own.
+		for (let i = 0; i < MAX; i++) expect((await withDevice(`wrong-device-${i}`, device)).status).toBe(401);
+		expect((await withDevice(PASSWORD, device)).status).toBe(401);
+		await sleep(LOCK_MS + 300);
+		expect((await host.login(email, PASSWORD)).status).toBe(200);
+	});
+
 	it.runIf(db === 'postgres')('two instances on one database share the count and the lock', async () => {
 		const email = 'lock.cluster@example.com';
 		const { id } = await host.createApiUser(role, email);

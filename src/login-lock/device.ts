@@ -1,0 +1,78 @@
+// Device cookies (OWASP's answer to lock-outs): a browser or app that signed in with the right
+// password gets `user_lifecycle_device`, a value bound to that user and signed with a key from
+// SECRET. While the user's logins are locked, a login that brings a valid one for that user is
+// judged by that device's own wrong passwords (the same limit and window), not by the lock: an
+// attacker who knows only the address locks out everyone but the owner's own devices.
+// JSON-mode clients, which keep no cookies, get the value in the `X-User-Lifecycle-Device` answer
+// header and send it back in the request header of that name.
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { NextFunction, Request, Response } from 'express';
+import type { Runtime } from '../shared/runtime.js';
+import { generateToken } from '../shared/util/crypto.js';
+import { ScopedStorage } from '../shared/util/scoped.js';
+
+export const DEVICE_COOKIE = 'user_lifecycle_device';
+export const DEVICE_HEADER = 'x-user-lifecycle-device';
+const YEAR_MS = 365 * 24 * 3_600_000;
+
+/** The login request under way: the device value it brought, and its answer (to give a device one). */
+interface LoginRequest {
+	presented: string | null;
+	res: Response;
+	secure: boolean;
+}
+
+const loginRequests = new ScopedStorage<LoginRequest>();
+
+/** Requests that may sign in with a password: the host's logins, our recovery-code login, GraphQL `auth_login`. */
+function isLoginRequest(req: Request): boolean {
+	if (req.method !== 'POST') return false;
+	const path = req.path.toLowerCase();
+	if (path === '/auth/login' || path.startsWith('/auth/login/') || path === '/user-lifecycle/login' || path === '/user-lifecycle/login/') return true;
+	const query = (req.body as { query?: unknown } | undefined)?.query;
+	return path.startsWith('/graphql') && typeof query === 'string' && query.includes('auth_login');
+}
+
+/** In front of the routers: a login request runs in a scope its `auth.login` hooks can read. */
+export function loginRequestScope(rt: Runtime) {
+	const httpsPublicUrl = rt.config.publicUrl.startsWith('https:');
+	return (req: Request, res: Response, next: NextFunction) => {
+		if (!isLoginRequest(req)) return next();
+		const header = req.headers[DEVICE_HEADER];
+		const cookie = (req as Request & { cookies?: Record<string, unknown> }).cookies?.[DEVICE_COOKIE];
+		const presented = typeof header === 'string' ? header : typeof cookie === 'string' ? cookie : null;
+		void loginRequests.run({ presented, res, secure: req.secure || httpsPublicUrl }, () => new Promise<void>((done) => {
+			res.once('finish', done);
+			res.once('close', done);
+			next();
+		}));
+	};
+}
+
+function mac(rt: Runtime, userId: string, deviceId: string): Buffer {
+	return createHmac('sha256', rt.key('device-cookie')).update(`${userId}.${deviceId}`).digest();
+}
+
+/** The device id this login request brought for `userId`, when its value is ours and bound to that user. */
+export function presentedDevice(rt: Runtime, userId: string): string | null {
+	const value = loginRequests.getStore()?.presented;
+	if (!value || value.length > 200) return null;
+	const [deviceId, signature] = value.split('.');
+	if (!deviceId || !signature) return null;
+	const given = Buffer.from(signature, 'base64url');
+	const expected = mac(rt, userId, deviceId);
+	return given.length === expected.length && timingSafeEqual(given, expected) ? deviceId : null;
+}
+
+/**
+ * A right password on this request: its device (kept, or a new one) is remembered for a year.
+ * Called while the host still builds the answer (its `auth.login` action runs before it answers).
+ */
+export function rememberDevice(rt: Runtime, userId: string): void {
+	const request = loginRequests.getStore();
+	if (!request || request.res.headersSent) return;
+	const deviceId = presentedDevice(rt, userId) ?? generateToken(16);
+	const value = `${deviceId}.${mac(rt, userId, deviceId).toString('base64url')}`;
+	request.res.cookie(DEVICE_COOKIE, value, { httpOnly: true, sameSite: 'lax', secure: request.secure, maxAge: YEAR_MS, path: '/' });
+	request.res.setHeader(DEVICE_HEADER, value);
+}
