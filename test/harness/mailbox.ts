@@ -36,6 +36,9 @@ export class Mailbox {
 	async start(port = this.port): Promise<number> {
 		const server = new SMTPServer({
 			authOptional: true,
+			// Stopping plays "SMTP is down": open connections (the outbox's pooled ones) are told 421
+			// and closed within a second, not after the server's 30 s grace.
+			closeTimeout: 1000,
 			disabledCommands: ['STARTTLS'],
 			logger: false,
 			onRcptTo: (address, _session, callback) => {
