@@ -153,6 +153,7 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
 			if (own.touched.size > 0) await own.host.setSettings(Object.fromEntries([...own.touched].map((name) => [name, own.baseline[name] ?? null])));
 			own.touched.clear();
 			own.host.mailbox.holdReplies = false;
+			if (!own.host.mailbox.listening) await own.host.mailbox.start();
 			own.host.mailbox.mails.length = 0;
 			own.busy = false;
 			const idle = [...kept].filter(([, e]) => !e.busy);

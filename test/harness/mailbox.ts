@@ -80,6 +80,11 @@ export class Mailbox {
 		return this.port;
 	}
 
+	/** Whether the server takes mail now (a test may have stopped it to play an outage). */
+	get listening(): boolean {
+		return this.server !== null;
+	}
+
 	/** Answers every held DATA (with `error`, e.g. a 421, or OK). */
 	releaseHeld(error?: Error): void {
 		const held = this.held;
