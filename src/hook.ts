@@ -9,7 +9,7 @@ import { graphqlMutations } from './bundle/graphql-door.js';
 import { badPathParameters, canonicalPaths, refuseUnreadableTokens, whenReady } from './bundle/requests.js';
 import { noteOwnFilter } from './shared/events.js';
 import { getRuntime, refreshHostSchema, type HostContext, type Runtime } from './shared/runtime.js';
-import { pruneSpentTokens, registerSchedule, type Job } from './bundle/schedule.js';
+import { pruneSharedTables, registerSchedule, type Job } from './bundle/schedule.js';
 import { registerReadOnlyCollections, studioCollections } from './shared/studio-collections.js';
 import { redactTokenLinks } from './bundle/log-redaction.js';
 
@@ -41,7 +41,7 @@ export default defineHook((register, context) => {
 	registerReadOnlyCollections(register, studioCollections(START_UP.studioCollections));
 	const hooks = afterReady(register, rt);
 	for (const capability of CAPABILITIES) capability.hooks?.(hooks, rt);
-	const jobs: Job[] = [...CAPABILITIES.flatMap((capability) => (capability.job ? [capability.job] : [])), pruneSpentTokens];
+	const jobs: Job[] = [...CAPABILITIES.flatMap((capability) => (capability.job ? [capability.job] : [])), pruneSharedTables];
 	registerSchedule(register, rt, jobs);
 });
 

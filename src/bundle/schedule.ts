@@ -9,6 +9,7 @@ import { claimLease } from './leases.js';
 import { ConfigError, raw, type Setting, type SettingsOf } from '../shared/config.js';
 import type { Runtime } from '../shared/runtime.js';
 import { pruneTokens } from '../shared/link-tokens.js';
+import { pruneMailSlots } from '../shared/mail-throttle.js';
 import { drain } from '../shared/util/batch.js';
 import { newId } from '../shared/util/crypto.js';
 
@@ -38,9 +39,12 @@ export type Job = (rt: Runtime, now: number) => Promise<JobReport>;
 /** Spent and expired tokens are kept this long (support, debugging) before they are deleted. */
 export const TOKEN_RETENTION_MS = 24 * 3_600_000;
 
-/** The shared tables' job: spent, revoked and expired tokens go a day after they ended. */
-export async function pruneSpentTokens(rt: Runtime, now: number): Promise<JobReport> {
-	return { prunedTokens: await drain((limit) => pruneTokens(rt.knex, now - TOKEN_RETENTION_MS, limit), rt.config.scheduleBatchSize) };
+/** The shared tables' job: spent, revoked and expired tokens go a day after they ended; mail throttle slots unused for an hour go. */
+export async function pruneSharedTables(rt: Runtime, now: number): Promise<JobReport> {
+	return {
+		prunedTokens: await drain((limit) => pruneTokens(rt.knex, now - TOKEN_RETENTION_MS, limit), rt.config.scheduleBatchSize),
+		prunedMailThrottleSlots: await pruneMailSlots(rt.knex, now),
+	};
 }
 
 /** Runs looked at for the shortest gap: enough to see every gap of a day's or a week's pattern. */

@@ -1,5 +1,5 @@
 // Password reset: a link only an active user of the host's own provider gets, at most
-// USER_LIFECYCLE_RESET_MAX_PER_HOUR a hour, each link killing the ones before it, single use,
+// USER_LIFECYCLE_RESET_MAX_PER_HOUR mails a hour (with verification mails), each link killing the ones before it, single use,
 // short-lived; the same answer and stall whatever the email. Spending it sets the password
 // through the host (hashed once, by the host), ends every session and is audited, in one
 // transaction.
@@ -17,7 +17,7 @@ import { generateToken } from '../shared/util/crypto.js';
 import { InvalidTokenError } from '../shared/util/errors.js';
 import { resetUrlNotAllowed } from './errors.js';
 import type { MailInput } from '../shared/mail.js';
-import { takeResetSlot } from './throttle.js';
+import { takeMailSlot } from '../shared/mail-throttle.js';
 import { readResetToken, signResetToken } from './token.js';
 
 const VIA = 'password-reset';
@@ -59,7 +59,7 @@ async function request(rt: Runtime, input: ResetRequest): Promise<void> {
 	const queued = await knex.transaction(async (trx) => {
 		// Past the throttle nothing happens: no mail, and the links already sent keep working
 		// (otherwise anyone could keep killing the owner's link by asking again).
-		if (!(await takeResetSlot(trx, user.id, config.resetMaxPerHour, Date.now()))) return false;
+		if (!(await takeMailSlot(trx, user.id, config.mailMaxPerHour, Date.now()))) return false;
 		await issueToken(trx, { kind: 'password-reset', userId: user.id, secret: jti, ttlMs }); // revokes the earlier links
 		await rt.outbox.enqueue(trx, [mail]);
 		return true;

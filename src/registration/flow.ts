@@ -2,6 +2,7 @@
 // through the outbox, and the same answer and stall whatever the email's state. Registering an
 // address whose verification is still pending starts it over for the new registrant (new
 // password, names and extra fields; earlier links dead): whoever verifies the address owns it.
+// Verification mails share the per-address mail throttle with reset mails; past it nothing changes.
 import type { SchemaOverview } from '@directus/types';
 import type { Knex } from 'knex';
 import { generateToken } from '../shared/util/crypto.js';
@@ -15,6 +16,7 @@ import { recordEvents } from '../shared/audit.js';
 import { clearPendingFlow, markPendingFlow, pendingFlowsOf } from '../shared/pending-flows.js';
 import { consumeToken, issueToken, revokeTokens } from '../shared/link-tokens.js';
 import { runAsFlow } from '../shared/flow-scope.js';
+import { takeMailSlot } from '../shared/mail-throttle.js';
 import { isOn, linkWithToken, publicPath, readSettings, stallUntil, type FlowOptions } from '../shared/host.js';
 import { findUserByEmail, findUserById, type UserRow } from '../shared/users.js';
 import { firstMissingReference, userColumns } from './columns.js';
@@ -116,6 +118,8 @@ async function createRegisteredUser(
 				// Held for approval: the account is `draft` from the start; this record keeps an
 				// approval from activating it before the address is verified.
 				if (data.then === 'draft') await markPendingFlow(trx, [userId], 'verification');
+				// A new id's slots are all free: the first mail always goes, and counts toward the address's budget.
+				await takeMailSlot(trx, userId, rt.config.mailMaxPerHour, Date.now());
 				const language = typeof input.user['language'] === 'string' ? input.user['language'] : null;
 				await queueVerificationMail(rt, trx, { userId, email: String(input.user['email']), language, url, data });
 			}
@@ -142,14 +146,18 @@ class NoLongerPending extends Error {}
  * A registration of a taken email. When the address is still waiting for its verification, the
  * pending registration is replaced by this one: earlier links die, the new registrant's password,
  * names and extra fields are written (through the host, which hashes the password) and a fresh
- * link goes to the address. Any other account is left alone and gets no mail.
+ * link goes to the address — unless the address's mail throttle says no: then nothing changes.
+ * Any other account is left alone and gets no mail.
  */
 async function registerAgain(rt: Runtime, schema: SchemaOverview, user: UserRow, registrant: Registrant, via: string): Promise<void> {
 	if (!(await verificationPending(rt.knex, user))) return;
-	let status: string;
+	let status: string | null;
 	try {
 		status = await runAsFlow({ via: 'registration', actor: null }, () =>
 			rt.knex.transaction(async (trx) => {
+				// Past the throttle nothing changes: the earlier links keep working and the pending
+				// registration keeps its values (otherwise asking again would kill the only working link).
+				if (!(await takeMailSlot(trx, user.id, rt.config.mailMaxPerHour, Date.now()))) return null;
 				// The tokens first, then the user: the order verifyEmail takes them in (it spends a
 				// token, then moves the user), so a verification running now finishes first and is seen below.
 				await revokeTokens(trx, 'verify-email', [user.id]);
@@ -171,6 +179,7 @@ async function registerAgain(rt: Runtime, schema: SchemaOverview, user: UserRow,
 		if (error instanceof NoLongerPending) return;
 		throw error;
 	}
+	if (status === null) return;
 	rt.outbox.kick();
 	// A new registrant for an address still waiting for its verification: the pending registration is theirs now.
 	rt.events.emit('registered', { user: user.id, actor: null, via, status, role: user.role, verification: true, again: true });
@@ -241,7 +250,7 @@ export async function verifyEmail(rt: Runtime, token: string, options: FlowOptio
 
 /**
  * A fresh verification mail for an address still waiting for its verification (earlier links
- * die); nothing for any other. Every outcome comes `REGISTER_STALL_TIME` after `startedAt`.
+ * die); nothing for any other, nor past the address's mail throttle. Every outcome comes `REGISTER_STALL_TIME` after `startedAt`.
  */
 export async function resendVerification(
 	rt: Runtime,
@@ -272,6 +281,11 @@ async function resend(rt: Runtime, input: { email: string; verification_url?: st
 	if (!user?.email || !then) return;
 	const data: VerificationData = { then, first_name: user.first_name ?? null, last_name: user.last_name ?? null };
 	const email = user.email;
-	await knex.transaction((trx) => queueVerificationMail(rt, trx, { userId: user.id, email, language: user.language ?? null, url: input.verification_url, data }));
-	rt.outbox.kick();
+	const queued = await knex.transaction(async (trx) => {
+		// Past the throttle nothing happens: no mail, and the link already sent keeps working.
+		if (!(await takeMailSlot(trx, user.id, config.mailMaxPerHour, Date.now()))) return false;
+		await queueVerificationMail(rt, trx, { userId: user.id, email, language: user.language ?? null, url: input.verification_url, data });
+		return true;
+	});
+	if (queued) rt.outbox.kick();
 }

@@ -110,6 +110,8 @@ export const SHARED_SETTINGS = {
 		refresh: loginCookie('REFRESH_TOKEN_COOKIE', 'directus_refresh_token', 'REFRESH_TOKEN_TTL', '7d')(env),
 		session: loginCookie('SESSION_COOKIE', 'directus_session_token', 'SESSION_COOKIE_TTL', '1d')(env),
 	}),
+	/** Mails per address in any hour, reset and verification mails together (the shared mail throttle). */
+	mailMaxPerHour: integer('USER_LIFECYCLE_RESET_MAX_PER_HOUR', '5', 1, 100),
 	scheduleBatchSize: integer('USER_LIFECYCLE_SCHEDULE_BATCH_SIZE', '500', 1, 10_000),
 } satisfies SettingsSlice;
 

@@ -12,6 +12,7 @@ import { ensureStudioCollections, studioCollections, type CollectionMeta } from 
 import { TOKEN_MIGRATIONS } from './link-tokens.js';
 import { deriveKey } from './util/crypto.js';
 import { LifecycleEvents } from './events.js';
+import { MAIL_THROTTLE_MIGRATIONS } from './mail-throttle.js';
 import type { MailQueue } from './mail.js';
 import type { PasswordGate } from './passwords.js';
 
@@ -38,7 +39,7 @@ export interface Runtime {
 	events: LifecycleEvents;
 }
 
-export const SHARED_MIGRATIONS: Migration[] = [...TOKEN_MIGRATIONS, ...RATE_LIMIT_MIGRATIONS, ...AUDIT_MIGRATIONS, ...PENDING_FLOW_MIGRATIONS];
+export const SHARED_MIGRATIONS: Migration[] = [...TOKEN_MIGRATIONS, ...RATE_LIMIT_MIGRATIONS, ...AUDIT_MIGRATIONS, ...PENDING_FLOW_MIGRATIONS, ...MAIL_THROTTLE_MIGRATIONS];
 
 /** What the entries hand the runtime of the capabilities: tables, settings, studio collections, and the mail queue's maker. */
 export interface StartUp {

@@ -16,7 +16,8 @@
 // filter of someone else's ran before the guard (the host reads the caller's own payload).
 import type { Accountability, FilterHandler, RegisterFunctions, SchemaOverview } from '@directus/types';
 import type { Knex } from 'knex';
-import { auditInserts, type AuditEvent } from '../shared/audit.js';
+import type { AuditEvent } from '../shared/audit.js';
+import { auditInserts } from './audit-inserts.js';
 import { afterCommit, afterFlowCommit, currentFlow, noteFlowTransaction, type FlowScope } from '../shared/flow-scope.js';
 import { probeUsersWrite } from '../shared/may-write.js';
 import { clearPendingFlow, markPendingFlow, type PendingFlow } from '../shared/pending-flows.js';

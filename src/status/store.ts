@@ -5,7 +5,8 @@ import { PENDING_FLOWS_TABLE, type PendingFlow } from '../shared/pending-flows.j
 import { USERS_TABLE } from '../shared/users.js';
 import { chunks, inBatches } from '../shared/util/batch.js';
 import { preparedSql, preparesOn, runPrepared, type PreparedSql } from './prepared.js';
-import { AUDIT_COLUMNS, AUDIT_TABLE, auditRows, recordEvents, type AuditEvent } from '../shared/audit.js';
+import { AUDIT_COLUMNS, AUDIT_TABLE, auditRows, type AuditEvent } from '../shared/audit.js';
+import { recordAuditBatch } from './audit-inserts.js';
 import { dialectOf } from '../shared/util/sql.js';
 import { rawRows } from './writes.js';
 import { toMillis } from '../shared/util/time.js';
@@ -148,9 +149,9 @@ export function preparedAuditInsert(knex: Knex, events: readonly AuditEvent[]): 
 	};
 }
 
-/** The guard's records: a few through the prepared insert, more through the shared `recordEvents`. */
+/** The guard's records: a few through the prepared insert, more through `auditInserts`' batches. */
 export async function recordStatusEvents(knex: Knex, events: AuditEvent[]): Promise<void> {
 	const prepared = preparedAuditInsert(knex, events);
 	if (prepared) return prepared();
-	await recordEvents(knex, events);
+	await recordAuditBatch(knex, events);
 }

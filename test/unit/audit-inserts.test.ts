@@ -3,7 +3,8 @@
 import knexFactory, { type Knex } from 'knex';
 import { describe, expect, it } from 'vitest';
 import { useSqliteStore } from '../harness/sqlite-store.js';
-import { AUDIT_TABLE, auditInserts, ensureAuditTables, recordEvents, type AuditEvent } from '../../src/shared/audit.js';
+import { AUDIT_TABLE, ensureAuditTables, recordEvents, type AuditEvent } from '../../src/shared/audit.js';
+import { auditInserts, recordAuditBatch } from '../../src/status/audit-inserts.js';
 import { toEventView } from '../../src/status/flow.js';
 
 const events = (count: number, tag: string): AuditEvent[] =>
@@ -26,7 +27,7 @@ describe('audit inserts on SQLite', () => {
 		const { knex } = store;
 		const given = events(1234, 'rec');
 		const before = Date.now();
-		await knex.transaction((trx) => recordEvents(trx, given));
+		await knex.transaction((trx) => recordAuditBatch(trx, given));
 		const rows = (await knex(AUDIT_TABLE).where('user', 'like', 'rec-%').orderBy('id')) as Record<string, unknown>[];
 		expect(rows).toHaveLength(1234);
 		expect(rows.map((r) => r['user'])).toEqual(given.map((e) => e.user));
@@ -37,6 +38,11 @@ describe('audit inserts on SQLite', () => {
 		expect(at).toBeGreaterThanOrEqual(before - 1);
 		expect(at).toBeLessThanOrEqual(Date.now() + 1);
 		expect(new Set(rows.map((r) => r['id'])).size).toBe(1234);
+	});
+
+	it('records a flow\'s few events through recordEvents, each once', async () => {
+		await store.knex.transaction((trx) => recordEvents(trx, events(3, 'few')));
+		expect(await store.knex(AUDIT_TABLE).where('user', 'like', 'few-%').count({ n: '*' }).first()).toMatchObject({ n: 3 });
 	});
 
 	it('records nothing for no events', async () => {

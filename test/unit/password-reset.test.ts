@@ -1,10 +1,9 @@
 // Password reset's pure parts: the JWT (what the Data Studio reads, what we accept), the request
-// bodies, the config block, and the per-address throttle on a real SQLite file.
+// bodies, the config block (the per-address mail throttle is tested in mail-throttle.test.ts).
 import jwt from 'jsonwebtoken';
 import { describe, expect, it } from 'vitest';
 import { readResetToken, signResetToken } from '../../src/password-reset/token.js';
 import { requestBody, resetBody } from '../../src/password-reset/schemas.js';
-import { ensureResetThrottleTable, pruneResetSlots, RESET_THROTTLE_TABLE, takeResetSlot, THROTTLE_WINDOW_MS } from '../../src/password-reset/throttle.js';
 import { START_UP } from '../../src/capabilities.js';
 import { ConfigError, loadConfig as loadWith, type Env } from '../../src/shared/config.js';
 
@@ -12,7 +11,6 @@ import { ConfigError, loadConfig as loadWith, type Env } from '../../src/shared/
 const loadConfig = (env: Env) => loadWith(env, START_UP.settings);
 import { parseInput } from '../../src/shared/input.js';
 import { deriveKey, generateToken } from '../../src/shared/util/crypto.js';
-import { useSqliteStore } from '../harness/sqlite-store.js';
 
 const TOKEN_KEY = deriveKey('a-secret', 'tokens');
 const rt = { key: () => TOKEN_KEY };
@@ -61,7 +59,7 @@ describe('reset bodies', () => {
 describe('reset config', () => {
 	it('has the documented defaults and refuses bad values naming the variable', () => {
 		const config = loadConfig({});
-		expect(config).toMatchObject({ resetTokenTtlMs: 3_600_000, resetMaxPerHour: 5, resetStallMs: 500, resetRateLimit: { points: 10, windowMs: 60_000 }, resetUrlAllowList: [] });
+		expect(config).toMatchObject({ resetTokenTtlMs: 3_600_000, mailMaxPerHour: 5, resetStallMs: 500, resetRateLimit: { points: 10, windowMs: 60_000 }, resetUrlAllowList: [] });
 		expect(loadConfig({ USER_LIFECYCLE_RESET_IP_MAX_PER_MINUTE: '0' }).resetRateLimit).toBeNull();
 		expect(loadConfig({ PASSWORD_RESET_URL_ALLOW_LIST: 'https://a.example.com/r,https://b.example.com/r' }).resetUrlAllowList).toHaveLength(2);
 		for (const [name, value] of [
@@ -75,36 +73,5 @@ describe('reset config', () => {
 			expect(() => loadConfig({ [name!]: value })).toThrow(ConfigError);
 			expect(() => loadConfig({ [name!]: value })).toThrow(name);
 		}
-	});
-});
-
-describe('reset throttle (SQLite)', () => {
-	const store = useSqliteStore(ensureResetThrottleTable);
-
-	it('lets `max` mails through in any hour (a sliding window), then one more as the oldest slot frees up', async () => {
-		const t0 = 10 * THROTTLE_WINDOW_MS;
-		const taken: boolean[] = [];
-		for (let i = 0; i < 7; i++) taken.push(await takeResetSlot(store.knex, 'u1', 5, t0 + i * 1000));
-		expect(taken).toEqual([true, true, true, true, true, false, false]);
-		// another address has its own slots
-		expect(await takeResetSlot(store.knex, 'u2', 5, t0)).toBe(true);
-		// just under an hour after the first: still full; just after: one slot, not more
-		expect(await takeResetSlot(store.knex, 'u1', 5, t0 + THROTTLE_WINDOW_MS - 1)).toBe(false);
-		expect(await takeResetSlot(store.knex, 'u1', 5, t0 + THROTTLE_WINDOW_MS)).toBe(true);
-		expect(await takeResetSlot(store.knex, 'u1', 5, t0 + THROTTLE_WINDOW_MS + 1)).toBe(false);
-	});
-
-	it('of concurrent requests no more than the free slots win', async () => {
-		const results = await Promise.all(Array.from({ length: 12 }, () => takeResetSlot(store.knex, 'u3', 5, 20 * THROTTLE_WINDOW_MS)));
-		expect(results.filter(Boolean)).toHaveLength(5);
-	});
-
-	it('prunes slots unused for an hour, and only those', async () => {
-		const now = 30 * THROTTLE_WINDOW_MS;
-		await takeResetSlot(store.knex, 'u4', 2, now);
-		await pruneResetSlots(store.knex, now);
-		const left = await store.knex(RESET_THROTTLE_TABLE).where({ user_id: 'u4' });
-		expect(left).toHaveLength(1);
-		expect(Number(left[0].used_at)).toBe(now);
 	});
 });
