@@ -1,12 +1,13 @@
 // Password reset: single-use, short-lived reset links (a JWT the Data Studio can read, made single
 // use by a hashed `jti`), each request killing the links before it, a per-address throttle, mail
-// through the outbox, the same answer and stall whatever the email; a reset ends every session
-// and is audited.
+// through the outbox, the same answer and stall whatever the email; a link dies with the status
+// and email it was issued for; a reset ends every session and is audited.
 import type { Capability } from '../shared/capability.js';
 import { PASSWORD_RESET_SETTINGS } from './settings.js';
 import { passwordResetGraphql } from './graphql.js';
 import { passwordResetNativeRoutes, passwordResetRoutes } from './routes.js';
 import { pruneResetSlots, RESET_MIGRATIONS } from './throttle.js';
+import { registerEmailChangeRevocation } from './link-state.js';
 
 // The `user-lifecycle.<step>` events this capability emits.
 declare module '../shared/events.js' {
@@ -21,6 +22,7 @@ export const passwordReset: Capability = {
 	routes: passwordResetRoutes,
 	nativeRoutes: passwordResetNativeRoutes,
 	graphql: passwordResetGraphql,
+	hooks: registerEmailChangeRevocation,
 	job: async (rt, now) => ({ prunedResetThrottleSlots: await pruneResetSlots(rt.knex, now) }),
 	migrations: RESET_MIGRATIONS,
 };
