@@ -1,9 +1,10 @@
 // A reset link dies with the state it was issued for: when the user leaves `active` (even for a
 // moment) or their email changes (even back to the same address).
-// - Status: the link's token records how many status changes the audit trail holds for the user
-//   when it is issued; spending it with a different count means the user left `active` and came
-//   back. The status guard audits every status write (the schedule's and Flows' included) and the
-//   trail is never pruned, so the count only moves on a change.
+// - Status: the link's token records how many status changes of the existing user the audit
+//   trail holds when it is issued; spending it with a different count means the user left
+//   `active` and came back. The status guard audits every status write (the schedule's and Flows'
+//   included) and the trail is never pruned, so the count only moves on a change. The creation's
+//   record (`from` null) is left out: the guard may write it after the commit, behind a link.
 // - Email: the trail does not record email changes, so every committed write of `email` revokes
 //   the user's live reset links (the `users.update` action, the host's own rule for ending
 //   sessions), and the link's JWT names the address it was sent to, compared at spend time, which
@@ -24,7 +25,7 @@ export interface LinkState {
 
 /** The user's state a reset link issued now is bound to. */
 export async function currentLinkState(knex: Knex, userId: string): Promise<LinkState> {
-	const row = await knex(AUDIT_TABLE).where({ user: userId, event: 'status' }).count({ changes: '*' }).first();
+	const row = await knex(AUDIT_TABLE).where({ user: userId, event: 'status' }).whereNotNull('from').count({ changes: '*' }).first();
 	// PostgreSQL answers a count as a string, MySQL and SQLite as a number.
 	return { statusChanges: Number(row?.['changes'] ?? 0) };
 }
