@@ -79,7 +79,7 @@ export async function buildMail(deps: MailBuilderDeps, input: MailInput, trx?: K
 		subject: pickSubject(deps.subjects, input.template, language),
 		template: {
 			name: input.template,
-			data: {
+			data: escapeStrings({
 				...input.extra,
 				url: input.url,
 				email: input.to.email,
@@ -88,9 +88,25 @@ export async function buildMail(deps: MailBuilderDeps, input: MailInput, trx?: K
 				language,
 				project_name: settings.project_name,
 				expires_at: expires && !Number.isNaN(expires.getTime()) ? expires.toISOString() : null,
-			},
+			}),
 		},
 	};
+}
+
+const HTML_ENTITIES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/** `value` as HTML text, safe inside an element or a quoted attribute. */
+export function escapeHtml(value: string): string {
+	return value.replace(/[&<>"']/g, (char) => HTML_ENTITIES[char]!);
+}
+
+/**
+ * Every string of the template data HTML-escaped: names, extra fields, the link (a `reset_url` is
+ * the caller's) are typed by people, and the host's Liquid prints `{{ first_name }}` as is, so a
+ * project's template that never thought of escaping still prints text, not markup.
+ */
+export function escapeStrings(data: Record<string, unknown>): Record<string, unknown> {
+	return Object.fromEntries(Object.entries(data).map(([key, value]) => [key, typeof value === 'string' ? escapeHtml(value) : value]));
 }
 
 /**

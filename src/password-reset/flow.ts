@@ -18,6 +18,7 @@ import { InvalidTokenError } from '../shared/util/errors.js';
 import { resetUrlNotAllowed } from './errors.js';
 import type { MailInput } from '../shared/mail.js';
 import { takeMailSlot } from '../shared/mail-throttle.js';
+import { currentLinkState, isLinkStateCurrent, RESET_TOKEN_KIND } from './link-state.js';
 import { readResetToken, signResetToken } from './token.js';
 
 const VIA = 'password-reset';
@@ -60,7 +61,8 @@ async function request(rt: Runtime, input: ResetRequest): Promise<void> {
 		// Past the throttle nothing happens: no mail, and the links already sent keep working
 		// (otherwise anyone could keep killing the owner's link by asking again).
 		if (!(await takeMailSlot(trx, user.id, config.mailMaxPerHour, Date.now()))) return false;
-		await issueToken(trx, { kind: 'password-reset', userId: user.id, secret: jti, ttlMs }); // revokes the earlier links
+		const state = await currentLinkState(trx, user.id);
+		await issueToken(trx, { kind: RESET_TOKEN_KIND, userId: user.id, secret: jti, ttlMs, data: { ...state } }); // revokes the earlier links
 		await rt.outbox.enqueue(trx, [mail]);
 		return true;
 	});
@@ -74,7 +76,7 @@ function mayReset(user: UserRow | undefined): user is UserRow & { email: string 
 
 /**
  * Spends a reset token and sets the password: 403 INVALID_TOKEN for a forged, used or revoked
- * link (or a user no longer active, or whose email changed), 401 TOKEN_EXPIRED past its expiry,
+ * link (or a user no longer active, or whose status or email changed since it was issued), 401 TOKEN_EXPIRED past its expiry,
  * 400 for a password the policy refuses (the link stays usable). The password is written through
  * the host's UsersService (its validation, its one hash); every session of the user ends; all in
  * one transaction with the spent token and the audit record.
@@ -84,9 +86,11 @@ export async function resetPassword(rt: Runtime, input: { token: string; passwor
 	const schema = await schemaFor(rt, options);
 	const userId = await runAsFlow({ via: VIA, actor: null }, () =>
 		rt.knex.transaction(async (trx: Knex) => {
-			const spent = await consumeToken(trx, 'password-reset', jti);
+			const spent = await consumeToken(trx, RESET_TOKEN_KIND, jti);
 			const user = await findUserById(trx, spent.userId);
 			if (!mayReset(user) || user.email.toLowerCase() !== email.toLowerCase()) throw new InvalidTokenError();
+			// A link dies with the state it was issued for (link-state.ts): a status change since, and it is a spent link.
+			if (!(await isLinkStateCurrent(trx, user.id, spent.data))) throw new InvalidTokenError();
 			// After the token: a used or expired link says so first; a refusal here rolls the spend back.
 			assertPasswordPolicy(input.password, (await readSettings(trx)).auth_password_policy);
 			await new rt.services.UsersService({ knex: trx, schema, accountability: null }).updateOne(user.id, { password: input.password });

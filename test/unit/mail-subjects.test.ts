@@ -6,7 +6,7 @@ import { ConfigError, loadConfig as loadWith, type Env } from '../../src/shared/
 
 /** Every capability's settings, as the runtime loads them. */
 const loadConfig = (env: Env) => loadWith(env, START_UP.settings);
-import { HOST_SUBJECTS, pickSubject } from '../../src/outbox/mail.js';
+import { escapeStrings, HOST_SUBJECTS, pickSubject } from '../../src/outbox/mail.js';
 import { displayName } from '../../src/invitation/flow.js';
 
 describe('USER_LIFECYCLE_MAIL_SUBJECTS', () => {
@@ -65,5 +65,18 @@ describe('displayName', () => {
 		expect(displayName({ first_name: 'Ina', last_name: null, email: 'ina@example.net' })).toBe('Ina');
 		expect(displayName({ first_name: ' ', email: 'ina@example.net' })).toBe('ina@example.net');
 		expect(displayName(undefined)).toBeNull();
+	});
+});
+
+describe('template data', () => {
+	it('reaches the template HTML-escaped: every string, once; other values as they are', () => {
+		const data = escapeStrings({ first_name: `<b>Eve</b><img src=x onerror="alert('1')">`, last_name: 'Tom & Jerry', language: 'de-DE', first: null, count: 3 });
+		expect(data).toEqual({
+			first_name: '&lt;b&gt;Eve&lt;/b&gt;&lt;img src=x onerror=&quot;alert(&#39;1&#39;)&quot;&gt;',
+			last_name: 'Tom &amp; Jerry',
+			language: 'de-DE',
+			first: null,
+			count: 3,
+		});
 	});
 });

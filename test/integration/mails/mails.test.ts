@@ -1,7 +1,8 @@
 // Mails people can read: every mail's template data (url, email, names, language, project name,
 // expiry; the inviter for invites), printed by a project's own Liquid templates
 // (EMAIL_TEMPLATES_PATH), and subjects in the recipient's language from
-// USER_LIFECYCLE_MAIL_SUBJECTS, else the host's English ones. Read from the real mails.
+// USER_LIFECYCLE_MAIL_SUBJECTS, else the host's English ones; what people typed arrives
+// HTML-escaped. Read from the real mails.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -139,6 +140,19 @@ describe.each(await availableDatabases())('mails in their language on %s', (db) 
 		const [, resent] = await host.mailbox.waitFor('invitee@example.com', 2);
 		expect(resent!.subject).toBe(SUBJECTS['user-invitation']['de-DE']);
 		expect(fieldsOf(resent!)).toMatchObject({ language: 'de-DE', first_name: 'Ivo' });
+	});
+
+	it("names are data: a project's template printing {{ first_name }} as is gets escaped text, not markup", async () => {
+		const hostile = '<b>Eve</b><img src=x onerror=alert(1)>';
+		const mail = await register({ email: 'eve.markup@example.com', first_name: hostile, last_name: `O'Hara & "Co"` });
+		expect(mail.html).toContain('first_name=[&lt;b&gt;Eve&lt;/b&gt;&lt;img src=x onerror=alert(1)&gt;]');
+		expect(mail.html).toContain('last_name=[O&#39;Hara &amp; &quot;Co&quot;]');
+		expect(mail.html).not.toContain('<img src=x');
+		expect(mail.html).not.toContain('<b>Eve');
+		// The name is stored as typed: only the mail escapes it.
+		expect((await host.userByEmail('eve.markup@example.com')).first_name).toBe(hostile);
+		// The link still works.
+		expect((await host.api('POST', '/user-lifecycle/register/verify-email', { token: mail.tokens[0] })).status).toBe(204);
 	});
 
 	it('a renamed project shows in the next mail (settings cached briefly, cleared by a settings update)', async () => {
