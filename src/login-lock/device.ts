@@ -18,7 +18,10 @@ const YEAR_MS = 365 * 24 * 3_600_000;
 /** The login request under way: the device value it brought, and its answer (to give a device one). */
 interface LoginRequest {
 	presented: string | null;
-	res: Response;
+	/** The value to hand out with the answer, once a right password earned one. */
+	handOut: string | null;
+	/** Run once the answer is out (or the client gone). */
+	atEnd: (() => void)[];
 	secure: boolean;
 }
 
@@ -41,12 +44,37 @@ export function loginRequestScope(rt: Runtime) {
 		const header = req.headers[DEVICE_HEADER];
 		const cookie = (req as Request & { cookies?: Record<string, unknown> }).cookies?.[DEVICE_COOKIE];
 		const presented = typeof header === 'string' ? header : typeof cookie === 'string' ? cookie : null;
-		void loginRequests.run({ presented, res, secure: req.secure || httpsPublicUrl }, () => new Promise<void>((done) => {
-			res.once('finish', done);
-			res.once('close', done);
-			next();
-		}));
+		const request: LoginRequest = { presented, handOut: null, atEnd: [], secure: req.secure || httpsPublicUrl };
+		// Added as the answer's headers go out, after the host's own cookies.
+		const writeHead = res.writeHead;
+		res.writeHead = function (this: Response, ...args: unknown[]) {
+			if (request.handOut && !res.headersSent) {
+				res.cookie(DEVICE_COOKIE, request.handOut, { httpOnly: true, sameSite: 'lax', secure: request.secure, maxAge: YEAR_MS, path: '/' });
+				res.setHeader(DEVICE_HEADER, request.handOut);
+			}
+			return (writeHead as (...a: unknown[]) => Response).apply(this, args);
+		} as Response['writeHead'];
+		void loginRequests
+			.run(request, () => new Promise<void>((done) => {
+				res.once('finish', done);
+				res.once('close', done);
+				next();
+			}))
+			.then(() => request.atEnd.splice(0).forEach((work) => work()));
 	};
+}
+
+/** Runs `work` once the login request under way has answered; false when no login request is under way. */
+export function atLoginRequestEnd(work: () => void): boolean {
+	const request = loginRequests.getStore();
+	if (!request) return false;
+	request.atEnd.push(work);
+	return true;
+}
+
+/** Runs now what waits for the login request's end (its error answer is about to go out). */
+export function endLoginRequestNow(): void {
+	loginRequests.getStore()?.atEnd.splice(0).forEach((work) => work());
 }
 
 function mac(rt: Runtime, userId: string, deviceId: string): Buffer {
@@ -65,14 +93,13 @@ export function presentedDevice(rt: Runtime, userId: string): string | null {
 }
 
 /**
- * A right password on this request: its device (kept, or a new one) is remembered for a year.
- * Called while the host still builds the answer (its `auth.login` action runs before it answers).
+ * A right password on this request: its device (kept, or a new one) is remembered for a year,
+ * handed out with the answer. Called while the host still builds the answer (its `auth.login`
+ * action runs before it answers).
  */
 export function rememberDevice(rt: Runtime, userId: string): void {
 	const request = loginRequests.getStore();
-	if (!request || request.res.headersSent) return;
+	if (!request) return;
 	const deviceId = presentedDevice(rt, userId) ?? generateToken(16);
-	const value = `${deviceId}.${mac(rt, userId, deviceId).toString('base64url')}`;
-	request.res.cookie(DEVICE_COOKIE, value, { httpOnly: true, sameSite: 'lax', secure: request.secure, maxAge: YEAR_MS, path: '/' });
-	request.res.setHeader(DEVICE_HEADER, value);
+	request.handOut = `${deviceId}.${mac(rt, userId, deviceId).toString('base64url')}`;
 }

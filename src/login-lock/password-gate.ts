@@ -8,12 +8,14 @@
 //   which checks with the host's own AuthenticationService.verifyPassword.
 // Both go through `admit` first: a locked user is refused with exactly a wrong password's answer
 // (401 INVALID_CREDENTIALS after LOGIN_STALL_TIME) without the password being hashed, so a lock
-// confirms nothing; then the attempt is counted BEFORE the password is hashed, and only attempts
-// within USER_LIFECYCLE_LOGIN_MAX_ATTEMPTS get hashed: a burst of concurrent wrong passwords has at
-// most MAX of them checked (the count is one statement the database serialises; each attempt
-// reads a count at least its own rank). The outcome settles the attempt: a right password clears
-// the count, a wrong one keeps it (the lock starts at MAX), anything else (a wrong code after a
-// right password, a user the host refuses before any check) takes it back.
+// confirms nothing; then the attempt takes a place BEFORE the password is hashed, and is hashed
+// only while the checks under way plus the wrong passwords counted stay within
+// USER_LIFECYCLE_LOGIN_MAX_ATTEMPTS: a burst of concurrent wrong passwords has at most MAX of them
+// checked (each place is one statement the database serialises, read back after it), and an
+// attempt refused for want of a place starts no lock (the owner's own burst of right passwords
+// locks nothing). The outcome settles the place: a wrong password turns it into a counted failure
+// (the lock starts at MAX), a right one clears the count, anything else (a wrong code after a right
+// password, a user the host refuses before any check) gives it back.
 // While a user is locked, a login from a device that signed in as them before (a device cookie,
 // ./device.ts) is judged by that device's own count instead, so nobody locks the owner out.
 // Only logins that carry a password are concerned: OpenID, OAuth2 and SAML carry none. The status
@@ -27,9 +29,9 @@ import { findUserById } from '../shared/users.js';
 import { InvalidCredentialsError, isDirectusError } from '../shared/util/errors.js';
 import { PendingWork } from '../shared/util/per-key.js';
 import { hit, forgetHits } from '../shared/rate-limit.js';
-import { presentedDevice, rememberDevice } from './device.js';
+import { atLoginRequestEnd, endLoginRequestNow, presentedDevice, rememberDevice } from './device.js';
 import { lockLogins, unlockLogins } from './lock.js';
-import { clearFailures, countFailure, readAttempts, takeBackFailure } from './store.js';
+import { admitCheck, readAttempts, settleCheck } from './store.js';
 
 /** A login whose payload carries a password (default, LDAP); SSO logins carry none. */
 export function isPasswordLogin(payload: unknown): payload is Record<string, unknown> & { password: string } {
@@ -44,9 +46,10 @@ type Admission = { by: 'user' } | { by: 'device'; key: string };
 /**
  * Whether this attempt may have its password hashed: not while the user's logins are locked
  * (unless `device`, a device that signed in as this user before, is within its own limit), and
- * not past the limit (that attempt starts the lock). When admitted, the attempt is counted.
+ * not while the checks under way and the wrong passwords counted make the limit. An admitted
+ * attempt holds a place until its outcome settles it.
  */
-async function admit(rt: Runtime, userId: string, provider: string, device: string | null = null): Promise<Admission | null> {
+async function admit(rt: Runtime, userId: string, device: string | null = null): Promise<Admission | null> {
 	const attempts = await readAttempts(rt.knex, userId);
 	if (attempts?.lockedUntil != null) {
 		if (attempts.lockedUntil > Date.now()) {
@@ -58,16 +61,13 @@ async function admit(rt: Runtime, userId: string, provider: string, device: stri
 		}
 		await unlockLogins(rt, userId, attempts.lockedUntil, 'login');
 	}
-	const failures = await countFailure(rt.knex, userId, rt.config.loginLockMs);
-	if (failures <= rt.config.loginMaxAttempts) return { by: 'user' };
-	await lockLogins(rt, userId, failures - 1, provider);
-	return null;
+	return (await admitCheck(rt.knex, userId, rt.config.loginMaxAttempts, rt.config.loginLockMs)) ? { by: 'user' } : null;
 }
 
-/** A counted attempt's wrong password: it stays counted, and the lock starts at the limit. */
-async function wrongPassword(rt: Runtime, userId: string, provider: string): Promise<void> {
-	const attempts = await readAttempts(rt.knex, userId);
-	if (attempts && attempts.lockedUntil === null && attempts.failures >= rt.config.loginMaxAttempts) await lockLogins(rt, userId, attempts.failures, provider);
+/** Settles an admitted attempt; a wrong password that makes the limit starts the lock. */
+async function settle(rt: Runtime, userId: string, outcome: 'wrong' | 'right' | 'other', provider: string): Promise<void> {
+	const failures = await settleCheck(rt.knex, userId, outcome);
+	if (outcome === 'wrong' && failures >= rt.config.loginMaxAttempts) await lockLogins(rt, userId, failures, provider);
 }
 
 /** Refused with a wrong password's answer, after a login's stall. */
@@ -83,19 +83,17 @@ export function createPasswordGate(rt: Runtime): PasswordGate {
 			const start = performance.now();
 			const user = await findUserById(rt.knex, userId);
 			const provider = user?.provider ?? 'default';
-			if (lockOn(rt) && !(await admit(rt, userId, provider))) return refuse(rt, start);
+			if (lockOn(rt) && !(await admit(rt, userId))) return refuse(rt, start);
 			const auth = new rt.services.AuthenticationService({ knex: rt.knex, schema: await schemaFor(rt, options), accountability: options.accountability ?? null });
 			try {
 				await auth.verifyPassword(userId, password);
 			} catch (error) {
-				if (!isDirectusError(error, 'INVALID_CREDENTIALS')) {
-					if (lockOn(rt)) await takeBackFailure(rt.knex, userId);
-					throw error;
-				}
-				if (lockOn(rt)) await wrongPassword(rt, userId, provider);
+				const wrong = isDirectusError(error, 'INVALID_CREDENTIALS');
+				if (lockOn(rt)) await settle(rt, userId, wrong ? 'wrong' : 'other', provider);
+				if (!wrong) throw error;
 				return refuse(rt, start);
 			}
-			if (lockOn(rt)) await clearFailures(rt.knex, userId);
+			if (lockOn(rt)) await settle(rt, userId, 'right', provider);
 		},
 	};
 }
@@ -112,9 +110,16 @@ export function registerLoginGate(register: RegisterFunctions, rt: Runtime): voi
 		if (typeof userId !== 'string' || !isPasswordLogin(payload)) return payload;
 		const start = performance.now();
 		await settling.settled(userId);
-		const admission = await admit(rt, userId, String(meta['provider'] ?? ''), presentedDevice(rt, userId));
+		const admission = await admit(rt, userId, presentedDevice(rt, userId));
 		if (!admission) return refuse(rt, start);
 		counted.set(payload, admission);
+		// A login the host ends without its action (a later hook, `auth.jwt` among them, refused
+		// it) gives its place back once it has answered; one outside a request keeps it until the
+		// window starts afresh.
+		atLoginRequestEnd(() => {
+			if (!counted.delete(payload) || admission.by !== 'user') return;
+			settling.track(userId, settle(rt, userId, 'other', '').catch(() => undefined));
+		});
 		return payload;
 	});
 
@@ -139,17 +144,18 @@ export function registerLoginGate(register: RegisterFunctions, rt: Runtime): voi
 	// An error answer (a refused login among them) waits for the settling under way in this
 	// process, so the next attempt, on any instance, already sees this one settled.
 	register.filter('request.error', async (errors) => {
+		endLoginRequestNow();
 		await settling.settled();
 		return errors;
 	});
 }
 
 async function settleLogin(rt: Runtime, userId: string, meta: Record<string, unknown>): Promise<void> {
-	if (meta['status'] === 'success') return clearFailures(rt.knex, userId);
 	const provider = String(meta['provider'] ?? '');
+	if (meta['status'] === 'success') return settle(rt, userId, 'right', provider);
 	// The host refuses inactive users and other providers' users before any password check.
-	if (meta['status'] === 'fail' && isDirectusError(meta['error'], 'INVALID_CREDENTIALS') && (await isActiveUserOf(rt, userId, provider))) return wrongPassword(rt, userId, provider);
-	await takeBackFailure(rt.knex, userId);
+	const wrong = meta['status'] === 'fail' && isDirectusError(meta['error'], 'INVALID_CREDENTIALS') && (await isActiveUserOf(rt, userId, provider));
+	await settle(rt, userId, wrong ? 'wrong' : 'other', provider);
 }
 
 /** A device's attempt during a lock: a right password clears that device's count (the lock stays for everyone else). */

@@ -1,10 +1,9 @@
-// Wrong passwords per user and the timed lock, in one row per user, so every instance of a
-// cluster counts together. Each decision is one statement the database arbitrates: the count is
-// one UPDATE, the lock starts by one conditional UPDATE (one winner records it), and ends by one
+// Wrong passwords per user, the password checks under way, and the timed lock, in one row per
+// user, so every instance of a cluster counts together. Each decision is one statement the
+// database arbitrates: a check's place and its outcome are one UPDATE each, the lock starts by one conditional UPDATE (one winner records it), and ends by one
 // conditional DELETE (one winner records that).
 import type { Knex } from 'knex';
 import { createTableIfMissing, type Migration } from '../shared/migrations.js';
-import { countInWindow } from '../shared/rate-limit.js';
 import { toMillis } from '../shared/util/time.js';
 
 export const LOGIN_ATTEMPTS_TABLE = 'user_lifecycle_login_attempts';
@@ -13,12 +12,23 @@ export async function ensureLoginAttemptsTable(knex: Knex): Promise<void> {
 	await createTableIfMissing(knex, LOGIN_ATTEMPTS_TABLE, (table) => {
 		table.string('user_id', 36).primary();
 		table.integer('failures').notNullable();
+		table.integer('pending').notNullable().defaultTo(0);
 		table.bigInteger('window_start').notNullable().index();
 		table.bigInteger('locked_until').nullable().index();
 	});
 }
 
-export const LOGIN_LOCK_MIGRATIONS: Migration[] = [{ id: '0012-login-lock', tables: [LOGIN_ATTEMPTS_TABLE], up: ensureLoginAttemptsTable }];
+/** Password checks under way per user (admitted, not yet answered): what bounds a burst. */
+async function addPendingColumn(knex: Knex): Promise<void> {
+	if (!(await knex.schema.hasColumn(LOGIN_ATTEMPTS_TABLE, 'pending'))) {
+		await knex.schema.alterTable(LOGIN_ATTEMPTS_TABLE, (table) => table.integer('pending').notNullable().defaultTo(0));
+	}
+}
+
+export const LOGIN_LOCK_MIGRATIONS: Migration[] = [
+	{ id: '0012-login-lock', tables: [LOGIN_ATTEMPTS_TABLE], up: ensureLoginAttemptsTable },
+	{ id: '0013-login-lock-pending', tables: [], up: addPendingColumn },
+];
 
 export interface LoginAttempts {
 	failures: number;
@@ -33,11 +43,39 @@ export async function readAttempts(knex: Knex, userId: string): Promise<LoginAtt
 }
 
 /**
- * One more wrong password; the count restarts once its window (from the first failure) is
- * `windowMs` old. Returns the count after this one (concurrent failures may be in it too).
+ * Admits one password check unless the checks under way and the wrong passwords counted already
+ * make the limit: one conditional UPDATE takes the place, so concurrent checks are admitted one
+ * by one, exactly up to the limit, on every database and across instances. A window `windowMs`
+ * old starts afresh, places a crashed process never gave back included.
  */
-export async function countFailure(knex: Knex, userId: string, windowMs: number, now = Date.now()): Promise<number> {
-	return countInWindow(knex, LOGIN_ATTEMPTS_TABLE, userId, windowMs, now);
+export async function admitCheck(knex: Knex, userId: string, max: number, windowMs: number, now = Date.now()): Promise<boolean> {
+	const windowOpen = now - windowMs;
+	await knex(LOGIN_ATTEMPTS_TABLE).insert({ user_id: userId, failures: 0, pending: 0, window_start: now }).onConflict('user_id').ignore();
+	const stale = knex.raw('?? <= ?', ['window_start', windowOpen]);
+	const taken = await knex(LOGIN_ATTEMPTS_TABLE)
+		.where({ user_id: userId })
+		.where((q) => q.whereRaw('?? <= ?', ['window_start', windowOpen]).orWhereRaw('?? + ?? < ?', ['failures', 'pending', max]))
+		// `window_start` last: MySQL applies SET clauses left to right, and the others read its old value.
+		.update({
+			failures: knex.raw('CASE WHEN ? THEN 0 ELSE ?? END', [stale, 'failures']),
+			pending: knex.raw('CASE WHEN ? THEN 1 ELSE ?? + 1 END', [stale, 'pending']),
+			window_start: knex.raw('CASE WHEN ? THEN ? ELSE ?? END', [stale, now, 'window_start']),
+		});
+	return taken === 1;
+}
+
+/**
+ * An admitted check's outcome: a wrong password turns its place into a counted failure; a right
+ * one clears the count; anything else (a wrong code after a right password, a user refused before
+ * any check) just gives the place back. Returns the wrong passwords counted after it.
+ */
+export async function settleCheck(knex: Knex, userId: string, outcome: 'wrong' | 'right' | 'other'): Promise<number> {
+	const place = knex.raw('CASE WHEN ?? > 0 THEN ?? - 1 ELSE 0 END', ['pending', 'pending']);
+	const failures = outcome === 'wrong' ? knex.raw('?? + 1', ['failures']) : outcome === 'right' ? 0 : knex.raw('??', ['failures']);
+	// `pending` first: MySQL applies SET clauses left to right, and neither reads the other.
+	await knex(LOGIN_ATTEMPTS_TABLE).where({ user_id: userId }).update({ pending: place, failures });
+	const row = await knex(LOGIN_ATTEMPTS_TABLE).select('failures').where({ user_id: userId }).first();
+	return Number(row?.failures ?? 0);
 }
 
 /** Starts the lock unless one runs (or ended unrecorded) already: true for the one caller that started it. */
@@ -58,11 +96,6 @@ export async function endLockNow(knex: Knex, userId: string, until: number): Pro
 export async function endLock(knex: Knex, userId: string, until: number, now = Date.now()): Promise<boolean> {
 	if (until > now) return false;
 	return endLockNow(knex, userId, until);
-}
-
-/** An attempt counted before the host's check that turned out no wrong password: one less (never below zero). */
-export async function takeBackFailure(knex: Knex, userId: string): Promise<void> {
-	await knex(LOGIN_ATTEMPTS_TABLE).where({ user_id: userId }).where('failures', '>', 0).decrement('failures', 1);
 }
 
 /** A successful login: the count starts afresh (a lock, which refuses every login, is left alone). */

@@ -3,12 +3,49 @@
 // ordering helpers the guards use.
 import { describe, expect, it } from 'vitest';
 import { useSqliteStore } from '../harness/sqlite-store.js';
-import { clearFailures, countFailure, endedLocks, endLock, endLockNow, ensureLoginAttemptsTable, LOGIN_ATTEMPTS_TABLE, pruneStaleCounts, readAttempts, startLock } from '../../src/login-lock/store.js';
+import { admitCheck, clearFailures, endedLocks, endLock, endLockNow, ensureLoginAttemptsTable, LOGIN_ATTEMPTS_TABLE, pruneStaleCounts, readAttempts, settleCheck, startLock } from '../../src/login-lock/store.js';
 import { isPasswordLogin } from '../../src/login-lock/password-gate.js';
 import { KeyedTurns, PendingWork } from '../../src/shared/util/per-key.js';
 
 describe('the login lock store (SQLite)', () => {
 	const store = useSqliteStore(ensureLoginAttemptsTable);
+	/** A checked wrong password: a place taken, then settled as wrong; the count after it. */
+	const countFailure = async (knex: typeof store.knex, userId: string, windowMs: number, now = Date.now()) => {
+		expect(await admitCheck(knex, userId, 1000, windowMs, now)).toBe(true);
+		return settleCheck(knex, userId, 'wrong');
+	};
+
+	it('admits at most the limit of checks at once, counting the wrong passwords already in; a refused check starts nothing', async () => {
+		const { knex } = store;
+		// Concurrent: exactly the limit, one after the other on the row.
+		const admitted = (await Promise.all(Array.from({ length: 20 }, () => admitCheck(knex, 'burst', 3, 60_000)))).filter(Boolean).length;
+		expect(admitted).toBe(3);
+		expect(await knex(LOGIN_ATTEMPTS_TABLE).where({ user_id: 'burst' }).first()).toMatchObject({ failures: 0, pending: admitted, locked_until: null });
+		for (let i = 0; i < admitted; i++) await settleCheck(knex, 'burst', 'other');
+		// One after the other: exactly the limit.
+		const sequential = [];
+		for (let i = 0; i < 5; i++) sequential.push(await admitCheck(knex, 'burst', 3, 60_000));
+		expect(sequential).toEqual([true, true, true, false, false]);
+		expect(await knex(LOGIN_ATTEMPTS_TABLE).where({ user_id: 'burst' }).first()).toMatchObject({ failures: 0, pending: 3, locked_until: null });
+		// Two turn out wrong: their places become failures, which leave one place.
+		expect(await settleCheck(knex, 'burst', 'wrong')).toBe(1);
+		expect(await settleCheck(knex, 'burst', 'wrong')).toBe(2);
+		expect(await settleCheck(knex, 'burst', 'other')).toBe(2);
+		expect(await admitCheck(knex, 'burst', 3, 60_000)).toBe(true);
+		expect(await admitCheck(knex, 'burst', 3, 60_000)).toBe(false);
+		// A right password clears the count (and gives its place back).
+		expect(await settleCheck(knex, 'burst', 'right')).toBe(0);
+		expect(await knex(LOGIN_ATTEMPTS_TABLE).where({ user_id: 'burst' }).first()).toMatchObject({ failures: 0, pending: 0 });
+	});
+
+	it('a window past its age starts afresh, places a crashed process never gave back included', async () => {
+		const { knex } = store;
+		const t0 = 2_000_000;
+		for (let i = 0; i < 3; i++) expect(await admitCheck(knex, 'leak', 3, 10_000, t0)).toBe(true);
+		expect(await admitCheck(knex, 'leak', 3, 10_000, t0 + 1)).toBe(false);
+		expect(await admitCheck(knex, 'leak', 3, 10_000, t0 + 10_001)).toBe(true);
+		expect(await knex(LOGIN_ATTEMPTS_TABLE).where({ user_id: 'leak' }).first()).toMatchObject({ failures: 0, pending: 1 });
+	});
 
 	it('counts wrong passwords per window; a new window starts afresh', async () => {
 		const { knex } = store;

@@ -149,6 +149,17 @@ describe.each(await availableDatabases())('the timed login lock on %s', (db) => 
 		expect(await events(id, 'login-locked')).toHaveLength(1);
 	});
 
+	it('the owner\'s own burst of right passwords locks nothing: past the limit at once they are turned away, not counted', async () => {
+		const email = 'lock.burst-owner@example.com';
+		const { id } = await host.createApiUser(role, email);
+		const answers = await Promise.all(Array.from({ length: 12 }, () => host.login(email, PASSWORD)));
+		expect(answers.filter((a) => a.status === 200).length).toBeGreaterThanOrEqual(1);
+		expect(answers.every((a) => a.status === 200 || a.body.errors[0].extensions.code === 'INVALID_CREDENTIALS')).toBe(true);
+		await sleep(300);
+		expect(await events(id, 'login-locked')).toHaveLength(0);
+		expect((await host.login(email, PASSWORD)).status).toBe(200);
+	});
+
 	it('a right password in a burst of wrong ones gets in only within the limit, never past it', async () => {
 		const email = 'lock.burst-right@example.com';
 		const { id } = await host.createApiUser(role, email);
@@ -206,6 +217,8 @@ describe.each(await availableDatabases())('the timed login lock on %s', (db) => 
 		// Someone who knows only the address locks the account...
 		for (let i = 0; i < MAX; i++) expect((await host.login(email, `wrong-${i}`)).status).toBe(401);
 		expect(await events(id, 'login-locked')).toHaveLength(1);
+		// (held for a minute here, so the steps below all meet a running lock; lifted at the end)
+		await host.knex('user_lifecycle_login_attempts').where({ user_id: id }).update({ locked_until: Date.now() + 60_000 });
 		expect((await host.login(email, PASSWORD)).status).toBe(401);
 		// ...a device bound to another user, or a forged one, changes nothing...
 		expect((await withDevice(PASSWORD, othersDevice)).status).toBe(401);
@@ -218,7 +231,7 @@ describe.each(await availableDatabases())('the timed login lock on %s', (db) => 
 		// The device has its own limit: MAX wrong passwords from it, and it meets a lock of its own.
 		for (let i = 0; i < MAX; i++) expect((await withDevice(`wrong-device-${i}`, device)).status).toBe(401);
 		expect((await withDevice(PASSWORD, device)).status).toBe(401);
-		await sleep(LOCK_MS + 300);
+		expect((await host.admin('DELETE', `/user-lifecycle/users/${id}/login-lock`)).body).toEqual({ data: { unlocked: true } });
 		expect((await host.login(email, PASSWORD)).status).toBe(200);
 	});
 
