@@ -145,6 +145,8 @@ describe.each(await availableDatabases())('the timed login lock on %s', (db) => 
 		await sleep(300);
 		expect(checkedWrong(id)).toBeGreaterThan(0);
 		expect(checkedWrong(id)).toBeLessThanOrEqual(MAX);
+		// Only a checked wrong password is counted: the row agrees with the host's reports.
+		expect(Number((await host.knex('user_lifecycle_login_attempts').where({ user_id: id }).first()).failures)).toBe(checkedWrong(id));
 		expect((await host.login(email, PASSWORD)).status).toBe(401);
 		expect(await events(id, 'login-locked')).toHaveLength(1);
 	});
