@@ -121,7 +121,7 @@ async function createRegisteredUser(
 				// A new id's slots are all free: the first mail always goes, and counts toward the address's budget.
 				await takeMailSlot(trx, userId, rt.config.mailMaxPerHour, Date.now());
 				const language = typeof input.user['language'] === 'string' ? input.user['language'] : null;
-				await queueVerificationMail(rt, trx, { userId, email: String(input.user['email']), language, url, data });
+				await queueVerificationMail(rt, trx, { userId, email: String(input.user['email']), language, url, data, newUser: true });
 			}
 			return userId;
 		}),
@@ -200,11 +200,11 @@ async function verificationPending(knex: Knex, user: UserRow | undefined): Promi
 async function queueVerificationMail(
 	rt: Runtime,
 	trx: Knex,
-	input: { userId: string; email: string; language: string | null; url?: string; data: VerificationData },
+	input: { userId: string; email: string; language: string | null; url?: string; data: VerificationData; newUser?: boolean },
 ): Promise<void> {
 	const secret = generateToken();
 	const ttlMs = rt.config.verificationTokenTtlMs;
-	await issueToken(trx, { kind: 'verify-email', userId: input.userId, secret, ttlMs, data: { ...input.data } });
+	await issueToken(trx, { kind: 'verify-email', userId: input.userId, secret, ttlMs, data: { ...input.data }, newUser: input.newUser });
 	const base = input.url ?? defaultVerificationUrl(rt);
 	await rt.outbox.enqueue(trx, [{
 		kind: 'verify-email',

@@ -44,13 +44,17 @@ export interface ConsumedToken {
 	data: Record<string, unknown>;
 }
 
-/** Records a new token for `userId`; every earlier live token of the same kind stops working. */
+/**
+ * Records a new token for `userId`; every earlier live token of the same kind stops working.
+ * `newUser`: the user was created in this very transaction, so there is nothing to revoke (and on
+ * MariaDB the revoking UPDATE's gap lock would deadlock two concurrent registrations' inserts).
+ */
 export async function issueToken(
 	knex: Knex,
-	input: { kind: TokenKind; userId: string; secret: string; ttlMs: number; data?: Record<string, unknown> },
+	input: { kind: TokenKind; userId: string; secret: string; ttlMs: number; data?: Record<string, unknown>; newUser?: boolean },
 ): Promise<IssuedToken> {
 	const now = Date.now();
-	await revokeTokens(knex, input.kind, [input.userId], now);
+	if (!input.newUser) await revokeTokens(knex, input.kind, [input.userId], now);
 	const id = newId();
 	const expiresAt = now + input.ttlMs;
 	await knex(TOKENS_TABLE).insert({

@@ -151,6 +151,10 @@ describe.each(await availableDatabases())('side doors on %s', (db) => {
 			const parsed = typeof stored.options === 'string' ? JSON.parse(stored.options) : stored.options;
 			if (parsed.emitEvents !== true) console.log(sibling.logs().split('\n').filter((l) => /user-lifecycle|operation/i.test(l)).join('\n'));
 			expect(parsed.emitEvents).toBe(true);
+			// The fix goes through the host's OperationsService, whose flow reload follows on its bus:
+			// wait for the fix's log line and that reload before triggering.
+			await expect.poll(() => /flow operation\(s\) writing directus_users now emit events/.test(sibling.logs()), { timeout: 30_000 }).toBe(true);
+			await new Promise((resolve) => setTimeout(resolve, 1500));
 			await fetch(`${sibling.url}/flows/trigger/${flow}`);
 			await new Promise((resolve) => setTimeout(resolve, 300));
 			expect(await statusOf(user)).toBe('invited');
