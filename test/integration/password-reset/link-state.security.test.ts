@@ -3,10 +3,9 @@
 // answer of a spent link; the password stays). A link with no change in between still works.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { availableDatabases, PASSWORD, startTestHost, type ApiResponse, type TestHost } from '../../harness/host.js';
+import { RESET_ENV } from './profile.js';
 
 // The same settings profile as password-reset.test.ts: the worker's host is shared.
-const RESET_URL = 'https://app.example.com/reset';
-const STALL = 400;
 const NEW_PASSWORD = 'a-brand-new-password';
 
 describe.each(await availableDatabases())('reset links bound to their state on %s', (db) => {
@@ -35,11 +34,7 @@ describe.each(await availableDatabases())('reset links bound to their state on %
 	beforeAll(async () => {
 		host = await startTestHost({
 			db,
-			env: {
-				PASSWORD_RESET_URL_ALLOW_LIST: RESET_URL,
-				USER_LIFECYCLE_RESET_STALL_TIME: String(STALL),
-				USER_LIFECYCLE_RESET_IP_MAX_PER_MINUTE: '0',
-			},
+			env: RESET_ENV,
 		});
 		role = await host.createApiRole('Link state users');
 	});

@@ -3,9 +3,8 @@ import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deriveKey } from '../../../src/shared/util/crypto.js';
 import { availableDatabases, logsContain, PASSWORD, startTestHost, type ApiResponse, type TestHost } from '../../harness/host.js';
+import { RESET_ENV, RESET_URL, STALL } from './profile.js';
 
-const RESET_URL = 'https://app.example.com/reset';
-const STALL = 400;
 const HOST_SECRET = 'test-secret-for-user-lifecycle-please-change';
 const NEW_PASSWORD = 'a-brand-new-password';
 
@@ -36,11 +35,7 @@ describe.each(await availableDatabases())('password reset on %s', (db) => {
 	beforeAll(async () => {
 		host = await startTestHost({
 			db,
-			env: {
-				PASSWORD_RESET_URL_ALLOW_LIST: RESET_URL,
-				USER_LIFECYCLE_RESET_STALL_TIME: String(STALL),
-				USER_LIFECYCLE_RESET_IP_MAX_PER_MINUTE: '0',
-			},
+			env: RESET_ENV,
 		});
 		role = await host.createApiRole('Reset users');
 		await host.setSettings({ auth_password_policy: '/^.{8,}$/', project_name: 'Reset Project' });

@@ -4,8 +4,8 @@
 // our outbox), the audit trail — and never a 5xx.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { availableDatabases, PASSWORD, startTestHost, type TestHost } from '../../harness/host.js';
+import { RESET_ENV } from './profile.js';
 
-const RESET_URL = 'https://app.example.com/reset';
 const MAX_PER_HOUR = 5;
 
 describe.each(await availableDatabases())('path variants of the host routes we serve, on %s', (db) => {
@@ -18,7 +18,7 @@ describe.each(await availableDatabases())('path variants of the host routes we s
 		// The password reset suite's profile: its host is shared.
 		host = await startTestHost({
 			db,
-			env: { PASSWORD_RESET_URL_ALLOW_LIST: RESET_URL, USER_LIFECYCLE_RESET_STALL_TIME: '400', USER_LIFECYCLE_RESET_IP_MAX_PER_MINUTE: '0' },
+			env: RESET_ENV,
 		});
 		role = await host.createApiRole('Variant users');
 	});
