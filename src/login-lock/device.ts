@@ -3,8 +3,9 @@
 // SECRET. While the user's logins are locked, a login that brings a valid one for that user is
 // judged by that device's own wrong passwords (the same limit and window), not by the lock: an
 // attacker who knows only the address locks out everyone but the owner's own devices.
-// JSON-mode clients, which keep no cookies, get the value in the `X-User-Lifecycle-Device` answer
-// header and send it back in the request header of that name.
+// A client that keeps no cookies (JSON mode on a server) reads the value from the answer's
+// Set-Cookie and sends it back in the `X-User-Lifecycle-Device` request header. It is never an
+// answer header of its own: the host's request log prints answer headers, Set-Cookie redacted.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { Runtime } from '../shared/runtime.js';
@@ -36,12 +37,27 @@ function isLoginRequest(req: Request): boolean {
 	return path.startsWith('/graphql') && typeof query === 'string' && query.includes('auth_login');
 }
 
+const stashedHeaders = new WeakMap<object, string>();
+
+/**
+ * Before the host's request logger (init `app.before`): the device header leaves the request's
+ * headers, which the log prints, for a private stash.
+ */
+export function stashDeviceHeader(req: Request, _res: Response, next: NextFunction): void {
+	const value = req.headers[DEVICE_HEADER];
+	if (value !== undefined) {
+		delete req.headers[DEVICE_HEADER];
+		if (typeof value === 'string') stashedHeaders.set(req, value);
+	}
+	next();
+}
+
 /** In front of the routers: a login request runs in a scope its `auth.login` hooks can read. */
 export function loginRequestScope(rt: Runtime) {
 	const httpsPublicUrl = rt.config.publicUrl.startsWith('https:');
 	return (req: Request, res: Response, next: NextFunction) => {
 		if (!isLoginRequest(req)) return next();
-		const header = req.headers[DEVICE_HEADER];
+		const header = stashedHeaders.get(req) ?? req.headers[DEVICE_HEADER];
 		const cookie = (req as Request & { cookies?: Record<string, unknown> }).cookies?.[DEVICE_COOKIE];
 		const presented = typeof header === 'string' ? header : typeof cookie === 'string' ? cookie : null;
 		const request: LoginRequest = { presented, handOut: null, atEnd: [], secure: req.secure || httpsPublicUrl };
@@ -50,7 +66,6 @@ export function loginRequestScope(rt: Runtime) {
 		res.writeHead = function (this: Response, ...args: unknown[]) {
 			if (request.handOut && !res.headersSent) {
 				res.cookie(DEVICE_COOKIE, request.handOut, { httpOnly: true, sameSite: 'lax', secure: request.secure, maxAge: YEAR_MS, path: '/' });
-				res.setHeader(DEVICE_HEADER, request.handOut);
 			}
 			return (writeHead as (...a: unknown[]) => Response).apply(this, args);
 		} as Response['writeHead'];

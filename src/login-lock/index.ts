@@ -6,7 +6,8 @@ import type { Capability } from '../shared/capability.js';
 import { LOGIN_LOCK_SETTINGS } from './settings.js';
 import type { Runtime } from '../shared/runtime.js';
 import { drain } from '../shared/util/batch.js';
-import { loginRequestScope } from './device.js';
+import type { Application } from 'express';
+import { loginRequestScope, stashDeviceHeader } from './device.js';
 import { registerLoginGate } from './password-gate.js';
 import { unlockLogins } from './lock.js';
 import { loginLockRoutes } from './routes.js';
@@ -35,7 +36,10 @@ export const loginLock: Capability = {
 	requestGuards: (app, rt) => {
 		if (rt.config.loginMaxAttempts > 0) app.use(loginRequestScope(rt));
 	},
-	hooks: registerLoginGate,
+	hooks: (register, rt) => {
+		register.init('app.before', (meta: Record<string, any>) => (meta['app'] as Application).use(stashDeviceHeader));
+		registerLoginGate(register, rt);
+	},
 	routes: loginLockRoutes,
 	job: endRunOutLocks,
 	migrations: LOGIN_LOCK_MIGRATIONS,
