@@ -3,12 +3,10 @@
 // templates parsed once per drain (the host looks each file up and parses it on every send), and,
 // when the host sends over plain SMTP without a pool (one connection per mail), a pooled copy of
 // the host's own SMTP settings so that a burst of mails reuses a few connections.
-import { createRequire } from 'node:module';
-import { realpathSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Knex } from 'knex';
+import { importFromHost } from '../shared/host-modules.js';
 import type { Mailer } from './worker.js';
 
 interface HostTransport {
@@ -130,19 +128,6 @@ async function loadHostNodemailer(): Promise<{ createTransport(options: Record<s
 }
 
 /** A package as the running host resolves it (the very module its own code uses), and the host's dist/emitter.js path. */
-async function loadFromHost<T extends object>(name: string, fits: (module: T) => boolean): Promise<{ module: T; api: string }> {
-	const candidates = [process.argv[1], `${process.cwd()}/package.json`].filter((p): p is string => !!p);
-	let lastError: unknown = null;
-	for (const from of candidates) {
-		try {
-			const api = realpathSync(createRequire(realpathSync(from)).resolve('@directus/api/emitter'));
-			const resolved = createRequire(api).resolve(name);
-			const module = (await import(pathToFileURL(resolved).href)) as T & { default?: T };
-			const found = fits(module) ? module : module.default;
-			if (found && fits(found)) return { module: found, api };
-		} catch (error) {
-			lastError = error;
-		}
-	}
-	throw lastError ?? new Error(`${name} not found`);
+function loadFromHost<T extends object>(name: string, fits: (module: T) => boolean): Promise<{ module: T; api: string }> {
+	return importFromHost<T>('emitter', fits, name);
 }

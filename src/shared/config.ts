@@ -110,6 +110,12 @@ export const SHARED_SETTINGS = {
 		refresh: loginCookie('REFRESH_TOKEN_COOKIE', 'directus_refresh_token', 'REFRESH_TOKEN_TTL', '7d')(env),
 		session: loginCookie('SESSION_COOKIE', 'directus_session_token', 'SESSION_COOKIE_TTL', '1d')(env),
 	}),
+	/** The host's token lifetimes as it reads them ("15m", or milliseconds), for sessions we open as its login would. */
+	loginTtls: (env: Env) => ({
+		access: raw(env, 'ACCESS_TOKEN_TTL', '15m') as string | number,
+		session: raw(env, 'SESSION_COOKIE_TTL', '1d') as string | number,
+		refresh: raw(env, 'REFRESH_TOKEN_TTL', '7d') as string | number,
+	}),
 	/** Mails per address in any hour, reset and verification mails together (the shared mail throttle). */
 	mailMaxPerHour: integer('USER_LIFECYCLE_RESET_MAX_PER_HOUR', '5', 1, 100),
 	scheduleBatchSize: integer('USER_LIFECYCLE_SCHEDULE_BATCH_SIZE', '500', 1, 10_000),

@@ -6,9 +6,7 @@
 // The host's global emitter is not in an extension's context: it is the default export of
 // `@directus/api/emitter`, resolved from the running host's own entry file so that it is the very
 // module instance the host uses (ESM caches by resolved URL).
-import { createRequire } from 'node:module';
-import { realpathSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
+import { importFromHost } from './host-modules.js';
 
 /**
  * The step names, one key each: every capability adds its own (`declare module`, as settings add
@@ -155,19 +153,7 @@ export class LifecycleEvents {
 }
 
 async function loadHostEmitter(): Promise<ActionEmitter> {
-	const candidates = [process.argv[1], `${process.cwd()}/package.json`].filter((p): p is string => !!p);
-	let lastError: unknown = null;
-	for (const from of candidates) {
-		try {
-			const require = createRequire(realpathSync(from));
-			const resolved = realpathSync(require.resolve('@directus/api/emitter'));
-			const module = (await import(pathToFileURL(resolved).href)) as { default?: ActionEmitter };
-			if (module.default && typeof module.default.emitAction === 'function') return module.default;
-		} catch (error) {
-			lastError = error;
-		}
-	}
-	throw lastError ?? new Error('not found');
+	return (await importFromHost<ActionEmitter>('emitter', (m) => typeof m.emitAction === 'function')).module;
 }
 
 function clean(payload: LifecyclePayload): Record<string, unknown> {
