@@ -18,6 +18,7 @@ import { InvalidTokenError } from '../shared/util/errors.js';
 import { resetUrlNotAllowed } from './errors.js';
 import type { MailInput } from '../shared/mail.js';
 import { takeMailSlot } from '../shared/mail-throttle.js';
+import type { PasswordResets } from '../shared/passwords.js';
 import { currentLinkState, isLinkStateCurrent, RESET_TOKEN_KIND } from './link-state.js';
 import { readResetToken, signResetToken } from './token.js';
 
@@ -45,28 +46,43 @@ async function request(rt: Runtime, input: ResetRequest): Promise<void> {
 	if (input.reset_url !== undefined && !isUrlAllowed(input.reset_url, config.resetUrlAllowList)) throw resetUrlNotAllowed(input.reset_url);
 	const user = await findUserByEmail(knex, input.email);
 	if (!user || !mayReset(user)) return;
-	const email = user.email!;
-	const jti = generateToken();
-	const ttlMs = config.resetTokenTtlMs;
-	const expiresAt = Date.now() + ttlMs;
-	const token = signResetToken(rt, email, jti, Math.max(1, Math.round(ttlMs / 1000)));
-	const mail: MailInput = {
-		kind: 'password-reset',
-		template: 'password-reset',
-		to: { id: user.id, email, first_name: user.first_name ?? null, last_name: user.last_name ?? null, language: user.language },
-		url: linkWithToken(input.reset_url ?? publicPath(rt, 'admin', 'reset-password'), token),
-		expiresAt,
-	};
 	const queued = await knex.transaction(async (trx) => {
 		// Past the throttle nothing happens: no mail, and the links already sent keep working
 		// (otherwise anyone could keep killing the owner's link by asking again).
 		if (!(await takeMailSlot(trx, user.id, config.mailMaxPerHour, Date.now()))) return false;
-		const state = await currentLinkState(trx, user.id);
-		await issueToken(trx, { kind: RESET_TOKEN_KIND, userId: user.id, secret: jti, ttlMs, data: { ...state } }); // revokes the earlier links
-		await rt.outbox.enqueue(trx, [mail]);
+		await queueResetLink(rt, trx, user, input.reset_url);
 		return true;
 	});
 	if (queued) rt.outbox.kick();
+}
+
+/** Issues a link bound to the user's state (revoking the earlier ones) and queues its mail, in `trx`. */
+async function queueResetLink(rt: Runtime, trx: Knex, user: UserRow & { email: string }, resetUrl: string | undefined): Promise<void> {
+	const jti = generateToken();
+	const ttlMs = rt.config.resetTokenTtlMs;
+	const token = signResetToken(rt, user.email, jti, Math.max(1, Math.round(ttlMs / 1000)));
+	const mail: MailInput = {
+		kind: 'password-reset',
+		template: 'password-reset',
+		to: { id: user.id, email: user.email, first_name: user.first_name ?? null, last_name: user.last_name ?? null, language: user.language },
+		url: linkWithToken(resetUrl ?? publicPath(rt, 'admin', 'reset-password'), token),
+		expiresAt: Date.now() + ttlMs,
+	};
+	const state = await currentLinkState(trx, user.id);
+	await issueToken(trx, { kind: RESET_TOKEN_KIND, userId: user.id, secret: jti, ttlMs, data: { ...state } }); // revokes the earlier links
+	await rt.outbox.enqueue(trx, [mail]);
+}
+
+/** `rt.resets`: a reset link for a flow that just took an account back (see the port in shared/passwords.ts). */
+export function createPasswordResets(rt: Runtime): PasswordResets {
+	return {
+		async mailLink(trx, userId) {
+			const user = await findUserById(trx, userId);
+			if (!mayReset(user)) return false;
+			await queueResetLink(rt, trx, user, undefined);
+			return true;
+		},
+	};
 }
 
 /** Only an active user of the host's own provider can reset a password (the host's rule). */

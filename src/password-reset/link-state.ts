@@ -8,7 +8,9 @@
 // - Email: the trail does not record email changes, so every committed write of `email` revokes
 //   the user's live reset links (the `users.update` action, the host's own rule for ending
 //   sessions), and the link's JWT names the address it was sent to, compared at spend time, which
-//   covers the moment between that commit and the action.
+//   covers the moment between that commit and the action. Only links issued before the write are
+//   revoked: a flow that changes the address and mails a fresh link in the same transaction (an
+//   email change taken back) keeps that link, whenever the action gets to run.
 import type { RegisterFunctions } from '@directus/types';
 import type { Knex } from 'knex';
 import { AUDIT_TABLE } from '../shared/audit.js';
@@ -43,8 +45,10 @@ export function registerEmailChangeRevocation(register: RegisterFunctions, rt: P
 		const payload = meta['payload'] as Record<string, unknown> | undefined;
 		const keys = (meta['keys'] ?? []) as string[];
 		if (!payload || !('email' in payload) || payload['email'] === undefined || keys.length === 0) return;
+		// The host fires this right after the write (inside a caller's transaction, before its commit).
+		const writtenAt = Date.now();
 		try {
-			for (const batch of chunks(keys.map(String), 500)) await revokeTokens(rt.knex, RESET_TOKEN_KIND, batch);
+			for (const batch of chunks(keys.map(String), 500)) await revokeTokens(rt.knex, RESET_TOKEN_KIND, batch, Date.now(), writtenAt);
 		} catch (error) {
 			rt.logger.error(error, '[user-lifecycle] could not revoke the reset links of users whose email changed');
 		}

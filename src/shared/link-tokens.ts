@@ -48,13 +48,15 @@ export interface ConsumedToken {
  * Records a new token for `userId`; every earlier live token of the same kind stops working.
  * `newUser`: the user was created in this very transaction, so there is nothing to revoke (and on
  * MariaDB the revoking UPDATE's gap lock would deadlock two concurrent registrations' inserts).
+ * `keepEarlier`: links of a kind where each mail's own link must keep working (a "this wasn't
+ * me" link in every notice).
  */
 export async function issueToken(
 	knex: Knex,
-	input: { kind: TokenKind; userId: string; secret: string; ttlMs: number; data?: Record<string, unknown>; newUser?: boolean },
+	input: { kind: TokenKind; userId: string; secret: string; ttlMs: number; data?: Record<string, unknown>; newUser?: boolean; keepEarlier?: boolean },
 ): Promise<IssuedToken> {
 	const now = Date.now();
-	if (!input.newUser) await revokeTokens(knex, input.kind, [input.userId], now);
+	if (!input.newUser && !input.keepEarlier) await revokeTokens(knex, input.kind, [input.userId], now);
 	const id = newId();
 	const expiresAt = now + input.ttlMs;
 	await knex(TOKENS_TABLE).insert({
@@ -88,14 +90,12 @@ export async function consumeToken(knex: Knex, kind: TokenKind, secret: string):
 	return { id: row.id, userId: row.user_id, data: row.data ? JSON.parse(row.data) : {} };
 }
 
-export async function revokeTokens(knex: Knex, kind: TokenKind, userIds: string[], now = Date.now()): Promise<number> {
+/** Revokes the live tokens of a kind of these users (with `issuedBefore`, only those issued before that moment). */
+export async function revokeTokens(knex: Knex, kind: TokenKind, userIds: string[], now = Date.now(), issuedBefore?: number): Promise<number> {
 	if (userIds.length === 0) return 0;
-	return knex(TOKENS_TABLE)
-		.where({ kind })
-		.whereIn('user_id', userIds)
-		.whereNull('consumed_at')
-		.whereNull('revoked_at')
-		.update({ revoked_at: now });
+	const query = knex(TOKENS_TABLE).where({ kind }).whereIn('user_id', userIds).whereNull('consumed_at').whereNull('revoked_at');
+	if (issuedBefore !== undefined) query.where('created_at', '<', issuedBefore);
+	return query.update({ revoked_at: now });
 }
 
 /** The data of the newest token of a kind the user has not spent (live, revoked or expired): for resends. */

@@ -14,7 +14,8 @@ import { deriveKey } from './util/crypto.js';
 import { LifecycleEvents } from './events.js';
 import { MAIL_THROTTLE_MIGRATIONS } from './mail-throttle.js';
 import type { MailQueue } from './mail.js';
-import type { PasswordGate } from './passwords.js';
+import type { PasswordGate, PasswordResets } from './passwords.js';
+import type { CodeGate } from './codes.js';
 
 export type HostContext = ApiExtensionContext & { emitter?: unknown };
 
@@ -35,6 +36,10 @@ export interface Runtime {
 	outbox: MailQueue;
 	/** Checks a password outside the host's login: counted toward the login lock, stalled like a login. */
 	passwords: PasswordGate;
+	/** Checks an authenticator code as a proof of identity (two-factor's code gate). */
+	codes: CodeGate;
+	/** Mails a fresh password-reset link to a user whose account a flow just took back. */
+	resets: PasswordResets;
 	/** `user-lifecycle.*` action events for other extensions and Flows (emit after commit). */
 	events: LifecycleEvents;
 }
@@ -47,15 +52,19 @@ export interface StartUp {
 	settings: readonly SettingsSlice[];
 	studioCollections: readonly CollectionMeta[];
 	/** Called once per runtime (the endpoint and the hook share it, so one queue per process). */
-	mailQueue: (rt: Omit<Runtime, 'outbox' | 'passwords'>) => MailQueue;
+	mailQueue: (rt: Omit<Runtime, 'outbox' | 'passwords' | 'codes' | 'resets'>) => MailQueue;
 	/** The password gate's maker (the login lock), called once per runtime. */
 	passwordGate: (rt: Runtime) => PasswordGate;
+	/** The code gate's maker (two-factor), called once per runtime. */
+	codeGate: (rt: Runtime) => CodeGate;
+	/** The reset-link port's maker (password reset), called once per runtime. */
+	passwordResets: (rt: Runtime) => PasswordResets;
 }
 
 let current: Runtime | null = null;
 
 /** The process's runtime; the first entry to call it (endpoint or hook) creates it with the capabilities' start-up parts. */
-export function getRuntime(context: HostContext, { migrations, settings, studioCollections: shownByCapabilities, mailQueue, passwordGate }: StartUp): Runtime {
+export function getRuntime(context: HostContext, { migrations, settings, studioCollections: shownByCapabilities, mailQueue, passwordGate, codeGate, passwordResets }: StartUp): Runtime {
 	if (current) return current;
 	const config = loadConfig(context.env, settings); // throws a ConfigError naming the variable
 	const knex = context.database as unknown as Knex;
@@ -74,7 +83,7 @@ export function getRuntime(context: HostContext, { migrations, settings, studioC
 	ready.catch((error) => context.logger.error(error, '[user-lifecycle] could not create the extension tables'));
 	const events = new LifecycleEvents(context.emitter as never, context.logger);
 	const keys = new Map<string, Buffer>();
-	const base: Omit<Runtime, 'outbox' | 'passwords'> = {
+	const base: Omit<Runtime, 'outbox' | 'passwords' | 'codes' | 'resets'> = {
 		config,
 		knex,
 		services: context.services,
@@ -84,9 +93,11 @@ export function getRuntime(context: HostContext, { migrations, settings, studioC
 		key: (purpose) => keys.get(purpose) ?? keys.set(purpose, deriveKey(secret!, purpose)).get(purpose)!,
 		events,
 	};
-	// The gate works on the whole runtime (it records and emits a lock), so it is made last.
+	// The gates work on the whole runtime (the password gate records and emits a lock), so they are made last.
 	const made = { ...base, outbox: mailQueue(base) } as Runtime;
 	made.passwords = passwordGate(made);
+	made.codes = codeGate(made);
+	made.resets = passwordResets(made);
 	current = made;
 	return current;
 }
