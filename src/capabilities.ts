@@ -3,8 +3,10 @@
 // two-factor: its `auth.login` filter refuses a locked user before any code is looked at.
 import { LEASE_MIGRATIONS } from './bundle/leases.js';
 import { SCHEDULE_SETTINGS } from './bundle/schedule.js';
+import { emailChange } from './email-change/index.js';
 import { invitation } from './invitation/index.js';
 import { passwordReset } from './password-reset/index.js';
+import { createPasswordResets } from './password-reset/flow.js';
 import { loginLock } from './login-lock/index.js';
 import { createPasswordGate } from './login-lock/password-gate.js';
 import { registration } from './registration/index.js';
@@ -15,8 +17,12 @@ import type { StartUp } from './shared/runtime.js';
 import { status } from './status/index.js';
 import { tfaEnforcement } from './tfa-enforcement/index.js';
 import { twoFactor } from './two-factor/index.js';
+import { createCodeGate } from './two-factor/code-gate.js';
 
-const FLOWS: readonly Capability[] = [registration, invitation, loginLock, twoFactor, status, sessions, passwordReset, tfaEnforcement];
+const FLOWS: readonly Capability[] = [registration, invitation, loginLock, twoFactor, status, sessions, passwordReset, tfaEnforcement, emailChange];
+
+/** The mail templates the capabilities ship (their own mails), by name. */
+const MAIL_TEMPLATES = Object.fromEntries(FLOWS.flatMap((capability) => Object.entries(capability.mailTemplates ?? {})));
 
 export const CAPABILITIES: readonly Capability[] = [...FLOWS, outbox(new Map(FLOWS.flatMap((capability) => Object.entries(capability.mailRetry ?? {}))))];
 
@@ -26,6 +32,8 @@ export const START_UP: StartUp = {
 	migrations: [...LEASE_MIGRATIONS, ...CAPABILITIES.flatMap((capability) => capability.migrations ?? [])],
 	settings: [SCHEDULE_SETTINGS, ...CAPABILITIES.flatMap((capability) => (capability.settings ? [capability.settings] : []))],
 	studioCollections: CAPABILITIES.flatMap((capability) => capability.studioCollections ?? []),
-	mailQueue: createOutbox,
+	mailQueue: (rt) => createOutbox(rt, MAIL_TEMPLATES),
 	passwordGate: createPasswordGate,
+	codeGate: createCodeGate,
+	passwordResets: createPasswordResets,
 };

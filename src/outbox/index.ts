@@ -3,7 +3,7 @@
 // administration — the failed mails with their error, and "send again" through the capability
 // that queued the mail (each declares its `mailRetry`), so a resend gets a fresh link.
 import type { Capability, MailRetry } from '../shared/capability.js';
-import type { MailQueue } from '../shared/mail.js';
+import type { MailQueue, ShippedTemplates } from '../shared/mail.js';
 import type { Runtime } from '../shared/runtime.js';
 import { findUserByEmail } from '../shared/users.js';
 import { buildMail, forgetMailSettings, warmMailSettings } from './mail.js';
@@ -39,7 +39,7 @@ export function outbox(retries: ReadonlyMap<string, MailRetry>): Capability {
 }
 
 /** The runtime's MailQueue: made once per runtime by the entries (getRuntime), never by a capability. */
-export function createOutbox(rt: Omit<Runtime, 'outbox' | 'passwords'>): MailQueue {
+export function createOutbox(rt: Omit<Runtime, 'outbox' | 'passwords' | 'codes' | 'resets'>, shipped: ShippedTemplates = {}): MailQueue {
 	const { knex, logger, config } = rt;
 	const worker = new OutboxWorker({
 		knex,
@@ -53,13 +53,14 @@ export function createOutbox(rt: Omit<Runtime, 'outbox' | 'passwords'>): MailQue
 			pool: config.outboxSmtpPool,
 			connections: config.outboxConcurrency,
 			templatesPath: config.mailTemplatesPath,
+			shipped,
 		}),
 		ready: rt.ready,
 		timings: { maxAttempts: config.outboxMaxAttempts, backoffMs: config.outboxBackoffMs, pollMs: config.outboxPollMs, claimLeaseMs: config.outboxClaimLeaseMs },
 		onGiveUp: (mail) => void mailFailed(rt, mail),
 		concurrency: config.outboxConcurrency,
 	});
-	const builder = { knex, logger, subjects: config.mailSubjects };
+	const builder = { knex, logger, subjects: config.mailSubjects, shipped };
 	return {
 		enqueue: async (trx, mails) => {
 			const built = [];

@@ -3,9 +3,10 @@
 // language, and say until when a link works), and a subject in the recipient's language from
 // USER_LIFECYCLE_MAIL_SUBJECTS, else the host's English one.
 import type { Knex } from 'knex';
-import type { MailInput } from '../shared/mail.js';
+import type { MailInput, ShippedTemplates } from '../shared/mail.js';
 import type { MailSubjects } from './settings.js';
 import type { OutboxMail } from './store.js';
+import { escapeHtml } from '../shared/util/html.js';
 
 /** The host's own subjects for its templates (api/dist/services/users.js), the fallback. */
 export const HOST_SUBJECTS: Readonly<Record<string, string>> = {
@@ -19,6 +20,8 @@ export interface MailBuilderDeps {
 	knex: Knex;
 	logger: { warn(message: string): void };
 	subjects: MailSubjects;
+	/** The capabilities' own templates, with their subjects. */
+	shipped?: ShippedTemplates;
 }
 
 interface MailSettings {
@@ -76,7 +79,7 @@ export async function buildMail(deps: MailBuilderDeps, input: MailInput, trx?: K
 	return {
 		kind: input.kind,
 		to: input.to.email,
-		subject: pickSubject(deps.subjects, input.template, language),
+		subject: pickSubject(deps.subjects, input.template, language, deps.shipped),
 		template: {
 			name: input.template,
 			data: escapeStrings({
@@ -93,13 +96,6 @@ export async function buildMail(deps: MailBuilderDeps, input: MailInput, trx?: K
 	};
 }
 
-const HTML_ENTITIES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-/** `value` as HTML text, safe inside an element or a quoted attribute. */
-export function escapeHtml(value: string): string {
-	return value.replace(/[&<>"']/g, (char) => HTML_ENTITIES[char]!);
-}
-
 /**
  * Every string of the template data HTML-escaped: names, extra fields, the link (a `reset_url` is
  * the caller's) are typed by people, and the host's Liquid prints `{{ first_name }}` as is, so a
@@ -111,14 +107,16 @@ export function escapeStrings(data: Record<string, unknown>): Record<string, unk
 
 /**
  * The configured subject for `template` in `language` (exact tag first, then its primary subtag:
- * `de` for `de-DE`), else the host's English subject.
+ * `de` for `de-DE`), else the one a shipped template has for that language (or in English), else
+ * the host's English subject.
  */
-export function pickSubject(subjects: MailSubjects, template: string, language: string | null): string {
-	const byLanguage = subjects[template];
-	if (byLanguage && language) {
-		const tag = language.toLowerCase().replace(/_/g, '-');
-		const found = byLanguage[tag] ?? byLanguage[tag.split('-')[0]!];
-		if (found) return found;
-	}
-	return HOST_SUBJECTS[template] ?? 'Message from your project';
+export function pickSubject(subjects: MailSubjects, template: string, language: string | null, shipped: ShippedTemplates = {}): string {
+	const own = shipped[template]?.subjects;
+	return inLanguage(subjects[template], language) ?? inLanguage(own, language) ?? own?.en ?? HOST_SUBJECTS[template] ?? 'Message from your project';
+}
+
+function inLanguage(byLanguage: Readonly<Record<string, string>> | undefined, language: string | null): string | undefined {
+	if (!byLanguage || !language) return undefined;
+	const tag = language.toLowerCase().replace(/_/g, '-');
+	return byLanguage[tag] ?? byLanguage[tag.split('-')[0]!];
 }

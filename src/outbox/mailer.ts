@@ -4,9 +4,12 @@
 // when the host sends over plain SMTP without a pool (one connection per mail), a pooled copy of
 // the host's own SMTP settings so that a burst of mails reuses a few connections.
 import { connect, type Socket } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, extname, join, resolve, sep } from 'node:path';
 import type { Knex } from 'knex';
 import { importFromHost } from '../shared/host-modules.js';
+import type { ShippedTemplates } from '../shared/mail.js';
 import type { Mailer } from './worker.js';
 
 interface HostTransport {
@@ -33,6 +36,8 @@ export interface HostMailerOptions {
 	connections: number;
 	/** The host's EMAIL_TEMPLATES_PATH (a project's own templates, looked up before the host's). */
 	templatesPath: string;
+	/** The capabilities' own templates, looked up after the project's (which may replace them). */
+	shipped?: ShippedTemplates;
 }
 
 /** The outbox worker's `mailer` dependency, built on the host's MailService. */
@@ -52,7 +57,7 @@ export function hostMailer(options: HostMailerOptions): () => Promise<Mailer> {
 		// The same lookup as the host's (the project's folder first, then the host's own templates,
 		// layouts alike), with each template parsed once for this drain: edits show in the next.
 		if (typeof service.renderTemplate === 'function') {
-			liquid ??= hostLiquid(options.templatesPath).catch((error) => {
+			liquid ??= hostLiquid(options.templatesPath, options.shipped ?? {}).catch((error) => {
 				options.logger.warn(`[user-lifecycle] outbox: templates are rendered by the host on every send (${(error as Error)?.message})`);
 				return null;
 			});
@@ -113,13 +118,37 @@ interface TemplateEngine {
 /** Makes a Liquid engine for one drain: it caches what it parsed. */
 type LiquidFactory = () => TemplateEngine;
 
-/** The host's liquidjs (found once) over the host's two template folders. */
-async function hostLiquid(templatesPath: string): Promise<LiquidFactory> {
+/** The host's liquidjs (found once) over the host's two template folders, with the shipped templates between them. */
+async function hostLiquid(templatesPath: string, shipped: ShippedTemplates): Promise<LiquidFactory> {
 	const { module, api } = await loadFromHost<{ Liquid?: unknown }>('liquidjs', (m) => typeof m.Liquid === 'function');
 	const Liquid = module.Liquid as new (options: Record<string, unknown>) => TemplateEngine;
 	// The host's MailService lives at dist/services/mail/index.js, beside its templates folder.
-	const root = [resolve(templatesPath), join(dirname(api), 'services', 'mail', 'templates')];
-	return () => new Liquid({ root, extname: '.liquid', cache: true });
+	const root = [resolve(templatesPath), SHIPPED_ROOT, join(dirname(api), 'services', 'mail', 'templates')];
+	const fs = templateFiles(shipped);
+	return () => new Liquid({ root, extname: '.liquid', cache: true, fs });
+}
+
+/** Where the shipped templates seem to live: a folder no disk has, answered from memory. */
+const SHIPPED_ROOT = resolve('/', '.user-lifecycle-shipped-templates');
+
+/**
+ * The files Liquid reads: the disk's, and the shipped templates as `SHIPPED_ROOT/<name>.liquid`.
+ * A template name that leaves its root (`../x`) is looked up nowhere, as in the host.
+ */
+function templateFiles(shipped: ShippedTemplates) {
+	const inMemory = new Map(Object.entries(shipped).map(([name, template]) => [join(SHIPPED_ROOT, `${name}.liquid`), template.liquid]));
+	const onDisk = async (file: string) => (await stat(file).catch(() => null))?.isFile() === true;
+	return {
+		sep,
+		dirname,
+		resolve: (dir: string, file: string, ext: string) => resolve(dir, extname(file) ? file : file + ext),
+		exists: async (file: string) => inMemory.has(file) || (!file.startsWith(SHIPPED_ROOT + sep) && (await onDisk(file))),
+		existsSync: (file: string) => inMemory.has(file) || (!file.startsWith(SHIPPED_ROOT + sep) && existsSync(file)),
+		readFile: async (file: string) => inMemory.get(file) ?? readFile(file, 'utf8'),
+		readFileSync: (file: string) => inMemory.get(file) ?? readFileSync(file, 'utf8'),
+		contains: async (root: string, file: string) => file.startsWith(root + sep),
+		containsSync: (root: string, file: string) => file.startsWith(root + sep),
+	};
 }
 
 /** The host's own nodemailer (the extension bundles none), resolved from the running host. */

@@ -37,3 +37,17 @@ export interface MailQueue {
 	/** Starts polling for due mails (the hook, once the host's app is up). */
 	start(): void;
 }
+
+/**
+ * A mail template a capability ships for its own mails (the host has none of that name). A
+ * project's file of the same name in EMAIL_TEMPLATES_PATH takes its place, as for the host's.
+ */
+export interface ShippedTemplate {
+	/** Subjects by language tag (`en` at least), unless USER_LIFECYCLE_MAIL_SUBJECTS names one. */
+	subjects: Readonly<Record<string, string>> & { en: string };
+	/** The Liquid source (it may use the host's `base` layout). */
+	liquid: string;
+}
+
+/** Shipped templates by name (`user-lifecycle-email-change`). */
+export type ShippedTemplates = Readonly<Record<string, ShippedTemplate>>;
