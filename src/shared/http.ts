@@ -33,6 +33,12 @@ export function requireUser(req: HostRequest): string {
 	return user;
 }
 
+/** Who made the request (IP and user agent, as the host's accountability records them). */
+export function clientOf(req: HostRequest): { ip: string | null; user_agent: string | null } {
+	const header = req.headers?.['user-agent'];
+	return { ip: req.accountability?.ip ?? req.ip ?? null, user_agent: req.accountability?.userAgent ?? (typeof header === 'string' ? header : null) };
+}
+
 export function flowOptions(req: HostRequest): { accountability: Accountability | null; schema?: SchemaOverview; via: Door } {
 	return { accountability: req.accountability ?? null, schema: req.schema, via: doorOf(req) };
 }
