@@ -8,6 +8,7 @@ import { invitation } from './invitation/index.js';
 import { passwordReset } from './password-reset/index.js';
 import { createPasswordResets } from './password-reset/flow.js';
 import { loginLock } from './login-lock/index.js';
+import { notices } from './notices/index.js';
 import { createPasswordGate } from './login-lock/password-gate.js';
 import { registration } from './registration/index.js';
 import { createOutbox, outbox } from './outbox/index.js';
@@ -19,7 +20,7 @@ import { tfaEnforcement } from './tfa-enforcement/index.js';
 import { twoFactor } from './two-factor/index.js';
 import { createCodeGate } from './two-factor/code-gate.js';
 
-const FLOWS: readonly Capability[] = [registration, invitation, loginLock, twoFactor, status, sessions, passwordReset, tfaEnforcement, emailChange];
+const FLOWS: readonly Capability[] = [registration, invitation, loginLock, twoFactor, status, sessions, passwordReset, tfaEnforcement, emailChange, notices];
 
 /** The mail templates the capabilities ship (their own mails), by name. */
 const MAIL_TEMPLATES = Object.fromEntries(FLOWS.flatMap((capability) => Object.entries(capability.mailTemplates ?? {})));

@@ -9,6 +9,7 @@ import { runAsFlow } from '../shared/flow-scope.js';
 import { linkWithToken, publicPath, readSettings, schemaFor, stallUntil, type FlowOptions } from '../shared/host.js';
 import { assertPasswordPolicy } from '../shared/policy/password.js';
 import { isUrlAllowed } from '../shared/policy/url-allow-list.js';
+import { clientOfAccountability } from '../shared/notice-details.js';
 import type { Runtime } from '../shared/runtime.js';
 import { endUserSessions } from '../shared/sessions.js';
 import { consumeToken, issueToken } from '../shared/link-tokens.js';
@@ -115,6 +116,6 @@ export async function resetPassword(rt: Runtime, input: { token: string; passwor
 			return user.id;
 		}),
 	);
-	rt.events.emit('password-reset', { user: userId, actor: null, via: VIA });
+	rt.events.emit('password-reset', { user: userId, actor: null, via: VIA, ...clientOfAccountability(options.accountability) });
 	return userId;
 }

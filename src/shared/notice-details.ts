@@ -9,6 +9,11 @@ export interface Client {
 	user_agent: string | null;
 }
 
+/** The client an accountability records (the host's: `ip`, `userAgent`). */
+export function clientOfAccountability(accountability: { ip?: string | null; userAgent?: string | null } | null | undefined): Client {
+	return { ip: accountability?.ip ?? null, user_agent: accountability?.userAgent ?? null };
+}
+
 export interface BrowserFamily {
 	/** `Chrome`, `Firefox`, ... ('' when the user agent names none). */
 	browser: string;

@@ -3,6 +3,7 @@
 import { recordEvents } from '../shared/audit.js';
 import { runAsFlow } from '../shared/flow-scope.js';
 import type { FlowOptions } from '../shared/host.js';
+import { clientOfAccountability } from '../shared/notice-details.js';
 import type { Runtime } from '../shared/runtime.js';
 import { findTwoFactorUser } from './users.js';
 import { ForbiddenError, InvalidCredentialsError } from '../shared/util/errors.js';
@@ -24,5 +25,5 @@ export async function resetTwoFactor(rt: Runtime, targetId: string, options: Flo
 			await recordEvents(trx, [{ user: targetId, event: 'tfa-reset', actor, via: 'tfa-reset' }]);
 		}),
 	);
-	rt.events.emit('tfa-reset', { user: targetId, actor, via: options.via ?? 'api' });
+	rt.events.emit('tfa-reset', { user: targetId, actor, via: options.via ?? 'api', ...clientOfAccountability(options.accountability) });
 }

@@ -3,7 +3,7 @@
 // lock and replay protection (the host's own resolver checks codes with neither).
 import type { GraphqlMutation } from '../shared/graphql.js';
 import { withoutNulls } from '../shared/graphql.js';
-import { flowOptions, requireUser } from '../shared/http.js';
+import { clientOf, flowOptions, requireUser } from '../shared/http.js';
 import { parseInput } from '../shared/input.js';
 import type { Runtime } from '../shared/runtime.js';
 import { hostDisableBody, hostEnableBody, hostGenerateBody } from './schemas.js';
@@ -18,11 +18,11 @@ export function twoFactorGraphql(rt: Runtime): Record<string, GraphqlMutation> {
 		users_me_tfa_enable: async (args, req) => {
 			const user = requireUser(req);
 			const { secret, otp } = parseInput(hostEnableBody, withoutNulls(args));
-			await enableTwoFactor(rt, user, { secret, otp }, { recoveryCodes: false, via: 'graphql' });
+			await enableTwoFactor(rt, user, { secret, otp }, { recoveryCodes: false, via: 'graphql', client: clientOf(req) });
 			return true;
 		},
 		users_me_tfa_disable: async (args, req) => {
-			await disableTwoFactor(rt, requireUser(req), parseInput(hostDisableBody, withoutNulls(args)), 'graphql', req.accountability?.roles);
+			await disableTwoFactor(rt, requireUser(req), parseInput(hostDisableBody, withoutNulls(args)), 'graphql', req.accountability?.roles, clientOf(req));
 			return true;
 		},
 	};

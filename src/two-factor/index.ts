@@ -18,6 +18,8 @@ declare module '../shared/events.js' {
 		'tfa-enabled': true;
 		'tfa-disabled': true;
 		'tfa-reset': true;
+		'recovery-codes-issued': true;
+		'recovery-code-used': true;
 	}
 }
 

@@ -6,7 +6,9 @@
 // its password failures count like the host login's; this replaces the route's own counter).
 import { ScopedStorage } from '../shared/util/scoped.js';
 import { schemaFor, stallUntil, type FlowOptions } from '../shared/host.js';
+import { clientOfAccountability } from '../shared/notice-details.js';
 import type { Runtime } from '../shared/runtime.js';
+import { signInBy } from '../shared/sign-in-method.js';
 import { DEFAULT_PROVIDER } from '../shared/users.js';
 import { findTwoFactorUser } from './users.js';
 import { InvalidCredentialsError } from '../shared/util/errors.js';
@@ -66,9 +68,13 @@ export async function loginWithRecoveryCode(rt: Runtime, input: RecoveryLoginInp
 	const scope: RecoveryScope = { userId: user.id, code: input.recovery_code, hasTfa: Boolean(secret), spent: null, refusal: null };
 	const auth = new rt.services.AuthenticationService({ knex: rt.knex, schema: await schemaFor(rt, options), accountability: options.accountability });
 	try {
-		return await recoveryLogins.run(scope, () =>
-			auth.login(DEFAULT_PROVIDER, { email: input.email, password: input.password }, { otp: secret ? totpAt(secret, Date.now()) : undefined, session: input.mode === 'session' }),
+		const result = await recoveryLogins.run(scope, () =>
+			signInBy('recovery-code', () =>
+				auth.login(DEFAULT_PROVIDER, { email: input.email, password: input.password }, { otp: secret ? totpAt(secret, Date.now()) : undefined, session: input.mode === 'session' }),
+			),
 		);
+		rt.events.emit('recovery-code-used', { user: user.id, actor: user.id, via: 'login', ...clientOfAccountability(options.accountability) });
+		return result;
 	} catch (error) {
 		if (scope.spent) await restoreRecoveryCode(rt.knex, user.id, scope.spent.hash, scope.spent.at);
 		if (scope.refusal && error === scope.refusal) return refuse(scope.refusal); // ours: the host's own refusals are stalled by the host

@@ -3,7 +3,7 @@
 // protection and the lockout), recovery-code login, and the admins' reset. The host's `me` routes
 // are registered before its `/:pk` ones.
 import type { Application, Router } from 'express';
-import { doorOf, flowOptions, handle, requireUser, type HostRequest } from '../shared/http.js';
+import { clientOf, doorOf, flowOptions, handle, requireUser, type HostRequest } from '../shared/http.js';
 import { parseInput, pathId, type z } from '../shared/input.js';
 import type { Runtime } from '../shared/runtime.js';
 import { resetTwoFactor } from './admin-reset.js';
@@ -28,13 +28,13 @@ const generate = (rt: Runtime, schema: z.ZodType<{ password?: string }>) =>
 const enable = (rt: Runtime, schema: z.ZodType<{ secret: string; otp: string }>, recoveryCodes: boolean) =>
 	handle(async (req) => {
 		const { user, body } = own(req, schema);
-		const result = await enableTwoFactor(rt, user, { secret: body.secret, otp: body.otp }, { recoveryCodes, via: doorOf(req) });
+		const result = await enableTwoFactor(rt, user, { secret: body.secret, otp: body.otp }, { recoveryCodes, via: doorOf(req), client: clientOf(req) });
 		return recoveryCodes ? result : undefined;
 	});
 const disable = (rt: Runtime, schema: z.ZodType<SecondFactor>) =>
 	handle(async (req) => {
 		const { user, body } = own(req, schema);
-		await disableTwoFactor(rt, user, body, doorOf(req), req.accountability?.roles);
+		await disableTwoFactor(rt, user, body, doorOf(req), req.accountability?.roles, clientOf(req));
 	});
 const reset = (rt: Runtime, param: 'id' | 'pk') =>
 	handle(async (req) => {
@@ -50,7 +50,7 @@ export function twoFactorRoutes(router: Router, rt: Runtime): void {
 		'/tfa/recovery-codes',
 		handle(async (req) => {
 			const { user, body } = own(req, recoveryCodesBody);
-			return regenerateRecoveryCodes(rt, user, body.otp);
+			return regenerateRecoveryCodes(rt, user, body.otp, clientOf(req));
 		}),
 	);
 	router.get('/tfa', handle(async (req) => twoFactorStatus(rt, requireUser(req))));

@@ -4,6 +4,7 @@
 // hashes, one row each), disable with a code or a recovery code, and the status.
 import { runAsFlow } from '../shared/flow-scope.js';
 import { readSettings, type Door, type FlowOptions } from '../shared/host.js';
+import type { Client } from '../shared/notice-details.js';
 import type { Runtime } from '../shared/runtime.js';
 import { DEFAULT_PROVIDER } from '../shared/users.js';
 import { findTwoFactorUser, type TwoFactorUserRow } from './users.js';
@@ -55,7 +56,7 @@ export async function generateTwoFactorSecret(rt: Runtime, userId: string, passw
  * before a code is checked or counted. The pending secret is consumed by one conditional DELETE
  * in the transaction that writes tfa_secret, so of two concurrent enables one wins.
  */
-export async function enableTwoFactor(rt: Runtime, userId: string, input: { secret: string; otp: string }, opts: { recoveryCodes: boolean; via?: Door }): Promise<{ recovery_codes: string[] }> {
+export async function enableTwoFactor(rt: Runtime, userId: string, input: { secret: string; otp: string }, opts: { recoveryCodes: boolean; via?: Door; client?: Client }): Promise<{ recovery_codes: string[] }> {
 	const user = await signedInUser(rt, userId);
 	if (user.tfa_secret) throw secretAlreadySet();
 	if (!isBase32Secret(input.secret)) throw invalidSecret();
@@ -69,7 +70,8 @@ export async function enableTwoFactor(rt: Runtime, userId: string, input: { secr
 			return { recovery_codes: opts.recoveryCodes ? await issueRecoveryCodes(rt, trx, userId) : [] };
 		}),
 	);
-	rt.events.emit('tfa-enabled', { user: userId, actor: userId, via: opts.via ?? 'api', with_recovery_set: result.recovery_codes.length > 0 });
+	rt.events.emit('tfa-enabled', { user: userId, actor: userId, via: opts.via ?? 'api', with_recovery_set: result.recovery_codes.length > 0, ...opts.client });
+	if (result.recovery_codes.length > 0) rt.events.emit('recovery-codes-issued', { user: userId, actor: userId, via: opts.via ?? 'api', count: result.recovery_codes.length, first_set: true, ...opts.client });
 	return result;
 }
 
@@ -79,7 +81,7 @@ async function assertSecondFactor(rt: Runtime, user: EnabledUser, factor: Second
 }
 
 /** `roles`: the caller's role tree (the caller is the user), for the enforcement check. */
-export async function disableTwoFactor(rt: Runtime, userId: string, factor: SecondFactor, via: Door = 'api', roles?: readonly string[]): Promise<void> {
+export async function disableTwoFactor(rt: Runtime, userId: string, factor: SecondFactor, via: Door = 'api', roles?: readonly string[], client?: Client): Promise<void> {
 	const user = await enabledUser(rt, userId);
 	// Before any code is checked: a refused disable spends no code and counts no attempt.
 	await assertMayTurnOffOwn(rt, userId, roles);
@@ -90,14 +92,17 @@ export async function disableTwoFactor(rt: Runtime, userId: string, factor: Seco
 			await deleteTwoFactorState(trx, userId);
 		}),
 	);
-	rt.events.emit('tfa-disabled', { user: userId, actor: userId, via, proof: 'otp' in factor ? 'app' : 'recovery' });
+	if ('recovery_code' in factor) rt.events.emit('recovery-code-used', { user: userId, actor: userId, via, ...client });
+	rt.events.emit('tfa-disabled', { user: userId, actor: userId, via, proof: 'otp' in factor ? 'app' : 'recovery', ...client });
 }
 
 /** A fresh set of recovery codes; the old set stops working. Needs a valid code. */
-export async function regenerateRecoveryCodes(rt: Runtime, userId: string, otp: string): Promise<{ recovery_codes: string[] }> {
+export async function regenerateRecoveryCodes(rt: Runtime, userId: string, otp: string, client?: Client): Promise<{ recovery_codes: string[] }> {
 	const user = await enabledUser(rt, userId);
 	assertAccepted(rt, await acceptOtp(rt, userId, user.tfa_secret, otp), invalidOtp);
-	return rt.knex.transaction(async (trx) => ({ recovery_codes: await issueRecoveryCodes(rt, trx, userId) }));
+	const result = await rt.knex.transaction(async (trx) => ({ recovery_codes: await issueRecoveryCodes(rt, trx, userId) }));
+	rt.events.emit('recovery-codes-issued', { user: userId, actor: userId, via: 'api', count: result.recovery_codes.length, first_set: false, ...client });
+	return result;
 }
 
 export async function twoFactorStatus(rt: Runtime, userId: string): Promise<{ enabled: boolean; recovery_codes_remaining: number }> {

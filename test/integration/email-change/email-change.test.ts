@@ -89,6 +89,18 @@ describe.each(await availableDatabases())('email change on %s', (db) => {
 		expectCode(await confirm(tokenOf(confirmation)), 403, 'INVALID_TOKEN');
 	});
 
+	it('a de-DE user gets both mails in German', async () => {
+		const user = await newUser('german', { language: 'de-DE' });
+		const next = address('german-next');
+		expect((await ask(user.token, { email: next, password: PASSWORD })).status).toBe(204);
+		const [confirmation] = await host.mailbox.waitFor(next);
+		expect(confirmation!.subject).toBe('Neue E-Mail-Adresse bestätigen');
+		expect(confirmation!.html).toContain('Adresse bestätigen');
+		const notice = await mailSaying(user.email, 'Das war ich nicht');
+		expect(notice.subject).toBe('Ihre E-Mail-Adresse wird geändert');
+		expect(notice.html).toContain('IP-Adresse');
+	});
+
 	it('opening a link (GET) shows a page and spends nothing; the page\'s form POST confirms', async () => {
 		const user = await newUser('page');
 		const next = address('page-next');
