@@ -21,6 +21,7 @@ import { endUserSessions } from '../shared/sessions.js';
 import { findUserByEmail, findUserById, type UserRow } from '../shared/users.js';
 import { generateToken, hashToken } from '../shared/util/crypto.js';
 import { InvalidCredentialsError, InvalidTokenError } from '../shared/util/errors.js';
+import { retryDeadlocks } from '../shared/util/sql.js';
 import { addressTaken, confirmUrlNotAllowed, noAddressYet, sameAddress } from './errors.js';
 import { CONFIRM_TEMPLATE, maskEmail, NOTICE_TEMPLATE, type NoticeStage } from './mails.js';
 import type { EmailChangeRequest } from './schemas.js';
@@ -53,7 +54,8 @@ export async function requestEmailChange(rt: Runtime, userId: string, input: Ema
 	const from = user.email;
 	const to = input.email;
 	const now = Date.now();
-	const queued = await rt.knex.transaction(async (trx) => {
+	// Two requests of one user at once take the same throttle rows: a deadlock is tried again.
+	const queued = await retryDeadlocks(() => rt.knex.transaction(async (trx) => {
 		// Both addresses are throttled: the old one as the user's, the new one by a key of its own
 		// (an address without an account, or someone else's).
 		if (!(await takeMailSlot(trx, userId, rt.config.mailMaxPerHour, now))) return false;
@@ -71,7 +73,7 @@ export async function requestEmailChange(rt: Runtime, userId: string, input: Ema
 		await rt.outbox.enqueue(trx, [mail, await noticeToOldAddress(rt, trx, user as Addressed, 'requested', to, caller.client)]);
 		await recordEvents(trx, [{ user: userId, event: 'email-change-requested', actor: userId, via: VIA, reason: `to ${maskEmail(to)}` }]);
 		return true;
-	});
+	}));
 	if (!queued) return;
 	rt.outbox.kick();
 	rt.events.emit('email-change-requested', { user: userId, actor: userId, via: caller.via ?? 'api', ...caller.client });

@@ -13,6 +13,7 @@ import type { SignInMethod } from '../shared/sign-in-method.js';
 import { findUserById } from '../shared/users.js';
 import { generateToken, hashToken } from '../shared/util/crypto.js';
 import { InvalidTokenError } from '../shared/util/errors.js';
+import { retryDeadlocks } from '../shared/util/sql.js';
 import { deviceKey } from './devices.js';
 import { noticeTemplate, type NoticeBy } from './mails.js';
 import type { NoticeKind } from './settings.js';
@@ -43,7 +44,8 @@ export async function sendNotice(rt: Runtime, happening: Happening): Promise<voi
 		const user = await findUserById(rt.knex, happening.user);
 		if (!user?.email || user.status !== 'active') return;
 		const at = happening.at ?? Date.now();
-		const queued = await rt.knex.transaction(async (trx) => {
+		// Two notices of one user at once take the same throttle rows: a deadlock is tried again.
+		const queued = await retryDeadlocks(() => rt.knex.transaction(async (trx) => {
 			if (!(await takeMailSlot(trx, noticeBudget(user.id), rt.config.mailMaxPerHour, at))) return false;
 			const secret = generateToken();
 			await issueToken(trx, { kind: NOT_ME_KIND, userId: user.id, secret, ttlMs: NOT_ME_TTL_MS, data: { notice: happening.kind }, keepEarlier: true });
@@ -58,7 +60,7 @@ export async function sendNotice(rt: Runtime, happening: Happening): Promise<voi
 				},
 			]);
 			return true;
-		});
+		}));
 		if (queued) rt.outbox.kick();
 	} catch (error) {
 		rt.logger.error(error, `[user-lifecycle] could not send a ${happening.kind} notice`);

@@ -55,6 +55,7 @@ describe.each(await availableDatabases())('security notices on %s', (db) => {
 	});
 
 	afterAll(async () => {
+		if (process.env['DEBUG_NOTICES']) console.log(host.logs().split('\n').filter((l) => /user-lifecycle/.test(l)).join('\n'));
 		await host?.stop();
 	});
 
