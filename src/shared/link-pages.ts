@@ -3,6 +3,7 @@
 // links — it shows one button, and only the click (a plain HTML form POST to the same path) acts.
 // No script at all, so the page's CSP allows none; the token travels in the form's body, never in
 // a URL the host logs. The same path takes `{ "token" }` as JSON (204) for a project's own page.
+// Pages go to browsers (they ask for text/html); any other client gets the host's error format.
 import type { NextFunction, Request, Response, Router } from 'express';
 import { handle, type HostRequest } from './http.js';
 import { parseInput, token as tokenField, z } from './input.js';
@@ -40,11 +41,14 @@ const MAX_FORM_BYTES = 16 * 1024;
  * its shape: it spends it or throws.
  */
 export function serveLinkPage(router: Router, path: string, copies: PageCopies, act: (token: string, req: HostRequest) => Promise<void>): void {
-	router.get(path, (req: Request, res: Response) => {
+	router.get(path, (req: Request, res: Response, next: NextFunction) => {
 		if (!stashedQueryToken(req)) stashQueryToken(req);
 		const token = stashedQueryToken(req)?.token;
 		const lang = pageLanguage(req, copies);
-		if (!token) return sendPage(res, 400, lang, PROBLEM[lang]?.title ?? PROBLEM['en']!.title, `<p>${escapeHtml((PROBLEM[lang] ?? PROBLEM['en']!).missing)}</p>`);
+		if (!token) {
+			if (!wantsPage(req)) return next(new InvalidPayloadError({ reason: '"token" is required' }));
+			return sendPage(res, 400, lang, PROBLEM[lang]?.title ?? PROBLEM['en']!.title, `<p>${escapeHtml((PROBLEM[lang] ?? PROBLEM['en']!).missing)}</p>`);
+		}
 		const copy = copies[lang] ?? copies.en;
 		// The form posts to this same path, relative, so a PUBLIC_URL below a prefix works too.
 		const action = path.split('/').pop()!;
@@ -63,15 +67,19 @@ export function serveLinkPage(router: Router, path: string, copies: PageCopies, 
 		readForm(req)
 			.then(async (form) => {
 				await act(parseInput(tokenBody, { token: form.get('token') ?? undefined }).token, req as HostRequest);
+				if (!wantsPage(req)) return void res.status(204).end();
 				sendPage(res, 200, lang, copy.title, `<p>${escapeHtml(copy.done)}</p>`);
 			})
 			.catch((error: unknown) => {
-				if (!isDirectusError(error)) return next(error);
+				if (!isDirectusError(error) || !wantsPage(req)) return next(error);
 				const status = typeof error.status === 'number' ? error.status : 400;
 				sendPage(res, status, lang, PROBLEM[lang]?.title ?? PROBLEM['en']!.title, `<p>${escapeHtml(error.message)}</p>`);
 			});
 	});
 }
+
+/** A browser (it asks for HTML before JSON): it gets pages; other clients the host's answers. */
+const wantsPage = (req: Request) => req.accepts(['json', 'html']) === 'html';
 
 /** The page's language: the first of the browser's languages the page speaks, else English. */
 export function pageLanguage(req: Pick<Request, 'headers'>, copies: PageCopies): string {

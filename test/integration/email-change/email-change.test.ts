@@ -118,13 +118,20 @@ describe.each(await availableDatabases())('email change on %s', (db) => {
 		expect(await emailOf(user.id)).toBe(user.email);
 		const posted = await fetch(`${host.url}/user-lifecycle/email-change/confirm`, {
 			method: 'POST',
-			headers: { 'content-type': 'application/x-www-form-urlencoded' },
+			headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html,application/xhtml+xml,*/*;q=0.8' },
 			body: new URLSearchParams({ token }).toString(),
 		});
 		expect(posted.status).toBe(200);
 		expect(await posted.text()).toContain('Done');
 		expect(await emailOf(user.id)).toBe(next);
 		expect(host.logs()).not.toContain(token);
+		// A spent link on the page: the reason, as a page; a client that asks for no HTML gets the host's format.
+		const again = await fetch(`${host.url}/user-lifecycle/email-change/confirm`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' }, body: `token=${encodeURIComponent(token)}` });
+		expect(again.status).toBe(403);
+		expect(await again.text()).toContain('<h1>');
+		const missing = await host.api('GET', '/user-lifecycle/email-change/confirm');
+		expect(missing.status).toBe(400);
+		expect(missing.body.errors[0].extensions.code).toBe('INVALID_PAYLOAD');
 	});
 
 	it('a free and a taken address get the same answer; confirming a taken one is 400 and changes nothing', async () => {
