@@ -15,6 +15,10 @@ describe.skipIf(!hasChromium)('the account on the Security page', { timeout: 240
 		host = started;
 		studio = browser;
 		role = await createAppRole(host, 'Account holders');
+		// The host's recommended app permissions let users edit their own profile, email included.
+		const [access] = (await host.admin('GET', `/access?filter[role][_eq]=${role}`)).body.data;
+		const update = await host.admin('POST', '/permissions', { policy: access.policy, collection: 'directus_users', action: 'update', fields: ['*'] });
+		expect(update.status, update.text).toBe(200);
 	});
 
 	it('changes the email: the new address confirms in the browser, the old one is told, the session stays', async () => {
@@ -66,6 +70,7 @@ describe.skipIf(!hasChromium)('the account on the Security page', { timeout: 240
 		const text = (await page.locator('section.sign-ins').textContent()) ?? '';
 		expect(text).toContain('Password');
 		expect(text).toMatch(/Chrome \d+ on Linux/);
+		await page.locator('section.sign-ins').scrollIntoViewIfNeeded();
 		await screenshot(page, 'security-sign-ins');
 	});
 });
