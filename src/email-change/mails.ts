@@ -27,7 +27,7 @@ export function maskEmail(address: string): string {
 
 function half(part: string): string {
 	const chars = [...part];
-	const kept = Math.ceil(chars.length / 2);
+	const kept = Math.max(1, Math.floor(chars.length / 2));
 	return chars.slice(0, kept).join('') + '*'.repeat(Math.max(1, chars.length - kept));
 }
 

@@ -71,7 +71,8 @@ describe.each(await availableDatabases())('email change on %s', (db) => {
 		expect(confirmation.subject).toBe('Confirm your new email address');
 		expect(confirmation.links.some((link) => link.startsWith(`${host.url}/user-lifecycle/email-change/confirm?token=`))).toBe(true);
 		const requested = await mailSaying(user.email, 'was asked for');
-		const masked = `${next.split('@')[0]!.slice(0, Math.ceil(next.split('@')[0]!.length / 2))}`;
+		const local = next.split('@')[0]!;
+		const masked = `${local.slice(0, Math.floor(local.length / 2))}*`;
 		expect(requested.html).toContain(masked);
 		expect(requested.html).not.toContain(next);
 		expect(requested.links.some((link) => link.startsWith(`${host.url}/user-lifecycle/email-change/revert?token=`))).toBe(true);
