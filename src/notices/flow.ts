@@ -17,7 +17,8 @@ import { retryDeadlocks } from '../shared/util/sql.js';
 import { deviceKey } from './devices.js';
 import { noticeTemplate, type NoticeBy } from './mails.js';
 import type { NoticeKind } from './settings.js';
-import { latestSignIns, noteDevice, recordSignIn } from './store.js';
+import { signInLog } from './sign-in-log.js';
+import { latestSignIns } from './store.js';
 
 export const NOT_ME_KIND = 'not-me';
 const NOT_ME_TTL_MS = 7 * 24 * 3600_000;
@@ -73,8 +74,9 @@ const noticeBudget = (userId: string) => `n${hashToken(`notices:${userId}`).slic
 /** Records a sign-in; a device new for the user (but not the very first on record) gets a notice. Never throws. */
 export async function signedIn(rt: Runtime, userId: string, method: SignInMethod, client: Client, at = Date.now()): Promise<void> {
 	try {
-		const seen = await noteDevice(rt.knex, userId, deviceKey(client.user_agent, client.ip), at);
-		await recordSignIn(rt.knex, { userId, at, ip: client.ip, userAgent: client.user_agent, method, newDevice: seen === 'new' });
+		const log = signInLog(rt);
+		const seen = await log.device(userId, deviceKey(client.user_agent, client.ip), at);
+		log.record({ userId, at, ip: client.ip, userAgent: client.user_agent, method, newDevice: seen === 'new' });
 		if (seen === 'new') await sendNotice(rt, { kind: 'new-device', user: userId, client, at, method });
 	} catch (error) {
 		rt.logger.error(error, '[user-lifecycle] could not record a sign-in');
@@ -112,6 +114,7 @@ export interface SignInView {
 
 /** The user's last 30 sign-ins, newest first. */
 export async function listSignIns(rt: Runtime, userId: string): Promise<SignInView[]> {
+	await signInLog(rt).flush();
 	const rows = await latestSignIns(rt.knex, userId, SIGN_INS_SHOWN);
 	return rows.map((row) => ({
 		at: new Date(row.at).toISOString(),

@@ -2,6 +2,7 @@
 // the sign-ins themselves (the Security page shows the last 30). Both are pruned after 90 days.
 import type { Knex } from 'knex';
 import { createTableIfMissing, type Migration } from '../shared/migrations.js';
+import { chunks } from '../shared/util/batch.js';
 import { orderedId } from '../shared/util/crypto.js';
 import type { SignInMethod } from '../shared/sign-in-method.js';
 
@@ -64,8 +65,9 @@ export interface SignIn {
 	newDevice: boolean;
 }
 
-export async function recordSignIn(knex: Knex, signIn: SignIn): Promise<void> {
-	await knex(SIGN_INS_TABLE).insert({
+/** Writes sign-ins, 250 rows a statement. */
+export async function recordSignIns(knex: Knex, signIns: readonly SignIn[]): Promise<void> {
+	const rows = signIns.map((signIn) => ({
 		id: orderedId(signIn.at),
 		user_id: signIn.userId,
 		at: signIn.at,
@@ -73,7 +75,8 @@ export async function recordSignIn(knex: Knex, signIn: SignIn): Promise<void> {
 		user_agent: signIn.userAgent?.slice(0, MAX_USER_AGENT) ?? null,
 		method: signIn.method,
 		new_device: signIn.newDevice,
-	});
+	}));
+	for (const batch of chunks(rows, 250)) await knex(SIGN_INS_TABLE).insert(batch);
 }
 
 export async function latestSignIns(knex: Knex, userId: string, limit: number): Promise<SignIn[]> {
