@@ -30,7 +30,7 @@ describe.skipIf(!hasChromium)('the account on the Security page', { timeout: 240
 		const panel = page.locator('section.email-change');
 		await expect.poll(() => panel.locator('.current').textContent()).toContain(email);
 		await panel.getByPlaceholder('New email address').fill(next);
-		await panel.getByPlaceholder('Your password').fill(PASSWORD);
+		await panel.getByPlaceholder('Current password').fill(PASSWORD);
 		await panel.getByRole('button', { name: 'Change email' }).click();
 		await expect.poll(() => panel.locator('.sent').textContent()).toContain(next);
 		await screenshot(page, 'security-email-change-sent');
