@@ -8,7 +8,7 @@ import { parseInput } from '../shared/input.js';
 import { consumeRateLimit } from '../shared/rate-limit.js';
 import type { Runtime } from '../shared/runtime.js';
 import { registerUser, verifyEmail } from './flow.js';
-import { registrationSchema, verifyEmailBody } from './schemas.js';
+import { registrationSchema, verifyEmailArgs } from './schemas.js';
 
 export function registrationGraphql(rt: Runtime): Record<string, GraphqlMutation> {
 	// The host's mutation takes the base fields only.
@@ -26,7 +26,7 @@ export function registrationGraphql(rt: Runtime): Record<string, GraphqlMutation
 			return true;
 		},
 		users_register_verify: async (args, req) => {
-			await verifyEmail(rt, parseInput(verifyEmailBody, withoutNulls(args)).token, flowOptions(req));
+			await verifyEmail(rt, parseInput(verifyEmailArgs, withoutNulls(args)), flowOptions(req));
 			return true;
 		},
 	};
