@@ -1,5 +1,7 @@
 // Registration's GraphQL door: the host's `users_register` and `users_register_verify` system
 // mutations, answered by the same flows as the REST routes (Boolean `true`, as the host answers).
+// The host's verify mutation takes only the token: a contested registration's link answers
+// PASSWORD_REQUIRED here, and is verified with a chosen password on the REST route or its page.
 import type { GraphqlMutation } from '../shared/graphql.js';
 import { withoutNulls } from '../shared/graphql.js';
 import { stallUntil } from '../shared/host.js';
