@@ -25,6 +25,15 @@ describe.each(await availableDatabases())('contested registrations on %s', (db) 
 		secrets.push(token);
 		return token;
 	};
+	/** Registers `email` once per password, each after the previous mail arrived: each mail's token. */
+	const registerInTurn = async (email: string, registrations: [password: string, fields?: Record<string, unknown>][]) => {
+		const tokens: string[] = [];
+		for (const [password, fields] of registrations) {
+			await register(email, password, fields);
+			tokens.push(await tokenOf(email, tokens.length + 1));
+		}
+		return tokens;
+	};
 	const verify = (body: Record<string, unknown>) => host.api('POST', '/user-lifecycle/register/verify-email', body);
 	const statusOf = async (email: string) => (await host.userByEmail(email)).status;
 	const codeOf = (res: { body: any }) => res.body?.errors?.[0]?.extensions?.code;
@@ -46,10 +55,7 @@ describe.each(await availableDatabases())('contested registrations on %s', (db) 
 
 	it('victim, then attacker: following the newest link activates neither password; the password chosen with it does', async () => {
 		const email = 'contested.victim@example.com';
-		await register(email, 'victim-password-1', { first_name: 'Victoria' });
-		const first = await tokenOf(email, 1);
-		await register(email, 'attacker-password-2', { first_name: 'Mallory' });
-		const second = await tokenOf(email, 2);
+		const [first, second] = (await registerInTurn(email, [['victim-password-1', { first_name: 'Victoria' }], ['attacker-password-2', { first_name: 'Mallory' }]])) as [string, string];
 		const user = await host.userByEmail(email);
 		expect(user).toMatchObject({ status: 'unverified', password: null, first_name: 'Mallory' });
 		const contests = await host.knex('user_lifecycle_events').where({ user: user.id, event: 'registration-contested' });
@@ -107,12 +113,7 @@ describe.each(await availableDatabases())('contested registrations on %s', (db) 
 
 	it('attacker first, victim second (pre-registration hijack): the same; a third registration keeps it contested', async () => {
 		const email = 'contested.hijack@example.com';
-		await register(email, 'attacker-password-1');
-		await tokenOf(email, 1);
-		await register(email, 'victim-password-2');
-		await tokenOf(email, 2);
-		await register(email, 'attacker-password-3', { first_name: 'Third' });
-		const third = await tokenOf(email, 3);
+		const third = (await registerInTurn(email, [['attacker-password-1'], ['victim-password-2'], ['attacker-password-3', { first_name: 'Third' }]]))[2]!;
 		expect(await host.userByEmail(email)).toMatchObject({ status: 'unverified', password: null, first_name: 'Third' });
 		expect(codeOf(await host.api('GET', `/users/register/verify-email?token=${encodeURIComponent(third)}`))).toBe('PASSWORD_REQUIRED');
 		expect((await verify({ token: third, password: 'chosen-by-mailbox-4' })).status).toBe(204);
@@ -122,10 +123,7 @@ describe.each(await availableDatabases())('contested registrations on %s', (db) 
 
 	it('a resend of a contested registration stays contested', async () => {
 		const email = 'contested.resend@example.com';
-		await register(email, 'first-password-1');
-		await tokenOf(email, 1);
-		await register(email, 'second-password-2');
-		await tokenOf(email, 2);
+		await registerInTurn(email, [['first-password-1'], ['second-password-2']]);
 		expect((await host.api('POST', '/user-lifecycle/register/resend', { email })).status).toBe(204);
 		const resent = await tokenOf(email, 3);
 		expect(codeOf(await verify({ token: resent }))).toBe('PASSWORD_REQUIRED');
