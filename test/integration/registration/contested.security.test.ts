@@ -37,6 +37,15 @@ describe.each(await availableDatabases())('contested registrations on %s', (db) 
 	const verify = (body: Record<string, unknown>) => host.api('POST', '/user-lifecycle/register/verify-email', body);
 	const statusOf = async (email: string) => (await host.userByEmail(email)).status;
 	const codeOf = (res: { body: any }) => res.body?.errors?.[0]?.extensions?.code;
+	/** The link asks for a password, then verifies with the one chosen, which alone signs in. */
+	const expectVerifiedWithChosen = async (email: string, token: string, chosen: string, wrong: string[]) => {
+		secrets.push(chosen);
+		expect(codeOf(await verify({ token }))).toBe('PASSWORD_REQUIRED');
+		expect((await verify({ token, password: chosen })).status).toBe(204);
+		expect(await statusOf(email)).toBe('active');
+		for (const password of wrong) expect((await host.login(email, password)).status).toBe(401);
+		expect((await host.login(email, chosen)).status).toBe(200);
+	};
 	const graphqlVerify = (token: string) =>
 		host.api('POST', '/graphql/system', { query: 'mutation ($token: String!) { users_register_verify(token: $token) }', variables: { token } });
 
@@ -116,9 +125,7 @@ describe.each(await availableDatabases())('contested registrations on %s', (db) 
 		const third = (await registerInTurn(email, [['attacker-password-1'], ['victim-password-2'], ['attacker-password-3', { first_name: 'Third' }]]))[2]!;
 		expect(await host.userByEmail(email)).toMatchObject({ status: 'unverified', password: null, first_name: 'Third' });
 		expect(codeOf(await host.api('GET', `/users/register/verify-email?token=${encodeURIComponent(third)}`))).toBe('PASSWORD_REQUIRED');
-		expect((await verify({ token: third, password: 'chosen-by-mailbox-4' })).status).toBe(204);
-		for (const wrong of ['attacker-password-1', 'victim-password-2', 'attacker-password-3']) expect((await host.login(email, wrong)).status).toBe(401);
-		expect((await host.login(email, 'chosen-by-mailbox-4')).status).toBe(200);
+		await expectVerifiedWithChosen(email, third, 'chosen-by-mailbox-4', ['attacker-password-1', 'victim-password-2', 'attacker-password-3']);
 	});
 
 	it('a resend of a contested registration stays contested', async () => {
@@ -126,10 +133,7 @@ describe.each(await availableDatabases())('contested registrations on %s', (db) 
 		await registerInTurn(email, [['first-password-1'], ['second-password-2']]);
 		expect((await host.api('POST', '/user-lifecycle/register/resend', { email })).status).toBe(204);
 		const resent = await tokenOf(email, 3);
-		expect(codeOf(await verify({ token: resent }))).toBe('PASSWORD_REQUIRED');
-		expect((await verify({ token: resent, password: 'chosen-by-mailbox-3' })).status).toBe(204);
-		expect((await host.login(email, 'second-password-2')).status).toBe(401);
-		expect((await host.login(email, 'chosen-by-mailbox-3')).status).toBe(200);
+		await expectVerifiedWithChosen(email, resent, 'chosen-by-mailbox-3', ['first-password-1', 'second-password-2']);
 	});
 
 	it('past the mail throttle a registration again still drops the pending password: the live link asks for one', async () => {
@@ -148,10 +152,7 @@ describe.each(await availableDatabases())('contested registrations on %s', (db) 
 		expect(user).toMatchObject({ status: 'unverified', password: null, first_name: 'Mallory' });
 		expect(await host.knex('user_lifecycle_events').where({ user: user.id, event: 'registration-contested' })).toHaveLength(1);
 
-		expect(codeOf(await verify({ token: newest }))).toBe('PASSWORD_REQUIRED');
-		expect((await verify({ token: newest, password: 'chosen-by-mailbox-4' })).status).toBe(204);
-		expect((await host.login(email, 'attacker-password-1')).status).toBe(401);
-		expect((await host.login(email, 'chosen-by-mailbox-4')).status).toBe(200);
+		await expectVerifiedWithChosen(email, newest, 'chosen-by-mailbox-4', ['attacker-password-1', 'victim-password-2', 'victim-password-3']);
 	});
 
 	it('a burst of registrations racing the first link: no 5xx, and no attacker password ever signs in', async () => {
