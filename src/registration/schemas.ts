@@ -32,6 +32,9 @@ export function registrationSchema(extraFields: readonly string[]) {
 	});
 }
 
-export const verifyEmailBody = z.strictObject({ token: token() });
+/** The host's GraphQL `users_register_verify(token)`: the link alone. */
+export const verifyEmailArgs = z.strictObject({ token: token() });
+/** Our verify route: the link, and the password its follower chooses (required for a contested registration). */
+export const verifyEmailBody = z.strictObject({ token: token(), password: text().optional() });
 
 export const resendBody = z.strictObject({ email: email(), verification_url: httpUrl().optional() });

@@ -43,8 +43,10 @@ const REGISTER_FIELDS = ['email', 'password', 'first_name', 'last_name', 'verifi
 
 export const ROUTES: readonly RouteDef[] = [
 	ours('POST', '/register', REGISTER_FIELDS),
-	ours('POST', '/register/verify-email', ['token'], { spends: ['verification'] }),
+	ours('POST', '/register/verify-email', ['token', 'password'], { spends: ['verification'] }),
 	ours('GET', '/register/verify-email', [], { queryToken: true, spends: ['verification'] }),
+	ours('GET', '/register/choose-password.js'),
+	ours('GET', '/register/choose-password.css'),
 	ours('POST', '/register/resend', ['email', 'verification_url']),
 	ours('POST', '/invite', ['email', 'role', 'invite_url', 'expires_in']),
 	ours('POST', '/invite/accept', ['token', 'password', 'first_name', 'last_name'], { spends: ['invite'] }),
