@@ -18,7 +18,8 @@ import { InvalidTokenError } from '../shared/util/errors.js';
 import { resetUrlNotAllowed } from './errors.js';
 import type { MailInput } from '../shared/mail.js';
 import { takeMailSlot } from '../shared/mail-throttle.js';
-import { currentLinkState, isLinkStateCurrent, RESET_TOKEN_KIND } from './link-state.js';
+import { currentLinkState, isLinkStateCurrent } from '../shared/link-state.js';
+import { RESET_TOKEN_KIND } from './link-state.js';
 import { readResetToken, signResetToken } from './token.js';
 
 const VIA = 'password-reset';
