@@ -14,6 +14,7 @@ import type { Capability } from './shared/capability.js';
 import type { StartUp } from './shared/runtime.js';
 import { status } from './status/index.js';
 import { tfaEnforcement } from './tfa-enforcement/index.js';
+import { createOtpGate } from './two-factor/otp-gate.js';
 import { twoFactor } from './two-factor/index.js';
 
 const FLOWS: readonly Capability[] = [registration, invitation, loginLock, twoFactor, status, sessions, passwordReset, tfaEnforcement];
@@ -28,4 +29,5 @@ export const START_UP: StartUp = {
 	studioCollections: CAPABILITIES.flatMap((capability) => capability.studioCollections ?? []),
 	mailQueue: createOutbox,
 	passwordGate: createPasswordGate,
+	otpGate: createOtpGate,
 };
