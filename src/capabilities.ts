@@ -21,13 +21,16 @@ const FLOWS: readonly Capability[] = [registration, invitation, loginLock, twoFa
 
 export const CAPABILITIES: readonly Capability[] = [...FLOWS, outbox(new Map(FLOWS.flatMap((capability) => Object.entries(capability.mailRetry ?? {}))))];
 
+/** The mail templates the capabilities ship (the outbox renders them). */
+const MAIL_TEMPLATES = FLOWS.flatMap((capability) => capability.mailTemplates ?? []);
+
 /** What the runtime needs of every capability before it starts: tables, settings, studio collections, the mail queue. */
 export const START_UP: StartUp = {
 	// The schedule's lease table is the bundle's own (src/bundle/leases.ts).
 	migrations: [...LEASE_MIGRATIONS, ...CAPABILITIES.flatMap((capability) => capability.migrations ?? [])],
 	settings: [SCHEDULE_SETTINGS, ...CAPABILITIES.flatMap((capability) => (capability.settings ? [capability.settings] : []))],
 	studioCollections: CAPABILITIES.flatMap((capability) => capability.studioCollections ?? []),
-	mailQueue: createOutbox,
+	mailQueue: (rt) => createOutbox(rt, MAIL_TEMPLATES),
 	passwordGate: createPasswordGate,
 	otpGate: createOtpGate,
 };
