@@ -3,6 +3,7 @@
 // two-factor: its `auth.login` filter refuses a locked user before any code is looked at.
 import { LEASE_MIGRATIONS } from './bundle/leases.js';
 import { SCHEDULE_SETTINGS } from './bundle/schedule.js';
+import { emailSignIn } from './email-sign-in/index.js';
 import { invitation } from './invitation/index.js';
 import { passwordReset } from './password-reset/index.js';
 import { loginLock } from './login-lock/index.js';
@@ -17,7 +18,7 @@ import { tfaEnforcement } from './tfa-enforcement/index.js';
 import { createOtpGate } from './two-factor/otp-gate.js';
 import { twoFactor } from './two-factor/index.js';
 
-const FLOWS: readonly Capability[] = [registration, invitation, loginLock, twoFactor, status, sessions, passwordReset, tfaEnforcement];
+const FLOWS: readonly Capability[] = [registration, invitation, loginLock, twoFactor, status, sessions, passwordReset, emailSignIn, tfaEnforcement];
 
 export const CAPABILITIES: readonly Capability[] = [...FLOWS, outbox(new Map(FLOWS.flatMap((capability) => Object.entries(capability.mailRetry ?? {}))))];
 
