@@ -59,7 +59,8 @@ async function request(rt: Runtime, input: SignInLinkRequest): Promise<void> {
 	const id = newId();
 	const token = newLinkToken();
 	const code = newCode();
-	const expiresAt = Date.now() + SIGN_IN_TTL_MS;
+	const issuedAt = Date.now();
+	const expiresAt = issuedAt + SIGN_IN_TTL_MS;
 	const mail: MailInput = {
 		kind: SIGN_IN_MAIL_KIND,
 		template: SIGN_IN_TEMPLATE,
@@ -73,7 +74,7 @@ async function request(rt: Runtime, input: SignInLinkRequest): Promise<void> {
 		// (otherwise anyone could keep ending the owner's link by asking again).
 		if (!(await takeMailSlot(trx, user.id, config.mailMaxPerHour, Date.now()))) return false;
 		const { statusChanges } = await currentLinkState(trx, user.id);
-		await openSignInRequest(trx, { id, userId: user.id, tokenHash: hashLinkToken(token), codeHash: hashCode(rt, id, code), email: user.email, statusChanges, expiresAt });
+		await openSignInRequest(trx, { id, userId: user.id, tokenHash: hashLinkToken(token), codeHash: hashCode(rt, id, code), email: user.email, statusChanges, expiresAt }, issuedAt);
 		await rt.outbox.enqueue(trx, [mail]);
 		return true;
 	});
