@@ -10,6 +10,7 @@ import { toJson } from './values.js';
 
 export const VERIFY_URL = 'https://app.example.com/verify';
 export const INVITE_URL = 'https://app.example.com/accept';
+export const SIGN_IN_URL = 'https://app.example.com/sign-in';
 /** The SECRET scripts/host.mjs gives every test host. */
 export const HOST_SECRET = 'test-secret-for-user-lifecycle-please-change';
 
@@ -30,6 +31,11 @@ export const FUZZ_ENV: Record<string, string> = {
 	// The reset request's stall and per-address limit would make most fuzzed requests wait or 429.
 	USER_LIFECYCLE_RESET_STALL_TIME: '0',
 	USER_LIFECYCLE_RESET_IP_MAX_PER_MINUTE: '0',
+	// Email sign-in on, without its stall and per-IP limit (for the same reasons).
+	USER_LIFECYCLE_EMAIL_SIGN_IN: 'true',
+	USER_LIFECYCLE_SIGN_IN_URL_ALLOW_LIST: SIGN_IN_URL,
+	USER_LIFECYCLE_EMAIL_SIGN_IN_STALL_TIME: '0',
+	USER_LIFECYCLE_EMAIL_SIGN_IN_IP_MAX_PER_MINUTE: '0',
 };
 
 const REGISTRATION_SETTINGS = { public_registration: true, public_registration_verify_email: true, auth_password_policy: '/^.{8,}$/', project_name: 'Fuzz' };
@@ -39,6 +45,7 @@ export interface Planted {
 	all: string[];
 	verificationToken: string;
 	inviteToken: string;
+	signInToken: string;
 	byName: Record<string, string>;
 }
 
@@ -91,7 +98,7 @@ async function controlFixture(host: TestHost): Promise<Target> {
  * `login-locked` / `login-unlocked` records (refused logins start it on purpose), user_lifecycle_rate_limits (counted hits; the limit is off here),
  * user_lifecycle_leases (the outbox worker's and the schedule's claims), user_lifecycle_migrations.
  */
-const COUNTED = ['user_lifecycle_outbox', 'user_lifecycle_events', 'user_lifecycle_pending_flows', 'user_lifecycle_tfa_pending_secrets', 'user_lifecycle_otp_steps'];
+const COUNTED = ['user_lifecycle_outbox', 'user_lifecycle_events', 'user_lifecycle_pending_flows', 'user_lifecycle_tfa_pending_secrets', 'user_lifecycle_otp_steps', 'user_lifecycle_email_sign_ins'];
 
 export async function startFuzzHost(db: Db): Promise<Fuzz> {
 	const host = await startTestHost({ db, env: FUZZ_ENV });
@@ -157,6 +164,7 @@ async function fixture(host: TestHost, control: Fuzz['control']): Promise<Fuzz> 
 			passwords: [PASSWORD, ADMIN_PASSWORD, 'a-long-password'],
 			verifyUrl: VERIFY_URL,
 			inviteUrl: INVITE_URL,
+			signInUrl: SIGN_IN_URL,
 			hostSecret: HOST_SECRET,
 			secrets: [],
 		},
@@ -166,7 +174,7 @@ async function fixture(host: TestHost, control: Fuzz['control']): Promise<Fuzz> 
 /**
  * Secrets that must never come back: a user's password and TOTP secret and recovery codes (TFA on),
  * a live invite token (and its jti), a live verification token, the password that registration
- * was given. None of these users is ever named by the generators.
+ * was given, a live sign-in link. None of these users is ever named by the generators.
  */
 async function plantSecrets(host: TestHost, role: string): Promise<Planted & { userIds: string[] }> {
 	const salt = createHash('sha256').update(`${Date.now()}:${Math.random()}`).digest('hex').slice(0, 16);
@@ -190,6 +198,11 @@ async function plantSecrets(host: TestHost, role: string): Promise<Planted & { u
 	if (registered.status !== 204) throw new Error(`register failed: ${registered.text}`);
 	const verificationToken = await host.mailbox.tokenFor('planted.pending@example.com');
 
+	const signInUser = await host.createUser({ email: 'planted.signin@example.com', password: PASSWORD, role, status: 'active' });
+	const asked = await host.api('POST', '/user-lifecycle/email-sign-in/request', { email: 'planted.signin@example.com', sign_in_url: SIGN_IN_URL });
+	if (asked.status !== 204) throw new Error(`sign-in request failed: ${asked.text}`);
+	const signInToken = await host.mailbox.tokenFor('planted.signin@example.com');
+
 	const byName: Record<string, string> = {
 		'holder password': holderPassword,
 		'registration password': registerPassword,
@@ -197,13 +210,14 @@ async function plantSecrets(host: TestHost, role: string): Promise<Planted & { u
 		'invite token': inviteToken,
 		'invite jti': inviteJti,
 		'verification token': verificationToken,
+		'sign-in link': signInToken,
 	};
 	recoveryCodes.forEach((code, i) => {
 		byName[`recovery code ${i + 1}`] = code;
 		byName[`recovery code ${i + 1} (bare)`] = code.replace(/-/g, '');
 	});
-	const userIds = [holder.id, invited.body.data[0].user, (await host.userByEmail('planted.pending@example.com')).id];
-	return { all: Object.values(byName), byName, verificationToken, inviteToken, userIds };
+	const userIds = [holder.id, invited.body.data[0].user, (await host.userByEmail('planted.pending@example.com')).id, signInUser];
+	return { all: Object.values(byName), byName, verificationToken, inviteToken, signInToken, userIds };
 }
 
 // ---------------------------------------------------------------------------------------------
