@@ -123,7 +123,7 @@ async function signIn(rt: Runtime, proof: SignInProof, http: { req: HostRequest;
 		const taken = tries ?? (await takeTry(knex, request.id));
 		if (taken === null) throw refused();
 		try {
-			({ giveBack } = await rt.otp.check(user.id, proof.otp));
+			({ giveBack } = await rt.otps.checkSignIn(user.id, proof.otp));
 		} catch (error) {
 			if (taken >= MAX_TRIES) await endRequest(knex, request.id);
 			throw error;

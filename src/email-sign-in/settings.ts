@@ -1,10 +1,10 @@
-// Email sign-in's settings: whether it is on at all (mail is a weaker factor than a passkey), where
-// links may point, the request's stall, and the per-IP limit on its two routes. How many mails an
-// address gets is the shared mail throttle's setting (USER_LIFECYCLE_RESET_MAX_PER_HOUR).
-import { boolean, integer, list, type Env, type SettingsOf } from '../shared/config.js';
+// Email sign-in's settings: where links may point, the request's stall, and the per-IP limit on
+// its two routes. Whether it is on at all (USER_LIFECYCLE_EMAIL_SIGN_IN, `emailSignIn`) is a
+// shared setting: the sign-in page reads it too. How many mails an address gets is the shared mail
+// throttle's setting (USER_LIFECYCLE_RESET_MAX_PER_HOUR).
+import { integer, list, type Env, type SettingsOf } from '../shared/config.js';
 
 export const EMAIL_SIGN_IN_SETTINGS = {
-	emailSignIn: boolean('USER_LIFECYCLE_EMAIL_SIGN_IN', 'false'),
 	/** Where a `sign_in_url` may point (the host's matching rules); the extension's own sign-in page always may. */
 	signInUrlAllowList: list('USER_LIFECYCLE_SIGN_IN_URL_ALLOW_LIST'),
 	/** Every sign-in link request answers this long after it started. */

@@ -42,7 +42,7 @@ export function outbox(retries: ReadonlyMap<string, MailRetry>): Capability {
  * The runtime's MailQueue: made once per runtime by the entries (getRuntime), never by a
  * capability. `templates`: the capabilities' own mail templates.
  */
-export function createOutbox(rt: Omit<Runtime, 'outbox' | 'passwords' | 'otp'>, templates: readonly MailTemplate[] = []): MailQueue {
+export function createOutbox(rt: Omit<Runtime, 'outbox' | 'passwords' | 'otps'>, templates: readonly MailTemplate[] = []): MailQueue {
 	const { knex, logger, config } = rt;
 	const worker = new OutboxWorker({
 		knex,

@@ -14,8 +14,8 @@ import { deriveKey } from './util/crypto.js';
 import { LifecycleEvents } from './events.js';
 import { MAIL_THROTTLE_MIGRATIONS } from './mail-throttle.js';
 import type { MailQueue } from './mail.js';
+import type { OtpGate } from './otps.js';
 import type { PasswordGate } from './passwords.js';
-import type { OtpGate } from './otp.js';
 
 export type HostContext = ApiExtensionContext & { emitter?: unknown };
 
@@ -36,8 +36,8 @@ export interface Runtime {
 	outbox: MailQueue;
 	/** Checks a password outside the host's login: counted toward the login lock, stalled like a login. */
 	passwords: PasswordGate;
-	/** Checks a two-factor code for a sign-in without a password: the two-factor capability's code gate. */
-	otp: OtpGate;
+	/** Checks a TOTP code outside the host's login: counted toward the code lock, accepted once. */
+	otps: OtpGate;
 	/** `user-lifecycle.*` action events for other extensions and Flows (emit after commit). */
 	events: LifecycleEvents;
 }
@@ -50,10 +50,10 @@ export interface StartUp {
 	settings: readonly SettingsSlice[];
 	studioCollections: readonly CollectionMeta[];
 	/** Called once per runtime (the endpoint and the hook share it, so one queue per process). */
-	mailQueue: (rt: Omit<Runtime, 'outbox' | 'passwords' | 'otp'>) => MailQueue;
+	mailQueue: (rt: Omit<Runtime, 'outbox' | 'passwords' | 'otps'>) => MailQueue;
 	/** The password gate's maker (the login lock), called once per runtime. */
 	passwordGate: (rt: Runtime) => PasswordGate;
-	/** The OTP gate's maker (two-factor), called once per runtime. */
+	/** The code gate's maker (two-factor), called once per runtime. */
 	otpGate: (rt: Runtime) => OtpGate;
 }
 
@@ -79,7 +79,7 @@ export function getRuntime(context: HostContext, { migrations, settings, studioC
 	ready.catch((error) => context.logger.error(error, '[user-lifecycle] could not create the extension tables'));
 	const events = new LifecycleEvents(context.emitter as never, context.logger);
 	const keys = new Map<string, Buffer>();
-	const base: Omit<Runtime, 'outbox' | 'passwords' | 'otp'> = {
+	const base: Omit<Runtime, 'outbox' | 'passwords' | 'otps'> = {
 		config,
 		knex,
 		services: context.services,
@@ -89,10 +89,10 @@ export function getRuntime(context: HostContext, { migrations, settings, studioC
 		key: (purpose) => keys.get(purpose) ?? keys.set(purpose, deriveKey(secret!, purpose)).get(purpose)!,
 		events,
 	};
-	// The gates work on the whole runtime (the password gate records and emits a lock), so they are made last.
+	// The gates work on the whole runtime (they record and emit a lock), so they are made last.
 	const made = { ...base, outbox: mailQueue(base) } as Runtime;
 	made.passwords = passwordGate(made);
-	made.otp = otpGate(made);
+	made.otps = otpGate(made);
 	current = made;
 	return current;
 }
