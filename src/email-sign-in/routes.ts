@@ -2,7 +2,7 @@
 // fetching it, too) never spends it; the page it opens asks for a click that POSTs the token.
 import type { NextFunction, Request, Response, Router } from 'express';
 import { doorOf, handle, type HostRequest } from '../shared/http.js';
-import { stallUntil } from '../shared/host.js';
+import { stalled } from '../shared/host.js';
 import { parseInput } from '../shared/input.js';
 import { perIpRateLimit } from '../shared/rate-limit.js';
 import type { Runtime } from '../shared/runtime.js';
@@ -17,15 +17,7 @@ const VERIFY_RATE_LIMIT = 'email-sign-in-verify';
 const whenOn = (rt: Runtime) => (_req: Request, _res: Response, next: NextFunction) => next(rt.config.emailSignIn ? undefined : emailSignInOff());
 
 /** Every answer, a body refused by its schema too, comes USER_LIFECYCLE_EMAIL_SIGN_IN_STALL_TIME after the request's start. */
-const requestRoute = (rt: Runtime) =>
-	handle(async (req: HostRequest) => {
-		const startedAt = performance.now();
-		try {
-			await requestSignInMail(rt, parseInput(requestBody, req.body), startedAt);
-		} finally {
-			await stallUntil(startedAt, rt.config.signInStallMs);
-		}
-	});
+const requestRoute = (rt: Runtime) => handle((req: HostRequest) => stalled(rt.config.signInStallMs, () => requestSignInMail(rt, parseInput(requestBody, req.body))));
 
 const verifyRoute = (rt: Runtime) =>
 	handle(async (req, res) => {

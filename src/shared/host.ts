@@ -50,6 +50,16 @@ export async function stallUntil(start: number, ms: number): Promise<void> {
 	if (remaining > 0) await new Promise((resolve) => setTimeout(resolve, remaining));
 }
 
+/** Runs `work`; its answer, or its error, comes no sooner than `ms` after the start: the same timing whatever happened. */
+export async function stalled<T>(ms: number, work: () => Promise<T>): Promise<T> {
+	const startedAt = performance.now();
+	try {
+		return await work();
+	} finally {
+		await stallUntil(startedAt, ms);
+	}
+}
+
 /** The link a mail carries: the caller's URL (already allow-listed) or the default, plus `?token=`. */
 export function linkWithToken(url: string, token: string): string {
 	const link = new URL(url);
