@@ -60,11 +60,16 @@ export async function stalled<T>(ms: number, work: () => Promise<T>): Promise<T>
 	}
 }
 
-/** The link a mail carries: the caller's URL (already allow-listed) or the default, plus `?token=`. */
+/**
+ * The link a mail carries: the caller's URL (already allow-listed) or the default, plus `?token=`.
+ * Without PUBLIC_URL (the host's default is `/`) the default is a path, and the link stays one, as
+ * the host's own mails do then.
+ */
 export function linkWithToken(url: string, token: string): string {
-	const link = new URL(url);
+	const absolute = /^[a-z][a-z0-9+.-]*:/i.test(url);
+	const link = new URL(url, 'http://relative.invalid');
 	link.searchParams.set('token', token);
-	return link.toString();
+	return absolute ? link.toString() : `${link.pathname}${link.search}${link.hash}`;
 }
 
 export function publicPath(rt: Runtime, ...segments: string[]): string {
