@@ -7,6 +7,8 @@ import { invitation } from './invitation/index.js';
 import { passwordReset } from './password-reset/index.js';
 import { loginLock } from './login-lock/index.js';
 import { createPasswordGate } from './login-lock/password-gate.js';
+import { passwordPolicy } from './password-policy/index.js';
+import { createPasswordPolicy } from './password-policy/policy.js';
 import { registration } from './registration/index.js';
 import { createOutbox, outbox } from './outbox/index.js';
 import { sessions } from './sessions/index.js';
@@ -16,7 +18,7 @@ import { status } from './status/index.js';
 import { tfaEnforcement } from './tfa-enforcement/index.js';
 import { twoFactor } from './two-factor/index.js';
 
-const FLOWS: readonly Capability[] = [registration, invitation, loginLock, twoFactor, status, sessions, passwordReset, tfaEnforcement];
+const FLOWS: readonly Capability[] = [registration, invitation, loginLock, twoFactor, status, sessions, passwordReset, tfaEnforcement, passwordPolicy];
 
 export const CAPABILITIES: readonly Capability[] = [...FLOWS, outbox(new Map(FLOWS.flatMap((capability) => Object.entries(capability.mailRetry ?? {}))))];
 
@@ -28,4 +30,5 @@ export const START_UP: StartUp = {
 	studioCollections: CAPABILITIES.flatMap((capability) => capability.studioCollections ?? []),
 	mailQueue: createOutbox,
 	passwordGate: createPasswordGate,
+	passwordPolicy: createPasswordPolicy,
 };

@@ -8,7 +8,6 @@ import type { Knex } from 'knex';
 import { generateToken } from '../shared/util/crypto.js';
 import { InvalidPayloadError, InvalidTokenError, isDirectusError } from '../shared/util/errors.js';
 import { assertFilter, isPlainObject } from './filter.js';
-import { assertPasswordPolicy } from '../shared/policy/password.js';
 import { decideRegistration, matchesRegistrationFilter } from './rules.js';
 import { isUrlAllowed } from '../shared/policy/url-allow-list.js';
 import type { Runtime } from '../shared/runtime.js';
@@ -74,7 +73,7 @@ async function register(rt: Runtime, input: RegistrationInput, options: FlowOpti
 	const decision = decideRegistration(config.registerRules, payload);
 	if (decision?.action === 'deny') throw registrationRefused();
 	// Checked before looking the email up, so a weak password is refused alike for new and taken emails.
-	assertPasswordPolicy(input.password, settings.auth_password_policy);
+	await rt.passwordPolicy.check(input.password, [{ email: input.email, first_name: input.first_name, last_name: input.last_name }]);
 
 	const verify = isOn(settings.public_registration_verify_email);
 	const then = decision?.action === 'allow' && decision.status === 'draft' ? 'draft' : 'active';

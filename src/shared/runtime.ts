@@ -14,6 +14,7 @@ import { deriveKey } from './util/crypto.js';
 import { LifecycleEvents } from './events.js';
 import { MAIL_THROTTLE_MIGRATIONS } from './mail-throttle.js';
 import type { MailQueue } from './mail.js';
+import type { PasswordPolicy } from './password-policy.js';
 import type { PasswordGate } from './passwords.js';
 
 export type HostContext = ApiExtensionContext & { emitter?: unknown };
@@ -35,6 +36,8 @@ export interface Runtime {
 	outbox: MailQueue;
 	/** Checks a password outside the host's login: counted toward the login lock, stalled like a login. */
 	passwords: PasswordGate;
+	/** Judges a new password (the password-policy capability's rules): 400 PASSWORD_POLICY naming the rule. */
+	passwordPolicy: PasswordPolicy;
 	/** `user-lifecycle.*` action events for other extensions and Flows (emit after commit). */
 	events: LifecycleEvents;
 }
@@ -50,12 +53,14 @@ export interface StartUp {
 	mailQueue: (rt: Omit<Runtime, 'outbox' | 'passwords'>) => MailQueue;
 	/** The password gate's maker (the login lock), called once per runtime. */
 	passwordGate: (rt: Runtime) => PasswordGate;
+	/** The password policy's maker (the password-policy capability), called once per runtime. */
+	passwordPolicy: (rt: Pick<Runtime, 'config' | 'knex'>) => PasswordPolicy;
 }
 
 let current: Runtime | null = null;
 
 /** The process's runtime; the first entry to call it (endpoint or hook) creates it with the capabilities' start-up parts. */
-export function getRuntime(context: HostContext, { migrations, settings, studioCollections: shownByCapabilities, mailQueue, passwordGate }: StartUp): Runtime {
+export function getRuntime(context: HostContext, { migrations, settings, studioCollections: shownByCapabilities, mailQueue, passwordGate, passwordPolicy }: StartUp): Runtime {
 	if (current) return current;
 	const config = loadConfig(context.env, settings); // throws a ConfigError naming the variable
 	const knex = context.database as unknown as Knex;
@@ -83,6 +88,7 @@ export function getRuntime(context: HostContext, { migrations, settings, studioC
 		ready,
 		key: (purpose) => keys.get(purpose) ?? keys.set(purpose, deriveKey(secret!, purpose)).get(purpose)!,
 		events,
+		passwordPolicy: passwordPolicy({ config, knex }),
 	};
 	// The gate works on the whole runtime (it records and emits a lock), so it is made last.
 	const made = { ...base, outbox: mailQueue(base) } as Runtime;
