@@ -258,6 +258,9 @@ export function outcome(req: FuzzRequest, answer: Answer): Outcome {
 	return 'success';
 }
 
+/** The password policy's rules (src/password-policy/rules.ts), as its refusals name them. */
+const PASSWORD_POLICY_RULES = new Set(['max-length', 'min-length', 'common', 'project-list', 'context', 'host-policy']);
+
 /** A whole argon2 hash (parameters, salt and digest), as directus_users.password holds one. */
 const ARGON2_HASH = /\$argon2(?:id|i|d)\$v=\d+\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]{8,}\$[A-Za-z0-9+/]{16,}/;
 
@@ -277,6 +280,10 @@ export function problems(answer: Answer, secrets: readonly string[], sent: strin
 	}
 	if (answer.status >= 400 && answer.status < 500 && typeof errors[0]?.extensions?.code !== 'string') {
 		found.push({ kind: 'format', message: `a ${answer.status} not in the host's error format` });
+	}
+	// A password the policy refuses: 400 on REST (GraphQL names the field's path instead), naming one of its rules.
+	for (const error of errors.filter((e) => e?.extensions?.code === 'PASSWORD_POLICY')) {
+		if ((!error.path && answer.status !== 400) || !PASSWORD_POLICY_RULES.has(error.extensions.rule)) found.push({ kind: 'format', message: `a PASSWORD_POLICY refusal answered ${answer.status} with rule ${error.extensions.rule}` });
 	}
 	for (const secret of secrets) {
 		// A secret the request itself carried may be named back to its sender (an unknown key); none other may.
