@@ -17,6 +17,12 @@ describe.each(await availableDatabases())('the password policy on every door, on
 	const newEmail = (name = 'door') => `${name}.${++seq}.${randomUUID().slice(0, 6)}@policy.example.com`;
 	const gql = (query: string, variables: Record<string, unknown> = {}, token: string | null = null) => host.api('POST', '/graphql/system', { query, variables }, { token });
 	const passwordOf = async (id: string) => (await host.knex('directus_users').select('password').where({ id }).first()).password as string | null;
+	/** A link's three doors (ours, the host's REST route, its GraphQL mutation), each taking `{ token, password }`. */
+	const linkDoors = (ours: string, hosts: string, mutation: string) => ({
+		ours: (token: string, password: string) => host.api('POST', ours, { token, password }),
+		"the host's REST": (token: string, password: string) => host.api('POST', hosts, { token, password }),
+		"the host's GraphQL": (token: string, password: string) => gql(`mutation L($token: String!, $password: String!) { ${mutation}(token: $token, password: $password) }`, { token, password }),
+	});
 	const activeUser = async (fields: Record<string, unknown> = {}) => {
 		const email = newEmail();
 		const { id, token } = await host.createApiUser(role, email, fields);
@@ -67,11 +73,7 @@ describe.each(await availableDatabases())('the password policy on every door, on
 			if (Object.keys(fields).length > 0) await host.knex('directus_users').where({ id: user.id }).update(fields);
 			return { email, id: user.id as string, token: await host.mailbox.tokenFor(email) };
 		};
-		const doors = {
-			ours: (token: string, password: string) => host.api('POST', '/user-lifecycle/invite/accept', { token, password }),
-			"the host's REST": (token: string, password: string) => host.api('POST', '/users/invite/accept', { token, password }),
-			"the host's GraphQL": (token: string, password: string) => gql('mutation A($token: String!, $password: String!) { users_invite_accept(token: $token, password: $password) }', { token, password }),
-		};
+		const doors = linkDoors('/user-lifecycle/invite/accept', '/users/invite/accept', 'users_invite_accept');
 
 		it.each(Object.keys(doors))('%s: refused passwords leave the user invited and the link unspent; the same link then works', async (door) => {
 			const accept = doors[door as keyof typeof doors];
@@ -89,11 +91,7 @@ describe.each(await availableDatabases())('the password policy on every door, on
 	});
 
 	describe('password reset', () => {
-		const doors = {
-			ours: (token: string, password: string) => host.api('POST', '/user-lifecycle/password/reset', { token, password }),
-			"the host's REST": (token: string, password: string) => host.api('POST', '/auth/password/reset', { token, password }),
-			"the host's GraphQL": (token: string, password: string) => gql('mutation P($token: String!, $password: String!) { auth_password_reset(token: $token, password: $password) }', { token, password }),
-		};
+		const doors = linkDoors('/user-lifecycle/password/reset', '/auth/password/reset', 'auth_password_reset');
 
 		it.each(Object.keys(doors))('%s: refused passwords leave the old password and the link; the same link then works', async (door) => {
 			const reset = doors[door as keyof typeof doors];
