@@ -170,7 +170,7 @@ async function fixture(host: TestHost, control: Fuzz['control']): Promise<Fuzz> 
  */
 async function plantSecrets(host: TestHost, role: string): Promise<Planted & { userIds: string[] }> {
 	const salt = createHash('sha256').update(`${Date.now()}:${Math.random()}`).digest('hex').slice(0, 16);
-	const holderPassword = `Planted-pw-${salt}`;
+	const holderPassword = `Hidden-pw-${salt}`; // no word of its address (the password policy)
 	const holder = await host.createApiUser(role, 'planted.holder@example.com', { password: holderPassword });
 	const generated = await host.api('POST', '/user-lifecycle/tfa/generate', { password: holderPassword }, { token: holder.token });
 	if (generated.status !== 200) throw new Error(`tfa generate failed: ${generated.text}`);
@@ -185,7 +185,7 @@ async function plantSecrets(host: TestHost, role: string): Promise<Planted & { u
 	const inviteToken = await host.mailbox.tokenFor('planted.invitee@example.com');
 	const inviteJti = String(JSON.parse(Buffer.from(inviteToken.split('.')[1]!, 'base64url').toString('utf8')).jti);
 
-	const registerPassword = `Planted-reg-${salt}`;
+	const registerPassword = `Hidden-reg-${salt}`;
 	const registered = await host.api('POST', '/user-lifecycle/register', { email: 'planted.pending@example.com', password: registerPassword, verification_url: VERIFY_URL });
 	if (registered.status !== 204) throw new Error(`register failed: ${registered.text}`);
 	const verificationToken = await host.mailbox.tokenFor('planted.pending@example.com');
