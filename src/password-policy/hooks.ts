@@ -75,7 +75,7 @@ function isOwnersWord(error: unknown): boolean {
 	return extensions?.rule === 'context' && extensions.source !== 'project_name';
 }
 
-/** Whether the host lets the caller write these users' password (the system, an admin and the user themselves always may). */
+/** Whether the caller may hear about these users' words: the system, admins and the user themselves; anyone else if the host lets them write that password. */
 async function mayWritePassword(rt: Runtime, database: Knex, schema: SchemaOverview | undefined, accountability: Accountability | null, keys: string[], password: string): Promise<boolean> {
 	if (!accountability || accountability.admin || (keys.length === 1 && keys[0] === accountability.user)) return true;
 	try {
