@@ -27,6 +27,8 @@
 //   node bench/run.mjs                     (SQLite and PostgreSQL; PostgreSQL skipped if it doesn't answer)
 //   BENCH_DBS=sqlite BENCH_GENERATIONS=2 node bench/run.mjs
 //   BENCH_FLOWS=patch-single,patch-bulk,outbox node bench/run.mjs   (only these figures)
+//   BENCH_FLOWS=password-policy node bench/run.mjs   (the password policy's cost per check alone, no host)
+import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -54,6 +56,12 @@ const ONLY = process.env.BENCH_FLOWS ? new Set(process.env.BENCH_FLOWS.split(','
 const wanted = (key) => !ONLY || ONLY.has(key) || (key === 'password-request' && ONLY.has('password-reset')) || (key === 'login' && ONLY.has('email-link'));
 const PASSWORD = 'Bench-password-1';
 const NEW_PASSWORD = 'Bench-password-2';
+
+// The password policy's cost per check needs no host: printed first (bench/password-policy.bench.ts).
+if (wanted('password-policy')) {
+	const policyBench = spawnSync(process.execPath, [join(root, 'node_modules/vite-node/vite-node.mjs'), join(root, 'bench/password-policy.bench.ts')], { stdio: 'inherit' });
+	if (ONLY?.size === 1) process.exit(policyBench.status ?? 1);
+}
 
 const mailbox = await startMailbox();
 mkdirSync(join(root, '.test-hosts'), { recursive: true });

@@ -8,6 +8,8 @@ import { invitation } from './invitation/index.js';
 import { passwordReset } from './password-reset/index.js';
 import { loginLock } from './login-lock/index.js';
 import { createPasswordGate } from './login-lock/password-gate.js';
+import { passwordPolicy } from './password-policy/index.js';
+import { createPasswordPolicy } from './password-policy/policy.js';
 import { registration } from './registration/index.js';
 import { createOutbox, outbox } from './outbox/index.js';
 import { sessions } from './sessions/index.js';
@@ -18,7 +20,7 @@ import { tfaEnforcement } from './tfa-enforcement/index.js';
 import { createOtpGate } from './two-factor/otp-gate.js';
 import { twoFactor } from './two-factor/index.js';
 
-const FLOWS: readonly Capability[] = [registration, invitation, loginLock, twoFactor, status, sessions, passwordReset, emailSignIn, tfaEnforcement];
+const FLOWS: readonly Capability[] = [registration, invitation, loginLock, twoFactor, status, sessions, passwordReset, emailSignIn, tfaEnforcement, passwordPolicy];
 
 export const CAPABILITIES: readonly Capability[] = [...FLOWS, outbox(new Map(FLOWS.flatMap((capability) => Object.entries(capability.mailRetry ?? {}))))];
 
@@ -34,4 +36,5 @@ export const START_UP: StartUp = {
 	mailQueue: (rt) => createOutbox(rt, MAIL_TEMPLATES),
 	passwordGate: createPasswordGate,
 	otpGate: createOtpGate,
+	passwordPolicy: createPasswordPolicy,
 };

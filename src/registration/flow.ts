@@ -10,7 +10,6 @@ import type { Knex } from 'knex';
 import { generateToken } from '../shared/util/crypto.js';
 import { InvalidPayloadError, InvalidTokenError, isDirectusError } from '../shared/util/errors.js';
 import { assertFilter, isPlainObject } from './filter.js';
-import { assertPasswordPolicy } from '../shared/policy/password.js';
 import { decideRegistration, matchesRegistrationFilter } from './rules.js';
 import { isUrlAllowed } from '../shared/policy/url-allow-list.js';
 import type { Runtime } from '../shared/runtime.js';
@@ -76,7 +75,7 @@ async function register(rt: Runtime, input: RegistrationInput, options: FlowOpti
 	const decision = decideRegistration(config.registerRules, payload);
 	if (decision?.action === 'deny') throw registrationRefused();
 	// Checked before looking the email up, so a weak password is refused alike for new and taken emails.
-	assertPasswordPolicy(input.password, settings.auth_password_policy);
+	await rt.passwordPolicy.check(input.password, [{ email: input.email, first_name: input.first_name, last_name: input.last_name }]);
 
 	const verify = isOn(settings.public_registration_verify_email);
 	const then = decision?.action === 'allow' && decision.status === 'draft' ? 'draft' : 'active';
@@ -255,7 +254,7 @@ export async function verifyEmail(rt: Runtime, input: { token: string; password?
 			if (!user || (!held && user.status !== 'unverified')) throw new InvalidTokenError();
 			// After the token, so a used or expired link says so first; a refusal rolls the spend back.
 			if (input.password === undefined && (await isContested(trx, user.id))) throw passwordMustBeChosen();
-			if (input.password !== undefined) assertPasswordPolicy(input.password, (await readSettings(trx)).auth_password_policy);
+			if (input.password !== undefined) await rt.passwordPolicy.check(input.password, [user], { knex: trx });
 			await clearPendingFlow(trx, [user.id]);
 			const changes = { ...(held ? {} : { status: 'active' }), ...(input.password === undefined ? {} : { password: input.password }) };
 			if (Object.keys(changes).length > 0) await new rt.services.UsersService({ knex: trx, schema, accountability: null }).updateOne(user.id, changes);

@@ -178,7 +178,7 @@ async function fixture(host: TestHost, control: Fuzz['control']): Promise<Fuzz> 
  */
 async function plantSecrets(host: TestHost, role: string): Promise<Planted & { userIds: string[] }> {
 	const salt = createHash('sha256').update(`${Date.now()}:${Math.random()}`).digest('hex').slice(0, 16);
-	const holderPassword = `Planted-pw-${salt}`;
+	const holderPassword = `Hidden-pw-${salt}`; // no word of its address (the password policy)
 	const holder = await host.createApiUser(role, 'planted.holder@example.com', { password: holderPassword });
 	const generated = await host.api('POST', '/user-lifecycle/tfa/generate', { password: holderPassword }, { token: holder.token });
 	if (generated.status !== 200) throw new Error(`tfa generate failed: ${generated.text}`);
@@ -193,7 +193,7 @@ async function plantSecrets(host: TestHost, role: string): Promise<Planted & { u
 	const inviteToken = await host.mailbox.tokenFor('planted.invitee@example.com');
 	const inviteJti = String(JSON.parse(Buffer.from(inviteToken.split('.')[1]!, 'base64url').toString('utf8')).jti);
 
-	const registerPassword = `Planted-reg-${salt}`;
+	const registerPassword = `Hidden-reg-${salt}`;
 	const registered = await host.api('POST', '/user-lifecycle/register', { email: 'planted.pending@example.com', password: registerPassword, verification_url: VERIFY_URL });
 	if (registered.status !== 204) throw new Error(`register failed: ${registered.text}`);
 	const verificationToken = await host.mailbox.tokenFor('planted.pending@example.com');
@@ -272,6 +272,9 @@ export function outcome(req: FuzzRequest, answer: Answer): Outcome {
 	return 'success';
 }
 
+/** The password policy's rules (src/password-policy/rules.ts), as its refusals name them. */
+const PASSWORD_POLICY_RULES = new Set(['max-length', 'min-length', 'common', 'project-list', 'context', 'host-policy']);
+
 /** A whole argon2 hash (parameters, salt and digest), as directus_users.password holds one. */
 const ARGON2_HASH = /\$argon2(?:id|i|d)\$v=\d+\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]{8,}\$[A-Za-z0-9+/]{16,}/;
 
@@ -291,6 +294,10 @@ export function problems(answer: Answer, secrets: readonly string[], sent: strin
 	}
 	if (answer.status >= 400 && answer.status < 500 && typeof errors[0]?.extensions?.code !== 'string') {
 		found.push({ kind: 'format', message: `a ${answer.status} not in the host's error format` });
+	}
+	// A password the policy refuses: 400 on REST (GraphQL names the field's path instead), naming one of its rules.
+	for (const error of errors.filter((e) => e?.extensions?.code === 'PASSWORD_POLICY')) {
+		if ((!error.path && answer.status !== 400) || !PASSWORD_POLICY_RULES.has(error.extensions.rule)) found.push({ kind: 'format', message: `a PASSWORD_POLICY refusal answered ${answer.status} with rule ${error.extensions.rule}` });
 	}
 	for (const secret of secrets) {
 		// A secret the request itself carried may be named back to its sender (an unknown key); none other may.
