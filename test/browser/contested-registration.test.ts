@@ -38,7 +38,7 @@ describe.skipIf(!hasChromium)('a contested registration in the browser', { timeo
 		await screenshot(page, 'contested-registration-page');
 
 		// Two different passwords: refused on the page, nothing sent.
-		await page.getByLabel('Password', { exact: true }).fill('chosen-in-browser-3');
+		await page.getByLabel('Password', { exact: true }).fill('chosen-on-page-3');
 		await page.getByLabel('The same password again').fill('something-else-4');
 		await page.getByRole('button', { name: 'Verify my address' }).click();
 		await expect.poll(() => page.locator('#message').textContent()).toContain('not the same');
@@ -49,8 +49,8 @@ describe.skipIf(!hasChromium)('a contested registration in the browser', { timeo
 		await expect.poll(() => page.locator('#message').textContent()).toMatch(/password/i);
 		expect((await host.userByEmail(email)).status).toBe('unverified');
 
-		await page.getByLabel('Password', { exact: true }).fill('chosen-in-browser-3');
-		await page.getByLabel('The same password again').fill('chosen-in-browser-3');
+		await page.getByLabel('Password', { exact: true }).fill('chosen-on-page-3');
+		await page.getByLabel('The same password again').fill('chosen-on-page-3');
 		await page.getByRole('button', { name: 'Verify my address' }).click();
 		await page.getByText('Your address is verified and your password is set.').waitFor();
 		await screenshot(page, 'contested-registration-done');
@@ -62,7 +62,7 @@ describe.skipIf(!hasChromium)('a contested registration in the browser', { timeo
 		expect((await host.login(email, 'victim-password-1')).status).toBe(401);
 		await page.getByRole('link', { name: 'Sign in' }).click();
 		await page.waitForURL((url) => url.pathname.endsWith('/admin/login'));
-		await signIn(page, host, email, 'chosen-in-browser-3');
+		await signIn(page, host, email, 'chosen-on-page-3');
 		expect(new URL(page.url()).pathname).not.toContain('login');
 
 		// The link is spent: opened again, it verifies nothing and says so.

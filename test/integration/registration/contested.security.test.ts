@@ -64,7 +64,7 @@ describe.each(await availableDatabases())('contested registrations on %s', (db) 
 
 	it('victim, then attacker: following the newest link activates neither password; the password chosen with it does', async () => {
 		const email = 'contested.victim@example.com';
-		const [first, second] = (await registerInTurn(email, [['victim-password-1', { first_name: 'Victoria' }], ['attacker-password-2', { first_name: 'Mallory' }]])) as [string, string];
+		const [first, second] = (await registerInTurn(email, [['owner-password-1', { first_name: 'Victoria' }], ['attacker-password-2', { first_name: 'Mallory' }]])) as [string, string];
 		const user = await host.userByEmail(email);
 		expect(user).toMatchObject({ status: 'unverified', password: null, first_name: 'Mallory' });
 		const contests = await host.knex('user_lifecycle_events').where({ user: user.id, event: 'registration-contested' });
@@ -108,24 +108,24 @@ describe.each(await availableDatabases())('contested registrations on %s', (db) 
 		// A password the policy refuses: 400, the link still usable.
 		const weak = await verify({ token: second, password: 'short' });
 		expect(weak.status).toBe(400);
-		expect(codeOf(weak)).toBe('INVALID_PAYLOAD');
+		expect(codeOf(weak)).toBe('PASSWORD_POLICY');
 		expect(await statusOf(email)).toBe('unverified');
 
 		expect((await verify({ token: second, password: 'chosen-by-mailbox-3' })).status).toBe(204);
 		secrets.push('chosen-by-mailbox-3');
 		expect(await statusOf(email)).toBe('active');
 		expect((await host.login(email, 'attacker-password-2')).status).toBe(401);
-		expect((await host.login(email, 'victim-password-1')).status).toBe(401);
+		expect((await host.login(email, 'owner-password-1')).status).toBe(401);
 		expect((await host.login(email, 'chosen-by-mailbox-3')).status).toBe(200);
 		expect(codeOf(await verify({ token: second, password: 'attacker-password-4' }))).toBe('INVALID_TOKEN');
 	});
 
 	it('attacker first, victim second (pre-registration hijack): the same; a third registration keeps it contested', async () => {
 		const email = 'contested.hijack@example.com';
-		const third = (await registerInTurn(email, [['attacker-password-1'], ['victim-password-2'], ['attacker-password-3', { first_name: 'Third' }]]))[2]!;
+		const third = (await registerInTurn(email, [['attacker-password-1'], ['owner-password-2'], ['attacker-password-3', { first_name: 'Third' }]]))[2]!;
 		expect(await host.userByEmail(email)).toMatchObject({ status: 'unverified', password: null, first_name: 'Third' });
 		expect(codeOf(await host.api('GET', `/users/register/verify-email?token=${encodeURIComponent(third)}`))).toBe('PASSWORD_REQUIRED');
-		await expectVerifiedWithChosen(email, third, 'chosen-by-mailbox-4', ['attacker-password-1', 'victim-password-2', 'attacker-password-3']);
+		await expectVerifiedWithChosen(email, third, 'chosen-by-mailbox-4', ['attacker-password-1', 'owner-password-2', 'attacker-password-3']);
 	});
 
 	it('a resend of a contested registration stays contested', async () => {
@@ -143,8 +143,8 @@ describe.each(await availableDatabases())('contested registrations on %s', (db) 
 		await register(email, 'attacker-password-1', { first_name: 'Mallory' });
 		for (let i = 1; i < MAX_MAILS_PER_HOUR; i++) expect((await host.api('POST', '/user-lifecycle/register/resend', { email })).status).toBe(204);
 		const newest = await tokenOf(email, MAX_MAILS_PER_HOUR);
-		await register(email, 'victim-password-2', { first_name: 'Victoria' });
-		await register(email, 'victim-password-3');
+		await register(email, 'owner-password-2', { first_name: 'Victoria' });
+		await register(email, 'owner-password-3');
 		await new Promise((resolve) => setTimeout(resolve, 1000));
 		expect(host.mailbox.to(email)).toHaveLength(MAX_MAILS_PER_HOUR);
 		const user = await host.userByEmail(email);
@@ -152,13 +152,13 @@ describe.each(await availableDatabases())('contested registrations on %s', (db) 
 		expect(user).toMatchObject({ status: 'unverified', password: null, first_name: 'Mallory' });
 		expect(await host.knex('user_lifecycle_events').where({ user: user.id, event: 'registration-contested' })).toHaveLength(1);
 
-		await expectVerifiedWithChosen(email, newest, 'chosen-by-mailbox-4', ['attacker-password-1', 'victim-password-2', 'victim-password-3']);
+		await expectVerifiedWithChosen(email, newest, 'chosen-by-mailbox-4', ['attacker-password-1', 'owner-password-2', 'owner-password-3']);
 	});
 
 	it('a burst of registrations racing the first link: no 5xx, and no attacker password ever signs in', async () => {
 		const email = 'contested.burst@example.com';
-		const [first] = await registerInTurn(email, [['victim-password-1']]);
-		const attackers = ['attacker-burst-1', 'attacker-burst-2', 'attacker-burst-3', 'attacker-burst-4', 'attacker-burst-5'];
+		const [first] = await registerInTurn(email, [['owner-password-1']]);
+		const attackers = ['attacker-rush-1', 'attacker-rush-2', 'attacker-rush-3', 'attacker-rush-4', 'attacker-rush-5'];
 		secrets.push(...attackers);
 		const answers = await Promise.all([
 			...attackers.map((password) => host.api('POST', '/user-lifecycle/register', { email, password })),

@@ -174,17 +174,17 @@ describe.each(await availableDatabases())('registration on %s', (db) => {
 		expect((await host.userByEmail(email)).status).toBe('unverified');
 		// Registered twice: neither registrant's password is kept; the link asks for one.
 		expect((await verify(newest)).body.errors[0].extensions.code).toBe('PASSWORD_REQUIRED');
-		expect((await host.api('POST', '/user-lifecycle/register/verify-email', { token: newest, password: 'owner-pass-C' })).status).toBe(204);
+		expect((await host.api('POST', '/user-lifecycle/register/verify-email', { token: newest, password: 'chosen-pass-C' })).status).toBe(204);
 		expect((await host.userByEmail(email)).status).toBe('active');
 		expect((await host.login(email, 'attacker-pass-A')).status).toBe(401);
 		expect((await host.login(email, 'quiet-pass-B')).status).toBe(401);
-		expect((await host.login(email, 'owner-pass-C')).status).toBe(200);
+		expect((await host.login(email, 'chosen-pass-C')).status).toBe(200);
 		// verified: a further registration changes nothing and sends nothing
 		expect((await register({ email, password: 'attacker-pass-D' })).status).toBe(204);
 		await new Promise((r) => setTimeout(r, 500));
 		expect(host.mailbox.to(email)).toHaveLength(2);
 		expect((await host.login(email, 'attacker-pass-D')).status).toBe(401);
-		expect((await host.login(email, 'owner-pass-C')).status).toBe(200);
+		expect((await host.login(email, 'chosen-pass-C')).status).toBe(200);
 	});
 
 	it('pre-registration hijack of an account held for approval: same (the password chosen at verification), and the pending verification is recorded until it happens', async () => {
@@ -198,7 +198,7 @@ describe.each(await availableDatabases())('registration on %s', (db) => {
 		const newest = await tokenOf(email, 2);
 		expect((await verify(attackerLink)).status).toBe(403);
 		expect((await verify(newest)).body.errors[0].extensions.code).toBe('PASSWORD_REQUIRED');
-		expect((await host.api('POST', '/user-lifecycle/register/verify-email', { token: newest, password: 'owner-pass-D' })).status).toBe(204);
+		expect((await host.api('POST', '/user-lifecycle/register/verify-email', { token: newest, password: 'chosen-pass-D' })).status).toBe(204);
 		const verified = await host.userByEmail(email);
 		expect(verified).toMatchObject({ status: 'draft', first_name: 'Held' });
 		expect(await host.knex('user_lifecycle_pending_flows').where({ user_id: held.id }).first()).toBeUndefined();
@@ -209,7 +209,7 @@ describe.each(await availableDatabases())('registration on %s', (db) => {
 		expect(host.mailbox.to(email)).toHaveLength(2);
 		expect((await host.admin('PATCH', `/users/${held.id}`, { status: 'active' })).status).toBe(200);
 		for (const wrong of ['attacker-pass-A', 'quiet-pass-B', 'attacker-pass-C']) expect((await host.login(email, wrong)).status).toBe(401);
-		expect((await host.login(email, 'owner-pass-D')).status).toBe(200);
+		expect((await host.login(email, 'chosen-pass-D')).status).toBe(200);
 	});
 
 	it('an unverified verification record clears on unverified -> active too', async () => {
