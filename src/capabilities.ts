@@ -4,12 +4,15 @@
 import { LEASE_MIGRATIONS } from './bundle/leases.js';
 import { SCHEDULE_SETTINGS } from './bundle/schedule.js';
 import { emailChange } from './email-change/index.js';
+import { emailSignIn } from './email-sign-in/index.js';
 import { invitation } from './invitation/index.js';
 import { passwordReset } from './password-reset/index.js';
 import { createPasswordResets } from './password-reset/flow.js';
 import { loginLock } from './login-lock/index.js';
 import { notices } from './notices/index.js';
 import { createPasswordGate } from './login-lock/password-gate.js';
+import { passwordPolicy } from './password-policy/index.js';
+import { createPasswordPolicy } from './password-policy/policy.js';
 import { registration } from './registration/index.js';
 import { createOutbox, outbox } from './outbox/index.js';
 import { sessions } from './sessions/index.js';
@@ -17,15 +20,15 @@ import type { Capability } from './shared/capability.js';
 import type { StartUp } from './shared/runtime.js';
 import { status } from './status/index.js';
 import { tfaEnforcement } from './tfa-enforcement/index.js';
+import { createOtpGate } from './two-factor/otp-gate.js';
 import { twoFactor } from './two-factor/index.js';
-import { createCodeGate } from './two-factor/code-gate.js';
 
-const FLOWS: readonly Capability[] = [registration, invitation, loginLock, twoFactor, status, sessions, passwordReset, tfaEnforcement, emailChange, notices];
-
-/** The mail templates the capabilities ship (their own mails), by name. */
-const MAIL_TEMPLATES = Object.fromEntries(FLOWS.flatMap((capability) => Object.entries(capability.mailTemplates ?? {})));
+const FLOWS: readonly Capability[] = [registration, invitation, loginLock, twoFactor, status, sessions, passwordReset, emailSignIn, tfaEnforcement, passwordPolicy, emailChange, notices];
 
 export const CAPABILITIES: readonly Capability[] = [...FLOWS, outbox(new Map(FLOWS.flatMap((capability) => Object.entries(capability.mailRetry ?? {}))))];
+
+/** The mail templates the capabilities ship (the outbox renders them). */
+const MAIL_TEMPLATES = FLOWS.flatMap((capability) => capability.mailTemplates ?? []);
 
 /** What the runtime needs of every capability before it starts: tables, settings, studio collections, the mail queue. */
 export const START_UP: StartUp = {
@@ -35,6 +38,7 @@ export const START_UP: StartUp = {
 	studioCollections: CAPABILITIES.flatMap((capability) => capability.studioCollections ?? []),
 	mailQueue: (rt) => createOutbox(rt, MAIL_TEMPLATES),
 	passwordGate: createPasswordGate,
-	codeGate: createCodeGate,
+	otpGate: createOtpGate,
+	passwordPolicy: createPasswordPolicy,
 	passwordResets: createPasswordResets,
 };

@@ -47,7 +47,7 @@ export async function requestEmailChange(rt: Runtime, userId: string, input: Ema
 	const user = await findUserById(rt.knex, userId);
 	if (!user || user.status !== 'active') throw new InvalidCredentialsError();
 	if (input.password !== undefined) await rt.passwords.check(userId, input.password, caller);
-	else await rt.codes.checkOtp(userId, input.otp!);
+	else await rt.otps.check(userId, input.otp!);
 	if (!user.email) throw noAddressYet();
 	if (user.email.toLowerCase() === input.email.toLowerCase()) throw sameAddress();
 	await assertMayWriteOwnEmail(rt, user as Addressed, caller);

@@ -3,7 +3,7 @@
 // `language`: the confirmation link to the new address, and the notice to the old one with the
 // new address half-masked and a link that takes the change back. Every value in them arrives
 // HTML-escaped (the outbox escapes the template data).
-import type { ShippedTemplates } from '../shared/mail.js';
+import type { MailTemplate } from '../shared/mail.js';
 
 export const CONFIRM_TEMPLATE = 'user-lifecycle-email-change';
 export const NOTICE_TEMPLATE = 'user-lifecycle-email-change-notice';
@@ -78,13 +78,7 @@ ${button("This wasn't me")}
 {% endif %}
 {% endblock %}`;
 
-export const EMAIL_CHANGE_TEMPLATES: ShippedTemplates = {
-	[CONFIRM_TEMPLATE]: {
-		subjects: { en: 'Confirm your new email address', de: 'Neue E-Mail-Adresse bestätigen' },
-		liquid: CONFIRM_LIQUID,
-	},
-	[NOTICE_TEMPLATE]: {
-		subjects: { en: 'Your email address is changing', de: 'Ihre E-Mail-Adresse wird geändert' },
-		liquid: NOTICE_LIQUID,
-	},
-};
+export const EMAIL_CHANGE_TEMPLATES: MailTemplate[] = [
+	{ name: CONFIRM_TEMPLATE, source: CONFIRM_LIQUID, subjects: { en: 'Confirm your new email address', de: 'Neue E-Mail-Adresse bestätigen' } },
+	{ name: NOTICE_TEMPLATE, source: NOTICE_LIQUID, subjects: { en: 'Your email address is changing', de: 'Ihre E-Mail-Adresse wird geändert' } },
+];

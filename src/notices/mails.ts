@@ -2,7 +2,7 @@
 // own file of that name replaces it), in English and German by the recipient's `language`. Each
 // says what happened, when, from which IP and browser (but for an administrator's doing), and
 // carries a "this wasn't me" link. Every value arrives HTML-escaped (the outbox escapes the data).
-import type { ShippedTemplates } from '../shared/mail.js';
+import type { MailTemplate } from '../shared/mail.js';
 import { NOTICE_KINDS, type NoticeKind } from './settings.js';
 
 export const noticeTemplate = (kind: NoticeKind) => `user-lifecycle-notice-${kind}`;
@@ -85,14 +85,10 @@ ${button("This wasn't me")}
 <p>The link works once, for 7 days.</p>`;
 }
 
-export const NOTICE_TEMPLATES: ShippedTemplates = Object.fromEntries(
-	NOTICE_KINDS.map((kind) => [
-		noticeTemplate(kind),
-		{
-			subjects: { en: TEXTS[kind].en.subject, de: TEXTS[kind].de.subject },
-			liquid: `{% layout "base" %}{% block content %}{% assign lang = language | default: "" | slice: 0, 2 | downcase %}
+export const NOTICE_TEMPLATES: MailTemplate[] = NOTICE_KINDS.map((kind) => ({
+	name: noticeTemplate(kind),
+	subjects: { en: TEXTS[kind].en.subject, de: TEXTS[kind].de.subject },
+	source: `{% layout "base" %}{% block content %}{% assign lang = language | default: "" | slice: 0, 2 | downcase %}
 {% if lang == "de" %}${body(kind, 'de')}{% else %}${body(kind, 'en')}{% endif %}
 {% endblock %}`,
-		},
-	]),
-);
+}));

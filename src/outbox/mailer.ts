@@ -3,13 +3,11 @@
 // templates parsed once per drain (the host looks each file up and parses it on every send), and,
 // when the host sends over plain SMTP without a pool (one connection per mail), a pooled copy of
 // the host's own SMTP settings so that a burst of mails reuses a few connections.
+import { existsSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { existsSync, readFileSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
-import { dirname, extname, join, resolve, sep } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Knex } from 'knex';
 import { importFromHost } from '../shared/host-modules.js';
-import type { ShippedTemplates } from '../shared/mail.js';
 import type { Mailer } from './worker.js';
 
 interface HostTransport {
@@ -36,8 +34,8 @@ export interface HostMailerOptions {
 	connections: number;
 	/** The host's EMAIL_TEMPLATES_PATH (a project's own templates, looked up before the host's). */
 	templatesPath: string;
-	/** The capabilities' own templates, looked up after the project's (which may replace them). */
-	shipped?: ShippedTemplates;
+	/** The capabilities' own templates (name to Liquid source), for names the host has no file of. */
+	ownTemplates?: ReadonlyMap<string, string>;
 }
 
 /** The outbox worker's `mailer` dependency, built on the host's MailService. */
@@ -57,14 +55,15 @@ export function hostMailer(options: HostMailerOptions): () => Promise<Mailer> {
 		// The same lookup as the host's (the project's folder first, then the host's own templates,
 		// layouts alike), with each template parsed once for this drain: edits show in the next.
 		if (typeof service.renderTemplate === 'function') {
-			liquid ??= hostLiquid(options.templatesPath, options.shipped ?? {}).catch((error) => {
+			liquid ??= hostLiquid(options.templatesPath).catch((error) => {
 				options.logger.warn(`[user-lifecycle] outbox: templates are rendered by the host on every send (${(error as Error)?.message})`);
 				return null;
 			});
 			const makeEngine = await liquid;
 			if (makeEngine) {
 				const templates = makeEngine();
-				service.renderTemplate = (template, variables) => templates.renderFile(template, variables);
+				const own = ownTemplateRenderer(templates, options.templatesPath, options.ownTemplates ?? new Map());
+				service.renderTemplate = (template, variables) => own(template, variables) ?? templates.renderFile(template, variables);
 			}
 		}
 		const defaultTemplateData = typeof service.getDefaultTemplateData === 'function' ? await service.getDefaultTemplateData() : undefined;
@@ -113,42 +112,37 @@ function noDelaySocket(options: Record<string, unknown>, callback: (error: Error
 
 interface TemplateEngine {
 	renderFile(template: string, variables: Record<string, unknown>): Promise<string>;
+	parse(source: string): unknown;
+	render(parsed: unknown, variables: Record<string, unknown>): Promise<string>;
+}
+
+/**
+ * Renders a capability's own template (parsed once per drain, like the files) unless the project
+ * has a file of that name in its templates folder; undefined for every other template.
+ */
+function ownTemplateRenderer(engine: TemplateEngine, templatesPath: string, sources: ReadonlyMap<string, string>) {
+	const parsed = new Map<string, unknown>();
+	const projectHas = new Map<string, boolean>();
+	return (template: string, variables: Record<string, unknown>): Promise<string> | undefined => {
+		const source = sources.get(template);
+		if (source === undefined) return undefined;
+		if (!projectHas.has(template)) projectHas.set(template, existsSync(join(resolve(templatesPath), `${template}.liquid`)));
+		if (projectHas.get(template)) return undefined;
+		if (!parsed.has(template)) parsed.set(template, engine.parse(source));
+		return engine.render(parsed.get(template), variables);
+	};
 }
 
 /** Makes a Liquid engine for one drain: it caches what it parsed. */
 type LiquidFactory = () => TemplateEngine;
 
-/** The host's liquidjs (found once) over the host's two template folders, with the shipped templates between them. */
-async function hostLiquid(templatesPath: string, shipped: ShippedTemplates): Promise<LiquidFactory> {
+/** The host's liquidjs (found once) over the host's two template folders. */
+async function hostLiquid(templatesPath: string): Promise<LiquidFactory> {
 	const { module, api } = await loadFromHost<{ Liquid?: unknown }>('liquidjs', (m) => typeof m.Liquid === 'function');
 	const Liquid = module.Liquid as new (options: Record<string, unknown>) => TemplateEngine;
 	// The host's MailService lives at dist/services/mail/index.js, beside its templates folder.
-	const root = [resolve(templatesPath), SHIPPED_ROOT, join(dirname(api), 'services', 'mail', 'templates')];
-	const fs = templateFiles(shipped);
-	return () => new Liquid({ root, extname: '.liquid', cache: true, fs });
-}
-
-/** Where the shipped templates seem to live: a folder no disk has, answered from memory. */
-const SHIPPED_ROOT = resolve('/', '.user-lifecycle-shipped-templates');
-
-/**
- * The files Liquid reads: the disk's, and the shipped templates as `SHIPPED_ROOT/<name>.liquid`.
- * A template name that leaves its root (`../x`) is looked up nowhere, as in the host.
- */
-function templateFiles(shipped: ShippedTemplates) {
-	const inMemory = new Map(Object.entries(shipped).map(([name, template]) => [join(SHIPPED_ROOT, `${name}.liquid`), template.liquid]));
-	const onDisk = async (file: string) => (await stat(file).catch(() => null))?.isFile() === true;
-	return {
-		sep,
-		dirname,
-		resolve: (dir: string, file: string, ext: string) => resolve(dir, extname(file) ? file : file + ext),
-		exists: async (file: string) => inMemory.has(file) || (!file.startsWith(SHIPPED_ROOT + sep) && (await onDisk(file))),
-		existsSync: (file: string) => inMemory.has(file) || (!file.startsWith(SHIPPED_ROOT + sep) && existsSync(file)),
-		readFile: async (file: string) => inMemory.get(file) ?? readFile(file, 'utf8'),
-		readFileSync: (file: string) => inMemory.get(file) ?? readFileSync(file, 'utf8'),
-		contains: async (root: string, file: string) => file.startsWith(root + sep),
-		containsSync: (root: string, file: string) => file.startsWith(root + sep),
-	};
+	const root = [resolve(templatesPath), join(dirname(api), 'services', 'mail', 'templates')];
+	return () => new Liquid({ root, extname: '.liquid', cache: true });
 }
 
 /** The host's own nodemailer (the extension bundles none), resolved from the running host. */

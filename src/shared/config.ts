@@ -58,6 +58,12 @@ export const boolean = (name: string, fallback: 'true' | 'false'): Setting<boole
 	throw new ConfigError(name, 'expected true or false');
 };
 
+/** Requests per IP and minute (a route's limit), or null when set to 0 (off). */
+export const perMinuteLimit = (name: string, fallback: string): Setting<{ points: number; windowMs: number } | null> => (env) => {
+	const perMinute = integer(name, fallback, 0, 100_000)(env);
+	return perMinute === 0 ? null : { points: perMinute, windowMs: 60_000 };
+};
+
 /** A comma-separated list (or the array the host already split it into). */
 export const list = (name: string): Setting<string[]> => (env) => toList(env[name]);
 
@@ -119,6 +125,8 @@ export const SHARED_SETTINGS = {
 	/** Mails per address in any hour, reset and verification mails together (the shared mail throttle). */
 	mailMaxPerHour: integer('USER_LIFECYCLE_RESET_MAX_PER_HOUR', '5', 1, 100),
 	scheduleBatchSize: integer('USER_LIFECYCLE_SCHEDULE_BATCH_SIZE', '500', 1, 10_000),
+	/** Email sign-in links are on (their routes, and the sign-in page's "Email me a link"). */
+	emailSignIn: boolean('USER_LIFECYCLE_EMAIL_SIGN_IN', 'false'),
 } satisfies SettingsSlice;
 
 /** Every setting: the shared ones, and the fields each capability's settings.ts adds here. */

@@ -15,7 +15,7 @@ export interface MailRecipient {
 export interface MailInput {
 	/** The outbox's kind (`invite`, `verify-email`, ...): what the mail is for. */
 	kind: string;
-	/** The host template (`user-invitation`, `user-registration`, `password-reset`) or a project's own. */
+	/** The host template (`user-invitation`, `user-registration`, `password-reset`), a capability's own (MailTemplate) or a project's own. */
 	template: string;
 	to: MailRecipient;
 	/** The link the mail carries (with its token). */
@@ -24,6 +24,19 @@ export interface MailInput {
 	expiresAt: number | Date | null;
 	/** More template data for this kind of mail (`inviter`, ...); never overrides the common fields. */
 	extra?: Record<string, unknown>;
+}
+
+/**
+ * A mail template a capability ships (the host has none by its name): Liquid, rendered by the
+ * outbox with the host's engine and layouts (`{% layout "base" %}`); a project's own file of the
+ * same name in EMAIL_TEMPLATES_PATH is used instead.
+ */
+export interface MailTemplate {
+	name: string;
+	/** The Liquid source. */
+	source: string;
+	/** Its subjects by language tag (`en` for everyone else); USER_LIFECYCLE_MAIL_SUBJECTS comes first. */
+	subjects: Readonly<Record<string, string>>;
 }
 
 export interface MailQueue {
@@ -37,17 +50,3 @@ export interface MailQueue {
 	/** Starts polling for due mails (the hook, once the host's app is up). */
 	start(): void;
 }
-
-/**
- * A mail template a capability ships for its own mails (the host has none of that name). A
- * project's file of the same name in EMAIL_TEMPLATES_PATH takes its place, as for the host's.
- */
-export interface ShippedTemplate {
-	/** Subjects by language tag (`en` at least), unless USER_LIFECYCLE_MAIL_SUBJECTS names one. */
-	subjects: Readonly<Record<string, string>> & { en: string };
-	/** The Liquid source (it may use the host's `base` layout). */
-	liquid: string;
-}
-
-/** Shipped templates by name (`user-lifecycle-email-change`). */
-export type ShippedTemplates = Readonly<Record<string, ShippedTemplate>>;

@@ -14,8 +14,9 @@ import { deriveKey } from './util/crypto.js';
 import { LifecycleEvents } from './events.js';
 import { MAIL_THROTTLE_MIGRATIONS } from './mail-throttle.js';
 import type { MailQueue } from './mail.js';
+import type { OtpGate } from './otps.js';
+import type { PasswordPolicy } from './password-policy.js';
 import type { PasswordGate, PasswordResets } from './passwords.js';
-import type { CodeGate } from './codes.js';
 
 export type HostContext = ApiExtensionContext & { emitter?: unknown };
 
@@ -36,8 +37,10 @@ export interface Runtime {
 	outbox: MailQueue;
 	/** Checks a password outside the host's login: counted toward the login lock, stalled like a login. */
 	passwords: PasswordGate;
-	/** Checks an authenticator code as a proof of identity (two-factor's code gate). */
-	codes: CodeGate;
+	/** Checks a TOTP code outside the host's login: counted toward the code lock, accepted once. */
+	otps: OtpGate;
+	/** Judges a new password (the password-policy capability's rules): 400 PASSWORD_POLICY naming the rule. */
+	passwordPolicy: PasswordPolicy;
 	/** Mails a fresh password-reset link to a user whose account a flow just took back. */
 	resets: PasswordResets;
 	/** `user-lifecycle.*` action events for other extensions and Flows (emit after commit). */
@@ -52,11 +55,13 @@ export interface StartUp {
 	settings: readonly SettingsSlice[];
 	studioCollections: readonly CollectionMeta[];
 	/** Called once per runtime (the endpoint and the hook share it, so one queue per process). */
-	mailQueue: (rt: Omit<Runtime, 'outbox' | 'passwords' | 'codes' | 'resets'>) => MailQueue;
+	mailQueue: (rt: Omit<Runtime, 'outbox' | 'passwords' | 'otps' | 'resets'>) => MailQueue;
 	/** The password gate's maker (the login lock), called once per runtime. */
 	passwordGate: (rt: Runtime) => PasswordGate;
 	/** The code gate's maker (two-factor), called once per runtime. */
-	codeGate: (rt: Runtime) => CodeGate;
+	otpGate: (rt: Runtime) => OtpGate;
+	/** The password policy's maker (the password-policy capability), called once per runtime. */
+	passwordPolicy: (rt: Pick<Runtime, 'config' | 'knex'>) => PasswordPolicy;
 	/** The reset-link port's maker (password reset), called once per runtime. */
 	passwordResets: (rt: Runtime) => PasswordResets;
 }
@@ -64,7 +69,7 @@ export interface StartUp {
 let current: Runtime | null = null;
 
 /** The process's runtime; the first entry to call it (endpoint or hook) creates it with the capabilities' start-up parts. */
-export function getRuntime(context: HostContext, { migrations, settings, studioCollections: shownByCapabilities, mailQueue, passwordGate, codeGate, passwordResets }: StartUp): Runtime {
+export function getRuntime(context: HostContext, { migrations, settings, studioCollections: shownByCapabilities, mailQueue, passwordGate, otpGate, passwordPolicy, passwordResets }: StartUp): Runtime {
 	if (current) return current;
 	const config = loadConfig(context.env, settings); // throws a ConfigError naming the variable
 	const knex = context.database as unknown as Knex;
@@ -83,7 +88,7 @@ export function getRuntime(context: HostContext, { migrations, settings, studioC
 	ready.catch((error) => context.logger.error(error, '[user-lifecycle] could not create the extension tables'));
 	const events = new LifecycleEvents(context.emitter as never, context.logger);
 	const keys = new Map<string, Buffer>();
-	const base: Omit<Runtime, 'outbox' | 'passwords' | 'codes' | 'resets'> = {
+	const base: Omit<Runtime, 'outbox' | 'passwords' | 'otps' | 'resets'> = {
 		config,
 		knex,
 		services: context.services,
@@ -92,11 +97,12 @@ export function getRuntime(context: HostContext, { migrations, settings, studioC
 		ready,
 		key: (purpose) => keys.get(purpose) ?? keys.set(purpose, deriveKey(secret!, purpose)).get(purpose)!,
 		events,
+		passwordPolicy: passwordPolicy({ config, knex }),
 	};
-	// The gates work on the whole runtime (the password gate records and emits a lock), so they are made last.
+	// The gates work on the whole runtime (they record and emit a lock), so they are made last.
 	const made = { ...base, outbox: mailQueue(base) } as Runtime;
 	made.passwords = passwordGate(made);
-	made.codes = codeGate(made);
+	made.otps = otpGate(made);
 	made.resets = passwordResets(made);
 	current = made;
 	return current;

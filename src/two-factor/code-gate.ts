@@ -3,9 +3,7 @@
 // the lock after USER_LIFECYCLE_OTP_MAX_ATTEMPTS wrong codes. All in the database, so every
 // instance of a cluster shares it.
 import type { Runtime } from '../shared/runtime.js';
-import type { CodeGate } from '../shared/codes.js';
-import { codesLocked, invalidOtp, notEnabled } from './errors.js';
-import { findTwoFactorUser } from './users.js';
+import { codesLocked } from './errors.js';
 import { hashRecoveryCode, normalizeRecoveryCode, spendRecoveryCode } from './recovery-codes.js';
 import { clearFailures, countAttempt, lockCodes, lockedUntil, recordAcceptedStep } from './store.js';
 import { DEFAULT_WINDOW, matchTotpStep } from './totp.js';
@@ -99,15 +97,4 @@ export function lockedError(rt: Runtime, until: number): Error {
 export function assertAccepted(rt: Runtime, check: CodeCheck, wrong: () => Error): void {
 	if (check.ok) return;
 	throw check.lockedUntil !== null ? lockedError(rt, check.lockedUntil) : wrong();
-}
-
-/** `rt.codes`: a TOTP code as a proof of identity, through the same gate as every other code. */
-export function createCodeGate(rt: Runtime): CodeGate {
-	return {
-		async checkOtp(userId, otp) {
-			const user = await findTwoFactorUser(rt.knex, { id: userId });
-			if (!user?.tfa_secret) throw notEnabled(userId);
-			assertAccepted(rt, await acceptOtp(rt, userId, user.tfa_secret, otp), invalidOtp);
-		},
-	};
 }

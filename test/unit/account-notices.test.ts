@@ -68,11 +68,13 @@ describe('USER_LIFECYCLE_NOTICES', () => {
 describe('shipped templates', () => {
 	it('have a subject in English and German, configured ones first', () => {
 		const template = 'user-lifecycle-notice-new-device';
-		expect(pickSubject({}, template, 'de-DE', NOTICE_TEMPLATES)).toBe('Neue Anmeldung bei Ihrem Konto');
-		expect(pickSubject({}, template, 'fr', NOTICE_TEMPLATES)).toBe('New sign-in to your account');
-		expect(pickSubject({}, template, null, NOTICE_TEMPLATES)).toBe('New sign-in to your account');
-		expect(pickSubject({ [template]: { fr: 'Nouvelle connexion' } }, template, 'fr-CA', NOTICE_TEMPLATES)).toBe('Nouvelle connexion');
-		for (const kind of NOTICE_KINDS) expect(NOTICE_TEMPLATES[`user-lifecycle-notice-${kind}`]!.liquid).toContain('{{ url }}');
+		const own = Object.fromEntries(NOTICE_TEMPLATES.map((shipped) => [shipped.name, { ...shipped.subjects }]));
+		expect(pickSubject({}, template, 'de-DE', own)).toBe('Neue Anmeldung bei Ihrem Konto');
+		expect(pickSubject({}, template, 'fr', own)).toBe('New sign-in to your account');
+		expect(pickSubject({}, template, null, own)).toBe('New sign-in to your account');
+		expect(pickSubject({ [template]: { fr: 'Nouvelle connexion' } }, template, 'fr-CA', own)).toBe('Nouvelle connexion');
+		expect(NOTICE_TEMPLATES.map((shipped) => shipped.name)).toEqual(NOTICE_KINDS.map((kind) => `user-lifecycle-notice-${kind}`));
+		for (const shipped of NOTICE_TEMPLATES) expect(shipped.source).toContain('{{ url }}');
 	});
 });
 

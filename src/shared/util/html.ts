@@ -1,4 +1,4 @@
-// Text put into HTML (a mail's template data, a link page): escaped, so what people typed stays text.
+// Text into HTML: what people typed (mail template data) and what a page of ours prints.
 const HTML_ENTITIES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 /** `value` as HTML text, safe inside an element or a quoted attribute. */

@@ -219,12 +219,12 @@ describe.each(await availableDatabases())('email change on %s', (db) => {
 		const counted = await host.knex('user_lifecycle_login_attempts').where({ user_id: user.id }).first();
 		expect(Number(counted.failures)).toBe(1);
 		const { current } = await codes(secret);
-		expect((await ask(user.token, { email: next, otp: wrongCode(current) })).status).toBe(400);
+		expectCode(await ask(user.token, { email: next, otp: wrongCode(current) }), 401, 'INVALID_OTP');
 		expect(host.mailbox.to(next)).toHaveLength(0);
 		expect((await ask(user.token, { email: next, otp: current })).status).toBe(204);
 		await host.mailbox.waitFor(next);
 		// A code is spent: the same one again is a replay.
-		expect((await ask(user.token, { email: address('proofs-replay'), otp: current })).status).toBe(400);
+		expectCode(await ask(user.token, { email: address('proofs-replay'), otp: current }), 401, 'INVALID_OTP');
 	});
 
 	it('bad requests are 4xx and change nothing', async () => {
