@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { availableDatabases, PASSWORD, startTestHost, type ApiResponse, type TestHost } from '../../harness/host.js';
 import { codes, enableTfa, wrongCode } from '../two-factor/helpers.js';
-import { EVENT_RECORDER, expectError, LOGIN_MAX_ATTEMPTS, secretsOf, SIGN_IN_ENV, STALL } from './profile.js';
+import { EVENT_RECORDER, expectError, LOGIN_MAX_ATTEMPTS, nthSignInMail, secretsOf, SIGN_IN_ENV, STALL } from './profile.js';
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 1200));
 
@@ -17,7 +17,7 @@ describe.each(await availableDatabases())('email sign-in, attacked, on %s', (db)
 	const mailed = async (email: string, nth = 1) => {
 		const res = await ask(email);
 		expect(res.status, res.text).toBe(204);
-		return secretsOf((await host.mailbox.waitFor(email, nth))[nth - 1]!);
+		return secretsOf(await nthSignInMail(host.mailbox, email, nth));
 	};
 	const verify = (body: Record<string, unknown>) => host.api('POST', '/user-lifecycle/email-sign-in/verify', body);
 	const activeUser = (email: string, fields: Record<string, unknown> = {}) => host.createUser({ email, password: PASSWORD, role, status: 'active', ...fields });

@@ -3,7 +3,7 @@
 // accept, in each of the host's login modes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { availableDatabases, logsContain, PASSWORD, startTestHost, type ApiResponse, type TestHost } from '../../harness/host.js';
-import { EVENT_RECORDER, expectError, secretsOf, SIGN_IN_ENV, SIGN_IN_URL, signInEvents, STALL } from './profile.js';
+import { EVENT_RECORDER, expectError, nthSignInMail, secretsOf, SIGN_IN_ENV, SIGN_IN_URL, signInEvents, STALL } from './profile.js';
 
 const cookieOf = (res: ApiResponse, name: string) =>
 	res.headers
@@ -24,7 +24,7 @@ describe.each(await availableDatabases())('email sign-in on %s', (db) => {
 	/** Asks and reads the `nth` mail to `email` (waits for it). */
 	const mailed = async (email: string, nth: number, extra: Record<string, unknown> = {}) => {
 		await ask(email, extra);
-		const mail = (await host.mailbox.waitFor(email, nth))[nth - 1]!;
+		const mail = await nthSignInMail(host.mailbox, email, nth);
 		const found = secretsOf(mail);
 		secrets.push(found.token, found.code);
 		return { ...found, mail };

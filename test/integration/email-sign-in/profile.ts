@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { expect } from 'vitest';
-import type { CapturedMail } from '../../harness/mailbox.js';
+import type { CapturedMail, Mailbox } from '../../harness/mailbox.js';
 import type { ApiResponse } from '../../harness/host.js';
 
 export const SIGN_IN_URL = 'https://app.example.com/sign-in';
@@ -26,6 +26,8 @@ export const SIGN_IN_ENV: Record<string, string> = {
 	USER_LIFECYCLE_LOGIN_MAX_ATTEMPTS: String(LOGIN_MAX_ATTEMPTS),
 	LOGIN_STALL_TIME: String(LOGIN_STALL),
 	EVENT_RECORDER_FILE: EVENTS_FILE,
+	// Security notices (a new device, recovery codes) would land among the mails these suites count.
+	USER_LIFECYCLE_NOTICES: 'none',
 };
 
 /** The `user-lifecycle.email-sign-in` events the recorder heard about `user`. */
@@ -38,10 +40,21 @@ export function signInEvents(user: string): { payload: Record<string, unknown> }
 		.filter((entry) => entry.event === 'user-lifecycle.email-sign-in' && entry.payload?.user === user);
 }
 
+/** The `nth` sign-in mail to `email` (other mails to it, an email change's notice, left aside). */
+export async function nthSignInMail(mailbox: Mailbox, email: string, nth: number): Promise<CapturedMail> {
+	const signIns = () => mailbox.to(email).filter(isSignInMail);
+	await expect.poll(() => signIns().length, { timeout: 15_000 }).toBeGreaterThanOrEqual(nth);
+	return signIns()[nth - 1]!;
+}
+
+/** A mail with a link's token and a code: a sign-in mail, in whatever language. */
+const isSignInMail = (mail: CapturedMail) => mail.links.some((l) => l.includes('token=')) && CODE.test(mail.html);
+const CODE = /letter-spacing[^>]*>\s*(\d{6})\s*</;
+
 /** The link's token and the code a sign-in mail carries. */
 export function secretsOf(mail: CapturedMail): { token: string; code: string; link: string } {
 	const link = mail.links.find((l) => l.includes('token='));
-	const code = /letter-spacing[^>]*>\s*(\d{6})\s*</.exec(mail.html)?.[1];
+	const code = CODE.exec(mail.html)?.[1];
 	if (!link || !code) throw new Error(`not a sign-in mail: ${mail.subject}`);
 	return { token: new URL(link).searchParams.get('token')!, code, link };
 }

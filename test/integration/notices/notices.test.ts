@@ -92,7 +92,7 @@ describe.each(await availableDatabases())('security notices on %s', (db) => {
 	});
 
 	it('a password changed by the user or with a reset link is told', async () => {
-		const { email } = await newUser('password');
+		const { email } = await newUser('pwchange');
 		const token = await signIn(email, FIREFOX);
 		expect((await host.api('PATCH', '/users/me', { password: NEW_PASSWORD }, { token })).status).toBe(200);
 		const own = await waitForMail(email, 'Your password was changed');
