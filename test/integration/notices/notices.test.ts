@@ -130,7 +130,7 @@ describe.each(await availableDatabases())('security notices on %s', (db) => {
 		expect(listed[0]).toMatchObject({ ip: '203.0.113.10', browser: 'Firefox 128 on Linux', new_device: false });
 	});
 
-	it('passkeys added and removed, passkey and email-link sign-ins (events emitted by their capabilities)', async () => {
+	it('passkeys added and removed, a passkey sign-in (events a stand-in emits as the passkeys will)', async () => {
 		const { id, email } = await newUser('passkey');
 		const token = await signIn(email, FIREFOX);
 		await standIn('passkey-added', id);
@@ -138,11 +138,22 @@ describe.each(await availableDatabases())('security notices on %s', (db) => {
 		await standIn('passkey-removed', id);
 		await waitForMail(email, 'A passkey was removed from your account');
 		await standIn('passkey-sign-in', id);
-		await standIn('email-sign-in', id);
 		await settle();
-		const methods = (await signIns(token)).map((entry) => entry.method);
-		expect(methods.slice(0, 2).sort()).toEqual(['email-link', 'passkey']);
-		expect(methods).toContain('password');
+		expect((await signIns(token)).map((entry) => entry.method)).toEqual(['passkey', 'password']);
+	});
+
+	it('a sign-in by a mailed link is listed as one, and from a new device it is told', async () => {
+		const { email } = await newUser('maillink');
+		const token = await signIn(email, FIREFOX);
+		const asked = await host.api('POST', '/user-lifecycle/email-sign-in/request', { email });
+		expect(asked.status, asked.text).toBe(204);
+		const link = (await host.mailbox.waitFor(email))[0]!.tokens[0]!;
+		const verified = await host.api('POST', '/user-lifecycle/email-sign-in/verify', { token: link }, { headers: { 'user-agent': CHROME, 'x-forwarded-for': '198.51.100.9' } });
+		expect(verified.status, verified.text).toBe(200);
+		const notice = await waitForMail(email, 'New sign-in to your account');
+		expect(notice.html).toMatch(/Signed in with:\s*email link/);
+		expect(notice.html).toContain('198.51.100.9');
+		expect((await signIns(token))[0]).toMatchObject({ method: 'email-link', ip: '198.51.100.9', browser: 'Chrome 120 on Windows', new_device: true });
 	});
 
 	it('"this wasn\'t me" ends every session and mails a reset link; the page alone spends nothing', async () => {
