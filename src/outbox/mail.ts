@@ -6,6 +6,7 @@ import type { Knex } from 'knex';
 import type { MailInput } from '../shared/mail.js';
 import type { MailSubjects } from './settings.js';
 import type { OutboxMail } from './store.js';
+import { escapeHtml } from '../shared/util/html.js';
 
 /** The host's own subjects for its templates (api/dist/services/users.js), the fallback. */
 export const HOST_SUBJECTS: Readonly<Record<string, string>> = {
@@ -91,13 +92,6 @@ export async function buildMail(deps: MailBuilderDeps, input: MailInput, trx?: K
 			}),
 		},
 	};
-}
-
-const HTML_ENTITIES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-/** `value` as HTML text, safe inside an element or a quoted attribute. */
-export function escapeHtml(value: string): string {
-	return value.replace(/[&<>"']/g, (char) => HTML_ENTITIES[char]!);
 }
 
 /**
