@@ -9,14 +9,16 @@ import { loginLock } from './login-lock/index.js';
 import { createPasswordGate } from './login-lock/password-gate.js';
 import { registration } from './registration/index.js';
 import { createOutbox, outbox } from './outbox/index.js';
+import { passkeys } from './passkeys/index.js';
 import { sessions } from './sessions/index.js';
 import type { Capability } from './shared/capability.js';
 import type { StartUp } from './shared/runtime.js';
 import { status } from './status/index.js';
 import { tfaEnforcement } from './tfa-enforcement/index.js';
+import { createOtpGate } from './two-factor/otp-gate.js';
 import { twoFactor } from './two-factor/index.js';
 
-const FLOWS: readonly Capability[] = [registration, invitation, loginLock, twoFactor, status, sessions, passwordReset, tfaEnforcement];
+const FLOWS: readonly Capability[] = [registration, invitation, loginLock, twoFactor, status, sessions, passwordReset, tfaEnforcement, passkeys];
 
 export const CAPABILITIES: readonly Capability[] = [...FLOWS, outbox(new Map(FLOWS.flatMap((capability) => Object.entries(capability.mailRetry ?? {}))))];
 
@@ -28,4 +30,5 @@ export const START_UP: StartUp = {
 	studioCollections: CAPABILITIES.flatMap((capability) => capability.studioCollections ?? []),
 	mailQueue: createOutbox,
 	passwordGate: createPasswordGate,
+	otpGate: createOtpGate,
 };

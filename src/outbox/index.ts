@@ -39,7 +39,7 @@ export function outbox(retries: ReadonlyMap<string, MailRetry>): Capability {
 }
 
 /** The runtime's MailQueue: made once per runtime by the entries (getRuntime), never by a capability. */
-export function createOutbox(rt: Omit<Runtime, 'outbox' | 'passwords'>): MailQueue {
+export function createOutbox(rt: Omit<Runtime, 'outbox' | 'passwords' | 'otps'>): MailQueue {
 	const { knex, logger, config } = rt;
 	const worker = new OutboxWorker({
 		knex,

@@ -119,6 +119,8 @@ export const SHARED_SETTINGS = {
 	/** Mails per address in any hour, reset and verification mails together (the shared mail throttle). */
 	mailMaxPerHour: integer('USER_LIFECYCLE_RESET_MAX_PER_HOUR', '5', 1, 100),
 	scheduleBatchSize: integer('USER_LIFECYCLE_SCHEDULE_BATCH_SIZE', '500', 1, 10_000),
+	/** Email sign-in links are on (their routes, and the sign-in page's "Email me a link"). */
+	emailSignIn: boolean('USER_LIFECYCLE_EMAIL_SIGN_IN', 'false'),
 } satisfies SettingsSlice;
 
 /** Every setting: the shared ones, and the fields each capability's settings.ts adds here. */

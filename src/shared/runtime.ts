@@ -14,6 +14,7 @@ import { deriveKey } from './util/crypto.js';
 import { LifecycleEvents } from './events.js';
 import { MAIL_THROTTLE_MIGRATIONS } from './mail-throttle.js';
 import type { MailQueue } from './mail.js';
+import type { OtpGate } from './otps.js';
 import type { PasswordGate } from './passwords.js';
 
 export type HostContext = ApiExtensionContext & { emitter?: unknown };
@@ -35,6 +36,8 @@ export interface Runtime {
 	outbox: MailQueue;
 	/** Checks a password outside the host's login: counted toward the login lock, stalled like a login. */
 	passwords: PasswordGate;
+	/** Checks a TOTP code outside the host's login: counted toward the code lock, accepted once. */
+	otps: OtpGate;
 	/** `user-lifecycle.*` action events for other extensions and Flows (emit after commit). */
 	events: LifecycleEvents;
 }
@@ -47,15 +50,17 @@ export interface StartUp {
 	settings: readonly SettingsSlice[];
 	studioCollections: readonly CollectionMeta[];
 	/** Called once per runtime (the endpoint and the hook share it, so one queue per process). */
-	mailQueue: (rt: Omit<Runtime, 'outbox' | 'passwords'>) => MailQueue;
+	mailQueue: (rt: Omit<Runtime, 'outbox' | 'passwords' | 'otps'>) => MailQueue;
 	/** The password gate's maker (the login lock), called once per runtime. */
 	passwordGate: (rt: Runtime) => PasswordGate;
+	/** The code gate's maker (two-factor), called once per runtime. */
+	otpGate: (rt: Runtime) => OtpGate;
 }
 
 let current: Runtime | null = null;
 
 /** The process's runtime; the first entry to call it (endpoint or hook) creates it with the capabilities' start-up parts. */
-export function getRuntime(context: HostContext, { migrations, settings, studioCollections: shownByCapabilities, mailQueue, passwordGate }: StartUp): Runtime {
+export function getRuntime(context: HostContext, { migrations, settings, studioCollections: shownByCapabilities, mailQueue, passwordGate, otpGate }: StartUp): Runtime {
 	if (current) return current;
 	const config = loadConfig(context.env, settings); // throws a ConfigError naming the variable
 	const knex = context.database as unknown as Knex;
@@ -74,7 +79,7 @@ export function getRuntime(context: HostContext, { migrations, settings, studioC
 	ready.catch((error) => context.logger.error(error, '[user-lifecycle] could not create the extension tables'));
 	const events = new LifecycleEvents(context.emitter as never, context.logger);
 	const keys = new Map<string, Buffer>();
-	const base: Omit<Runtime, 'outbox' | 'passwords'> = {
+	const base: Omit<Runtime, 'outbox' | 'passwords' | 'otps'> = {
 		config,
 		knex,
 		services: context.services,
@@ -84,9 +89,10 @@ export function getRuntime(context: HostContext, { migrations, settings, studioC
 		key: (purpose) => keys.get(purpose) ?? keys.set(purpose, deriveKey(secret!, purpose)).get(purpose)!,
 		events,
 	};
-	// The gate works on the whole runtime (it records and emits a lock), so it is made last.
+	// The gates work on the whole runtime (they record and emit a lock), so they are made last.
 	const made = { ...base, outbox: mailQueue(base) } as Runtime;
 	made.passwords = passwordGate(made);
+	made.otps = otpGate(made);
 	current = made;
 	return current;
 }
