@@ -109,7 +109,7 @@ function page(rt: Runtime, look: { name: string }): string {
 <input id="otp" name="otp" inputmode="numeric" autocomplete="one-time-code">
 </div>
 <p id="message" role="status" aria-live="polite"></p>
-<p class="other"><a href="${base}/user-lifecycle/sign-in">Other ways to sign in</a> · <a href="${base}/admin/login">Sign in with a password</a></p>
+<p class="other"><a id="other-ways" href="${base}/user-lifecycle/sign-in" hidden>Other ways to sign in · </a><a href="${base}/admin/login">Sign in with a password</a></p>
 </main>
 </body>
 </html>

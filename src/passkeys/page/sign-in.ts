@@ -149,6 +149,7 @@ if (token !== null && emailSignIn) {
 	// The email link: one click signs in (and an OTP, where two-factor asks for it).
 	linkSection.hidden = false;
 	formSection.hidden = true;
+	element<HTMLAnchorElement>('other-ways').hidden = false;
 	element<HTMLButtonElement>('link-button').addEventListener('click', () => void linkSignIn());
 } else {
 	if (!webauthn) {
