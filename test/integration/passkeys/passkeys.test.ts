@@ -97,6 +97,13 @@ describe.each(await availableDatabases())('passkeys on %s', (db) => {
 		expect(again.body.errors[0].extensions.code).toBe('INVALID_PAYLOAD');
 	});
 
+	it('the sign-in page offers no email link while email sign-in is off (the default)', async () => {
+		const page = await host.api('GET', '/user-lifecycle/sign-in');
+		expect(page.status).toBe(200);
+		expect(page.text).toContain('data-email-sign-in="false"');
+		expect(page.text).toContain('Passkey Project');
+	});
+
 	it('the options need a fresh proof: none is 400, a wrong password stalls like a login and counts toward the lock, an OTP works for a two-factor user', async () => {
 		const user = await newUser();
 		const none = await host.api('POST', '/user-lifecycle/passkeys/registration/options', {}, { token: user.token });
