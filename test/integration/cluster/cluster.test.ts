@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { availableDatabases, PASSWORD, startTestHost, type TestHost } from '../../harness/host.js';
 import { flushRedisDb, freeRedisDb, REDIS_HOST, REDIS_PORT, redisAnswers, redisKeys } from '../../harness/redis.js';
 import { codes, enableTfa, wrongCode } from '../two-factor/helpers.js';
+import { SoftAuthenticator } from '../../harness/authenticator.mjs';
 
 const hasPostgres = (await availableDatabases()).includes('postgres');
 const hasRedis = await redisAnswers();
@@ -22,6 +23,8 @@ const OTP_LOCK_MS = 4000;
 // which would turn part of a burst away before any code is looked at (tested in login-lock/).
 const LOGIN_MAX_ATTEMPTS = 25;
 const LOGIN_LOCK_MS = 3000;
+/** Every instance has a PUBLIC_URL of its own (its port): passkeys are for the one site they all serve. */
+const SITE = 'https://app.example.com';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Node {
@@ -86,6 +89,9 @@ describe.runIf(runnable)('a cluster on postgres + redis', () => {
 			USER_LIFECYCLE_OUTBOX_POLL_INTERVAL: '200ms',
 			LOGIN_STALL_TIME: '20',
 			REGISTER_STALL_TIME: '50',
+			USER_LIFECYCLE_WEBAUTHN_RP_ID: new URL(SITE).hostname,
+			USER_LIFECYCLE_WEBAUTHN_ORIGINS: SITE,
+			USER_LIFECYCLE_PASSKEY_IP_MAX_PER_MINUTE: '0',
 		};
 		// Each instance says its name in its SMTP greeting: the mailbox sees who sent each mail.
 		host = await startTestHost({ db: 'postgres', env: { ...clusterEnv, EMAIL_SMTP_NAME: 'instance-a' }, exclusive: true });
@@ -120,6 +126,33 @@ describe.runIf(runnable)('a cluster on postgres + redis', () => {
 				}
 			}
 			expect((await host.userByEmail(email)).status).toBe('active');
+		});
+
+		it(`${label}: a passkey's challenges are single use across the instances: 10 concurrent verifies of one assertion, spread over them, sign in once`, async () => {
+			const all = members();
+			const email = `cluster-${label}-passkey@example.com`;
+			const { token } = await host.createApiUser(role, email);
+			const key = new SoftAuthenticator({ origin: SITE });
+			// Options on one instance, the answer on another.
+			const options = await call(all[0]!, 'POST', '/user-lifecycle/passkeys/registration/options', { password: PASSWORD }, token);
+			expect(options.status, options.text).toBe(200);
+			const { response } = key.register(options.body.data);
+			const registered = await call(all[1]!, 'POST', '/user-lifecycle/passkeys/registration/verify', { response }, token);
+			expect(registered.status, registered.text).toBe(200);
+			expect((await call(all[0]!, 'POST', '/user-lifecycle/passkeys/registration/verify', { response }, token)).status).toBe(400);
+
+			const signIn = await call(all[all.length - 1]!, 'POST', '/user-lifecycle/passkeys/sign-in/options', { email });
+			expect(signIn.status, signIn.text).toBe(200);
+			const assertion = key.signIn(signIn.body.data);
+			const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => call(all[i % all.length]!, 'POST', '/user-lifecycle/passkeys/sign-in/verify', { response: assertion })));
+			const won = answers.filter((a) => a.status === 200);
+			expect(won, answers.map((a) => `${a.status} ${a.text.slice(0, 80)}`).join('\n')).toHaveLength(1);
+			for (const lost of answers.filter((a) => a.status !== 200)) {
+				expect(lost.status).toBe(401);
+				expect(lost.body.errors[0].extensions.code).toBe('INVALID_CREDENTIALS');
+			}
+			// The session it opened works on every instance.
+			for (const node of all) expect((await call(node, 'GET', '/users/me', undefined, won[0]!.body.data.access_token)).status, node.name).toBe(200);
 		});
 
 		it(`${label}: 10 concurrent accepts of one invitation, spread over the instances: exactly one wins`, async () => {
