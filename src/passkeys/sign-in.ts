@@ -19,7 +19,7 @@ import { InvalidOtpError } from '../shared/util/errors.js';
 import { signInRefused } from './errors.js';
 import { auditName } from './manage.js';
 import { advanceCounter, consumeChallenge, passkeyByCredential, passkeysOf, rememberPasskeySession, storeChallenge, type PasskeyRow } from './store.js';
-import { challengeOf, CHALLENGE_TTL_MS, checkAssertion, counterRegressed, decoyCredentials, relyingParty, signInOptions, userHandleOf, type RelyingParty } from './webauthn.js';
+import { challengeOf, CHALLENGE_TTL_MS, checkAssertion, counterRegressed, decoyCredentials, relyingParty, signInOptions, userHandleOf, type Assertion, type RelyingParty } from './webauthn.js';
 
 /** The `provider` the host's `auth.jwt` filter sees for a passkey sign-in. */
 export const PASSKEY_METHOD = 'user-lifecycle-passkey';
@@ -49,17 +49,30 @@ export async function signInWithPasskey(rt: Runtime, req: HostRequest, res: Resp
 	const rp = relyingParty(rt);
 	const start = performance.now();
 	try {
-		const { passkey, userVerified } = await provePasskey(rt, rp, input);
+		const { passkey, assertion } = await provePasskey(rt, rp, input);
 		const signedInAt = Date.now();
-		const answer = await openHostSession(rt, req, res, {
-			userId: passkey.user,
-			mode: input.mode,
-			method: PASSKEY_METHOD,
-			opened: (sessionToken) => rememberPasskeySession(rt.knex, sessionToken, passkey.user, signedInAt),
-		});
-		const how = userVerified ? 'the authenticator verified the user' : 'without user verification';
-		await recordEvents(rt.knex, [{ user: passkey.user, event: 'passkey-sign-in', actor: passkey.user, via: 'api', reason: `signed in with ${auditName(passkey)}, ${how}` }]);
-		rt.events.emit('passkey-sign-in', { user: passkey.user, actor: passkey.user, via: 'api', passkey: passkey.id, mode: input.mode, user_verified: userVerified });
+		// Everything a sign-in writes, in one transaction (one commit): the counter moved on (its
+		// conditional UPDATE decides between two copies of one authenticator), the host's session,
+		// the mark that a passkey opened it, the audit record.
+		const answer = await rt.knex
+			.transaction(async (trx) => {
+				if (!(await advanceCounter(trx, passkey.id, assertion.counter, assertion.backedUp, signedInAt))) throw COUNTER_TAKEN;
+				const opened = await openHostSession({ ...rt, knex: trx }, req, res, {
+					userId: passkey.user,
+					mode: input.mode,
+					method: PASSKEY_METHOD,
+					opened: (sessionToken) => rememberPasskeySession(trx, sessionToken, passkey.user, signedInAt),
+				});
+				const how = assertion.userVerified ? 'the authenticator verified the user' : 'without user verification';
+				await recordEvents(trx, [{ user: passkey.user, event: 'passkey-sign-in', actor: passkey.user, via: 'api', reason: `signed in with ${auditName(passkey)}, ${how}` }]);
+				return opened;
+			})
+			.catch(async (error) => {
+				if (error !== COUNTER_TAKEN) throw error;
+				await recordCounterRegression(rt, passkey, assertion.counter);
+				throw signInRefused();
+			});
+		rt.events.emit('passkey-sign-in', { user: passkey.user, actor: passkey.user, via: 'api', passkey: passkey.id, mode: input.mode, user_verified: assertion.userVerified });
 		return answer.data;
 	} catch (error) {
 		await stallUntil(start, rt.config.loginStallMs);
@@ -67,11 +80,14 @@ export async function signInWithPasskey(rt: Runtime, req: HostRequest, res: Resp
 	}
 }
 
-/** The passkey that signed, and whether it verified its user; refused (401) otherwise. */
-async function provePasskey(rt: Runtime, rp: RelyingParty, input: SignInInput): Promise<{ passkey: PasskeyRow; userVerified: boolean }> {
+/** Another sign-in moved the counter past this one's first: a copy of the authenticator. */
+const COUNTER_TAKEN = Symbol('counter taken');
+
+/** The passkey that signed and what its assertion says; refused (401) otherwise. Writes only the spent challenge (and an OTP's attempt). */
+async function provePasskey(rt: Runtime, rp: RelyingParty, input: SignInInput): Promise<{ passkey: PasskeyRow; assertion: Assertion }> {
 	const { knex } = rt;
 	const challenge = challengeOf(input.response);
-	// Spent first: whatever follows, this challenge answers no second request.
+	// Spent first, in a statement of its own: whatever follows, this challenge answers no second request.
 	if (challenge === null || !(await consumeChallenge(knex, challenge, 'sign-in', null, Date.now()))) throw signInRefused();
 	const passkey = await passkeyByCredential(knex, input.response.id);
 	if (!passkey) throw signInRefused();
@@ -79,7 +95,7 @@ async function provePasskey(rt: Runtime, rp: RelyingParty, input: SignInInput): 
 	if (handle !== null && handle !== passkey.user) throw signInRefused();
 	const assertion = await checkAssertion(rp, input.response, challenge, passkey);
 	if (!assertion) throw signInRefused();
-	if (counterRegressed(passkey.counter, assertion.counter) || !(await advanceCounter(knex, passkey.id, assertion.counter, assertion.backedUp, Date.now()))) {
+	if (counterRegressed(passkey.counter, assertion.counter)) {
 		await recordCounterRegression(rt, passkey, assertion.counter);
 		throw signInRefused();
 	}
@@ -89,7 +105,7 @@ async function provePasskey(rt: Runtime, rp: RelyingParty, input: SignInInput): 
 		if (input.otp === undefined) throw new InvalidOtpError();
 		await rt.otps.check(passkey.user, input.otp);
 	}
-	return { passkey, userVerified: assertion.userVerified };
+	return { passkey, assertion };
 }
 
 /** A signature counter that went back: the key signed, yet the count is behind (a copy of the authenticator). */

@@ -333,6 +333,14 @@ describe.each(await availableDatabases())('passkeys on %s', (db) => {
 		expect(Number(row.counter)).toBe(5);
 		expect((await signIn(host, key, { override: { counter: 6 } })).answer.status).toBe(200);
 		await expect.poll(() => heard(user.id).filter((e) => e.event === 'user-lifecycle.passkey-counter-regressed').length, { timeout: 5000 }).toBe(2);
+		// Two copies of one authenticator signing at once with the same counter: one of them is a clone.
+		const [first, second] = [(await signInOptions(host)).body.data, (await signInOptions(host)).body.data];
+		const answers = await Promise.all(
+			[first, second].map((options) => host.api('POST', '/user-lifecycle/passkeys/sign-in/verify', { response: key.signIn(options, { counter: 10 }) })),
+		);
+		expect(answers.map((a) => a.status).sort()).toEqual([200, 401]);
+		expect(await audit(user.id, 'passkey-counter-regressed')).toHaveLength(3);
+		expect(await audit(user.id, 'passkey-sign-in')).toHaveLength(3);
 	});
 
 	it('a user who is not active is refused like an unknown passkey; a login lock does not stop a passkey', async () => {
