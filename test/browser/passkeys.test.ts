@@ -36,7 +36,8 @@ describe.skipIf(!hasChromium)('passkeys in the Data Studio and on the sign-in pa
 	let site: TestHost;
 
 	useStudioHost(
-		{ USER_LIFECYCLE_EMAIL_SIGN_IN: 'true' },
+		// The project puts the page first: its root URL opens it (docs/passkeys.md).
+		{ USER_LIFECYCLE_EMAIL_SIGN_IN: 'true', ROOT_REDIRECT: './user-lifecycle/sign-in' },
 		async (started, browser) => {
 			host = started;
 			studio = browser;
@@ -82,8 +83,9 @@ describe.skipIf(!hasChromium)('passkeys in the Data Studio and on the sign-in pa
 		await page.goto(`${site.url}/admin/logout`);
 		await page.waitForURL((url) => url.pathname.endsWith('/login'));
 
-		// The extension's page: the project's name and colour, no email typed.
-		await page.goto(`${site.url}/user-lifecycle/sign-in`);
+		// The project's root URL opens the extension's page: the project's name and colour; no email typed.
+		await page.goto(`${site.url}/`);
+		await page.waitForURL((url) => url.pathname === '/user-lifecycle/sign-in');
 		await expect.poll(() => page.locator('h1').textContent()).toBe('Passkey Studio');
 		const style = (el: unknown) => (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(el).backgroundColor;
 		expect(await page.locator('.mark').evaluate(style)).toBe('rgb(46, 205, 167)');
