@@ -8,7 +8,7 @@ import { client } from './lib.mjs';
 const DB = process.env.BENCH_DB ?? 'sqlite';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20);
 const PER_ROUND = 25;
-const PASSWORD = 'bench-password-1';
+const PASSWORD = 'ocelot-marigold-1';
 
 const started = [];
 

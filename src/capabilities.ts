@@ -3,10 +3,13 @@
 // two-factor: its `auth.login` filter refuses a locked user before any code is looked at.
 import { LEASE_MIGRATIONS } from './bundle/leases.js';
 import { SCHEDULE_SETTINGS } from './bundle/schedule.js';
+import { emailSignIn } from './email-sign-in/index.js';
 import { invitation } from './invitation/index.js';
 import { passwordReset } from './password-reset/index.js';
 import { loginLock } from './login-lock/index.js';
 import { createPasswordGate } from './login-lock/password-gate.js';
+import { passwordPolicy } from './password-policy/index.js';
+import { createPasswordPolicy } from './password-policy/policy.js';
 import { registration } from './registration/index.js';
 import { createOutbox, outbox } from './outbox/index.js';
 import { passkeys } from './passkeys/index.js';
@@ -18,9 +21,12 @@ import { tfaEnforcement } from './tfa-enforcement/index.js';
 import { createOtpGate } from './two-factor/otp-gate.js';
 import { twoFactor } from './two-factor/index.js';
 
-const FLOWS: readonly Capability[] = [registration, invitation, loginLock, twoFactor, status, sessions, passwordReset, tfaEnforcement, passkeys];
+const FLOWS: readonly Capability[] = [registration, invitation, loginLock, twoFactor, status, sessions, passwordReset, emailSignIn, passkeys, tfaEnforcement, passwordPolicy];
 
 export const CAPABILITIES: readonly Capability[] = [...FLOWS, outbox(new Map(FLOWS.flatMap((capability) => Object.entries(capability.mailRetry ?? {}))))];
+
+/** The mail templates the capabilities ship (the outbox renders them). */
+const MAIL_TEMPLATES = FLOWS.flatMap((capability) => capability.mailTemplates ?? []);
 
 /** What the runtime needs of every capability before it starts: tables, settings, studio collections, the mail queue. */
 export const START_UP: StartUp = {
@@ -28,7 +34,8 @@ export const START_UP: StartUp = {
 	migrations: [...LEASE_MIGRATIONS, ...CAPABILITIES.flatMap((capability) => capability.migrations ?? [])],
 	settings: [SCHEDULE_SETTINGS, ...CAPABILITIES.flatMap((capability) => (capability.settings ? [capability.settings] : []))],
 	studioCollections: CAPABILITIES.flatMap((capability) => capability.studioCollections ?? []),
-	mailQueue: createOutbox,
+	mailQueue: (rt) => createOutbox(rt, MAIL_TEMPLATES),
 	passwordGate: createPasswordGate,
 	otpGate: createOtpGate,
+	passwordPolicy: createPasswordPolicy,
 };

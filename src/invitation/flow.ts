@@ -5,10 +5,9 @@
 import type { Accountability, SchemaOverview } from '@directus/types';
 import type { Knex } from 'knex';
 import { runAsFlow } from '../shared/flow-scope.js';
-import { linkWithToken, publicPath, readSettings, schemaFor, type FlowOptions } from '../shared/host.js';
+import { linkWithToken, publicPath, schemaFor, type FlowOptions } from '../shared/host.js';
 import type { MailInput } from '../shared/mail.js';
 import { probeUsersWrite } from '../shared/may-write.js';
-import { assertPasswordPolicy } from '../shared/policy/password.js';
 import { isUrlAllowed } from '../shared/policy/url-allow-list.js';
 import type { Runtime } from '../shared/runtime.js';
 import { consumeToken, revokeTokens } from '../shared/link-tokens.js';
@@ -201,9 +200,9 @@ export interface AcceptInput {
  * `inactive-license` when the licence has no seat left, as the host's own acceptance does).
  */
 export async function acceptInvite(rt: Runtime, input: AcceptInput, options: FlowOptions): Promise<string> {
-	const { jti } = readInviteToken(rt, input.token);
-	const settings = await readSettings(rt.knex);
-	assertPasswordPolicy(input.password, settings.auth_password_policy);
+	const { jti, email } = readInviteToken(rt, input.token);
+	// Before the link is looked up; the names the account already has are checked as it is written.
+	await rt.passwordPolicy.check(input.password, [{ email, first_name: input.first_name, last_name: input.last_name }]);
 	const schema = await schemaFor(rt, options);
 	const accepted = await rt.knex.transaction(async (trx): Promise<{ id: string; status: string }> => {
 		const spent = await consumeToken(trx, 'invite', jti);

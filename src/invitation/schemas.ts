@@ -1,6 +1,6 @@
 // Invitation's request bodies: ours, and the host's narrower ones for its own routes.
 import { readDuration } from '../shared/config.js';
-import { email, httpUrl, nullableText, text, token, uuid, z } from '../shared/input.js';
+import { email, httpUrl, newPassword, nullableText, token, uuid, z } from '../shared/input.js';
 
 /** One request may invite this many emails (bulk invites are a normal call). */
 export const MAX_INVITES_PER_REQUEST = 5000;
@@ -38,9 +38,9 @@ export const inviteBody = z.strictObject({ ...hostInvite, expires_in: expiresIn(
 /** The host's `POST /users/invite`: no `expires_in`. */
 export const hostInviteBody = z.strictObject(hostInvite).transform(toInviteInput);
 
-export const acceptBody = z.strictObject({ token: token(), password: text(), first_name: nullableText(), last_name: nullableText() });
+export const acceptBody = z.strictObject({ token: token(), password: newPassword(), first_name: nullableText(), last_name: nullableText() });
 /** The host's `POST /users/invite/accept`: token and password only. */
-export const hostAcceptBody = z.strictObject({ token: token(), password: text() });
+export const hostAcceptBody = z.strictObject({ token: token(), password: newPassword() });
 
 export const resendBody = z
 	.strictObject({ user: uuid(), invite_url: httpUrl().optional(), expires_in: expiresIn() })

@@ -3,7 +3,7 @@
 // administration — the failed mails with their error, and "send again" through the capability
 // that queued the mail (each declares its `mailRetry`), so a resend gets a fresh link.
 import type { Capability, MailRetry } from '../shared/capability.js';
-import type { MailQueue } from '../shared/mail.js';
+import type { MailQueue, MailTemplate } from '../shared/mail.js';
 import type { Runtime } from '../shared/runtime.js';
 import { findUserByEmail } from '../shared/users.js';
 import { buildMail, forgetMailSettings, warmMailSettings } from './mail.js';
@@ -38,8 +38,11 @@ export function outbox(retries: ReadonlyMap<string, MailRetry>): Capability {
 	};
 }
 
-/** The runtime's MailQueue: made once per runtime by the entries (getRuntime), never by a capability. */
-export function createOutbox(rt: Omit<Runtime, 'outbox' | 'passwords' | 'otps'>): MailQueue {
+/**
+ * The runtime's MailQueue: made once per runtime by the entries (getRuntime), never by a
+ * capability. `templates`: the capabilities' own mail templates.
+ */
+export function createOutbox(rt: Omit<Runtime, 'outbox' | 'passwords' | 'otps'>, templates: readonly MailTemplate[] = []): MailQueue {
 	const { knex, logger, config } = rt;
 	const worker = new OutboxWorker({
 		knex,
@@ -53,13 +56,15 @@ export function createOutbox(rt: Omit<Runtime, 'outbox' | 'passwords' | 'otps'>)
 			pool: config.outboxSmtpPool,
 			connections: config.outboxConcurrency,
 			templatesPath: config.mailTemplatesPath,
+			ownTemplates: new Map(templates.map((template) => [template.name, template.source])),
 		}),
 		ready: rt.ready,
 		timings: { maxAttempts: config.outboxMaxAttempts, backoffMs: config.outboxBackoffMs, pollMs: config.outboxPollMs, claimLeaseMs: config.outboxClaimLeaseMs },
 		onGiveUp: (mail) => void mailFailed(rt, mail),
 		concurrency: config.outboxConcurrency,
 	});
-	const builder = { knex, logger, subjects: config.mailSubjects };
+	const ownSubjects = Object.fromEntries(templates.map((template) => [template.name, { ...template.subjects }]));
+	const builder = { knex, logger, subjects: config.mailSubjects, ownSubjects };
 	return {
 		enqueue: async (trx, mails) => {
 			const built = [];

@@ -1,7 +1,8 @@
 // Every mail the extension queues is built here: the same template data for every mail (so a
 // project's own Liquid templates in EMAIL_TEMPLATES_PATH can greet people by name, in their
 // language, and say until when a link works), and a subject in the recipient's language from
-// USER_LIFECYCLE_MAIL_SUBJECTS, else the host's English one.
+// USER_LIFECYCLE_MAIL_SUBJECTS, else the capability's own for its own template, else the host's
+// English one.
 import type { Knex } from 'knex';
 import type { MailInput } from '../shared/mail.js';
 import type { MailSubjects } from './settings.js';
@@ -20,6 +21,8 @@ export interface MailBuilderDeps {
 	knex: Knex;
 	logger: { warn(message: string): void };
 	subjects: MailSubjects;
+	/** The subjects of the capabilities' own templates (MailTemplate), by template and language tag. */
+	ownSubjects?: MailSubjects;
 }
 
 interface MailSettings {
@@ -77,7 +80,7 @@ export async function buildMail(deps: MailBuilderDeps, input: MailInput, trx?: K
 	return {
 		kind: input.kind,
 		to: input.to.email,
-		subject: pickSubject(deps.subjects, input.template, language),
+		subject: pickSubject(deps.subjects, input.template, language, deps.ownSubjects),
 		template: {
 			name: input.template,
 			data: escapeStrings({
@@ -105,14 +108,15 @@ export function escapeStrings(data: Record<string, unknown>): Record<string, unk
 
 /**
  * The configured subject for `template` in `language` (exact tag first, then its primary subtag:
- * `de` for `de-DE`), else the host's English subject.
+ * `de` for `de-DE`); else, for a capability's own template, its subject in that language or in
+ * English; else the host's English subject.
  */
-export function pickSubject(subjects: MailSubjects, template: string, language: string | null): string {
-	const byLanguage = subjects[template];
-	if (byLanguage && language) {
-		const tag = language.toLowerCase().replace(/_/g, '-');
-		const found = byLanguage[tag] ?? byLanguage[tag.split('-')[0]!];
-		if (found) return found;
-	}
-	return HOST_SUBJECTS[template] ?? 'Message from your project';
+export function pickSubject(subjects: MailSubjects, template: string, language: string | null, own: MailSubjects = {}): string {
+	return inLanguage(subjects[template], language) ?? inLanguage(own[template], language) ?? own[template]?.['en'] ?? HOST_SUBJECTS[template] ?? 'Message from your project';
+}
+
+function inLanguage(byLanguage: Record<string, string> | undefined, language: string | null): string | undefined {
+	if (!byLanguage || !language) return undefined;
+	const tag = language.toLowerCase().replace(/_/g, '-');
+	return byLanguage[tag] ?? byLanguage[tag.split('-')[0]!];
 }

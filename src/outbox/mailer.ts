@@ -3,6 +3,7 @@
 // templates parsed once per drain (the host looks each file up and parses it on every send), and,
 // when the host sends over plain SMTP without a pool (one connection per mail), a pooled copy of
 // the host's own SMTP settings so that a burst of mails reuses a few connections.
+import { existsSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import type { Knex } from 'knex';
@@ -33,6 +34,8 @@ export interface HostMailerOptions {
 	connections: number;
 	/** The host's EMAIL_TEMPLATES_PATH (a project's own templates, looked up before the host's). */
 	templatesPath: string;
+	/** The capabilities' own templates (name to Liquid source), for names the host has no file of. */
+	ownTemplates?: ReadonlyMap<string, string>;
 }
 
 /** The outbox worker's `mailer` dependency, built on the host's MailService. */
@@ -59,7 +62,8 @@ export function hostMailer(options: HostMailerOptions): () => Promise<Mailer> {
 			const makeEngine = await liquid;
 			if (makeEngine) {
 				const templates = makeEngine();
-				service.renderTemplate = (template, variables) => templates.renderFile(template, variables);
+				const own = ownTemplateRenderer(templates, options.templatesPath, options.ownTemplates ?? new Map());
+				service.renderTemplate = (template, variables) => own(template, variables) ?? templates.renderFile(template, variables);
 			}
 		}
 		const defaultTemplateData = typeof service.getDefaultTemplateData === 'function' ? await service.getDefaultTemplateData() : undefined;
@@ -108,6 +112,25 @@ function noDelaySocket(options: Record<string, unknown>, callback: (error: Error
 
 interface TemplateEngine {
 	renderFile(template: string, variables: Record<string, unknown>): Promise<string>;
+	parse(source: string): unknown;
+	render(parsed: unknown, variables: Record<string, unknown>): Promise<string>;
+}
+
+/**
+ * Renders a capability's own template (parsed once per drain, like the files) unless the project
+ * has a file of that name in its templates folder; undefined for every other template.
+ */
+function ownTemplateRenderer(engine: TemplateEngine, templatesPath: string, sources: ReadonlyMap<string, string>) {
+	const parsed = new Map<string, unknown>();
+	const projectHas = new Map<string, boolean>();
+	return (template: string, variables: Record<string, unknown>): Promise<string> | undefined => {
+		const source = sources.get(template);
+		if (source === undefined) return undefined;
+		if (!projectHas.has(template)) projectHas.set(template, existsSync(join(resolve(templatesPath), `${template}.liquid`)));
+		if (projectHas.get(template)) return undefined;
+		if (!parsed.has(template)) parsed.set(template, engine.parse(source));
+		return engine.render(parsed.get(template), variables);
+	};
 }
 
 /** Makes a Liquid engine for one drain: it caches what it parsed. */

@@ -1,6 +1,6 @@
 // Passkeys' settings: the relying party (its id and the origins a ceremony may come from, both
 // from PUBLIC_URL unless set) and the per-IP limit on the public sign-in routes.
-import { ConfigError, integer, raw, type Env, type SettingsOf } from '../shared/config.js';
+import { ConfigError, perMinuteLimit, raw, type Env, type SettingsOf } from '../shared/config.js';
 import { toList } from '../shared/policy/url-allow-list.js';
 
 const RP_ID = 'USER_LIFECYCLE_WEBAUTHN_RP_ID';
@@ -56,10 +56,7 @@ export const PASSKEY_SETTINGS = {
 	webauthnRpId,
 	webauthnOrigins,
 	/** Public sign-in requests (options and verify together) per IP and minute, or null when off (0). */
-	passkeyRateLimit: (env: Env) => {
-		const perMinute = integer('USER_LIFECYCLE_PASSKEY_IP_MAX_PER_MINUTE', '60', 0, 100_000)(env);
-		return perMinute === 0 ? null : { points: perMinute, windowMs: 60_000 };
-	},
+	passkeyRateLimit: perMinuteLimit('USER_LIFECYCLE_PASSKEY_IP_MAX_PER_MINUTE', '60'),
 };
 
 declare module '../shared/config.js' {

@@ -6,8 +6,7 @@
 import type { Knex } from 'knex';
 import { recordEvents } from '../shared/audit.js';
 import { runAsFlow } from '../shared/flow-scope.js';
-import { linkWithToken, publicPath, readSettings, schemaFor, stallUntil, type FlowOptions } from '../shared/host.js';
-import { assertPasswordPolicy } from '../shared/policy/password.js';
+import { linkWithToken, publicPath, schemaFor, stallUntil, type FlowOptions } from '../shared/host.js';
 import { isUrlAllowed } from '../shared/policy/url-allow-list.js';
 import type { Runtime } from '../shared/runtime.js';
 import { endUserSessions } from '../shared/sessions.js';
@@ -18,7 +17,8 @@ import { InvalidTokenError } from '../shared/util/errors.js';
 import { resetUrlNotAllowed } from './errors.js';
 import type { MailInput } from '../shared/mail.js';
 import { takeMailSlot } from '../shared/mail-throttle.js';
-import { currentLinkState, isLinkStateCurrent, RESET_TOKEN_KIND } from './link-state.js';
+import { currentLinkState, isLinkStateCurrent } from '../shared/link-state.js';
+import { RESET_TOKEN_KIND } from './link-state.js';
 import { readResetToken, signResetToken } from './token.js';
 
 const VIA = 'password-reset';
@@ -77,12 +77,15 @@ function mayReset(user: UserRow | undefined): user is UserRow & { email: string 
 /**
  * Spends a reset token and sets the password: 403 INVALID_TOKEN for a forged, used or revoked
  * link (or a user no longer active, or whose status or email changed since it was issued), 401 TOKEN_EXPIRED past its expiry,
- * 400 for a password the policy refuses (the link stays usable). The password is written through
+ * 400 PASSWORD_POLICY for a password the policy refuses, before the link is looked up (it stays usable). The password is written through
  * the host's UsersService (its validation, its one hash); every session of the user ends; all in
  * one transaction with the spent token and the audit record.
  */
 export async function resetPassword(rt: Runtime, input: { token: string; password: string }, options: FlowOptions): Promise<string> {
 	const { jti, email } = readResetToken(rt, input.token);
+	// Before the link is looked up; the user's names are checked as the password is written, in the
+	// transaction that spends the link (a refusal leaves it unspent).
+	await rt.passwordPolicy.check(input.password, [{ email }]);
 	const schema = await schemaFor(rt, options);
 	const userId = await runAsFlow({ via: VIA, actor: null }, () =>
 		rt.knex.transaction(async (trx: Knex) => {
@@ -91,8 +94,6 @@ export async function resetPassword(rt: Runtime, input: { token: string; passwor
 			if (!mayReset(user) || user.email.toLowerCase() !== email.toLowerCase()) throw new InvalidTokenError();
 			// A link dies with the state it was issued for (link-state.ts): a status change since, and it is a spent link.
 			if (!(await isLinkStateCurrent(trx, user.id, spent.data))) throw new InvalidTokenError();
-			// After the token: a used or expired link says so first; a refusal here rolls the spend back.
-			assertPasswordPolicy(input.password, (await readSettings(trx)).auth_password_policy);
 			await new rt.services.UsersService({ knex: trx, schema, accountability: null }).updateOne(user.id, { password: input.password });
 			await endUserSessions(trx, user.id);
 			await recordEvents(trx, [{ user: user.id, event: 'password-reset', actor: null, via: VIA }]);

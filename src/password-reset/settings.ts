@@ -1,6 +1,6 @@
 // Password reset's settings: where links may point, how long they work, how often they may be asked for
 // (how many mails an address gets is the shared mail throttle's setting).
-import { duration, integer, list, type Env, type SettingsOf } from '../shared/config.js';
+import { duration, integer, list, perMinuteLimit, type SettingsOf } from '../shared/config.js';
 
 export const PASSWORD_RESET_SETTINGS = {
 	/** The host's PASSWORD_RESET_URL_ALLOW_LIST: where a `reset_url` may point. */
@@ -9,10 +9,7 @@ export const PASSWORD_RESET_SETTINGS = {
 	/** Every reset request answers this long after it started. */
 	resetStallMs: integer('USER_LIFECYCLE_RESET_STALL_TIME', '500', 0, 60_000),
 	/** Reset requests per IP and minute, or null when off (0). */
-	resetRateLimit: (env: Env) => {
-		const perMinute = integer('USER_LIFECYCLE_RESET_IP_MAX_PER_MINUTE', '10', 0, 100_000)(env);
-		return perMinute === 0 ? null : { points: perMinute, windowMs: 60_000 };
-	},
+	resetRateLimit: perMinuteLimit('USER_LIFECYCLE_RESET_IP_MAX_PER_MINUTE', '10'),
 };
 
 declare module '../shared/config.js' {

@@ -1,14 +1,15 @@
 // Public registration: the host's settings, our rules, single-use verification links, mail
 // through the outbox, and the same answer and stall whatever the email's state. Registering an
-// address whose verification is still pending starts it over for the new registrant (new
-// password, names and extra fields; earlier links dead): whoever verifies the address owns it.
-// Verification mails share the per-address mail throttle with reset mails; past it nothing changes.
+// address whose verification is still pending contests it: the pending password is dropped (no
+// registrant's password is ever activated by a link then), the new registrant's names and extra
+// fields are written, earlier links die and a fresh one goes out; the mailbox holder chooses the
+// password when verifying. Verification mails share the per-address mail throttle with reset
+// mails; past it only the contest is recorded (no mail, no names, the earlier links stay live).
 import type { SchemaOverview } from '@directus/types';
 import type { Knex } from 'knex';
 import { generateToken } from '../shared/util/crypto.js';
 import { InvalidPayloadError, InvalidTokenError, isDirectusError } from '../shared/util/errors.js';
 import { assertFilter, isPlainObject } from './filter.js';
-import { assertPasswordPolicy } from '../shared/policy/password.js';
 import { decideRegistration, matchesRegistrationFilter } from './rules.js';
 import { isUrlAllowed } from '../shared/policy/url-allow-list.js';
 import type { Runtime } from '../shared/runtime.js';
@@ -18,9 +19,9 @@ import { consumeToken, issueToken, revokeTokens } from '../shared/link-tokens.js
 import { runAsFlow } from '../shared/flow-scope.js';
 import { takeMailSlot } from '../shared/mail-throttle.js';
 import { isOn, linkWithToken, publicPath, readSettings, stallUntil, type FlowOptions } from '../shared/host.js';
-import { findUserByEmail, findUserById, type UserRow } from '../shared/users.js';
+import { findUserByEmail, findUserById, USERS_TABLE, type UserRow } from '../shared/users.js';
 import { firstMissingReference, userColumns } from './columns.js';
-import { registrationRefused, verificationUrlNotAllowed } from './errors.js';
+import { passwordMustBeChosen, registrationRefused, verificationUrlNotAllowed } from './errors.js';
 import { firstFieldProblem } from './user-fields.js';
 
 export interface RegistrationInput {
@@ -74,7 +75,7 @@ async function register(rt: Runtime, input: RegistrationInput, options: FlowOpti
 	const decision = decideRegistration(config.registerRules, payload);
 	if (decision?.action === 'deny') throw registrationRefused();
 	// Checked before looking the email up, so a weak password is refused alike for new and taken emails.
-	assertPasswordPolicy(input.password, settings.auth_password_policy);
+	await rt.passwordPolicy.check(input.password, [{ email: input.email, first_name: input.first_name, last_name: input.last_name }]);
 
 	const verify = isOn(settings.public_registration_verify_email);
 	const then = decision?.action === 'allow' && decision.status === 'draft' ? 'draft' : 'active';
@@ -144,9 +145,11 @@ class NoLongerPending extends Error {}
 
 /**
  * A registration of a taken email. When the address is still waiting for its verification, the
- * pending registration is replaced by this one: earlier links die, the new registrant's password,
- * names and extra fields are written (through the host, which hashes the password) and a fresh
- * link goes to the address — unless the address's mail throttle says no: then nothing changes.
+ * registration is contested: the pending password is dropped and nobody's password replaces it
+ * (a link then activates no registrant's password: the one who verifies chooses it), earlier
+ * links die, the new registrant's names and extra fields are written (through the host) and a
+ * fresh link goes to the address. Past the address's mail throttle only the password is dropped
+ * (once): no mail, no names, and the earlier links keep working — they ask for a password now.
  * Any other account is left alone and gets no mail.
  */
 async function registerAgain(rt: Runtime, schema: SchemaOverview, user: UserRow, registrant: Registrant, via: string): Promise<void> {
@@ -155,24 +158,28 @@ async function registerAgain(rt: Runtime, schema: SchemaOverview, user: UserRow,
 	try {
 		status = await runAsFlow({ via: 'registration', actor: null }, () =>
 			rt.knex.transaction(async (trx) => {
-				// Past the throttle nothing changes: the earlier links keep working and the pending
-				// registration keeps its values (otherwise asking again would kill the only working link).
-				if (!(await takeMailSlot(trx, user.id, rt.config.mailMaxPerHour, Date.now()))) return null;
+				// Past the throttle the earlier links stay live (otherwise asking again would kill the only working link).
+				const mails = await takeMailSlot(trx, user.id, rt.config.mailMaxPerHour, Date.now());
 				// The tokens first, then the user: the order verifyEmail takes them in (it spends a
 				// token, then moves the user), so a verification running now finishes first and is seen below.
-				await revokeTokens(trx, 'verify-email', [user.id]);
+				if (mails) await revokeTokens(trx, 'verify-email', [user.id]);
 				const then = await verificationPending(trx, await findUserById(trx, user.id));
 				if (!then || !user.email) throw new NoLongerPending();
+				if (!mails && (await isContested(trx, user.id))) return null;
 				const users = new rt.services.UsersService({ knex: trx, schema, accountability: null });
-				await users.updateOne(user.id, { ...registrant.extra, password: registrant.password, first_name: registrant.first_name, last_name: registrant.last_name });
-				const data: VerificationData = { then, first_name: registrant.first_name, last_name: registrant.last_name };
-				const language = typeof registrant.extra['language'] === 'string' ? registrant.extra['language'] : (user.language ?? null);
-				await queueVerificationMail(rt, trx, { userId: user.id, email: user.email, language, url: registrant.url, data });
+				const values = mails ? { ...registrant.extra, first_name: registrant.first_name, last_name: registrant.last_name } : {};
+				await users.updateOne(user.id, { ...values, password: null });
+				await recordEvents(trx, [{ user: user.id, event: 'registration-contested', actor: null, via: 'registration', reason: 'Registered again before the address was verified: the password is chosen at verification' }]);
+				if (mails) {
+					const data: VerificationData = { then, first_name: registrant.first_name, last_name: registrant.last_name };
+					const language = typeof registrant.extra['language'] === 'string' ? registrant.extra['language'] : (user.language ?? null);
+					await queueVerificationMail(rt, trx, { userId: user.id, email: user.email, language, url: registrant.url, data });
+				}
 				// Checked again once every write is in: a verification that got in meanwhile (with a
 				// link issued after the revocation above) keeps the account as it verified it.
 				const after = await findUserById(trx, user.id);
 				if ((await verificationPending(trx, after)) !== then) throw new NoLongerPending();
-				return after!.status;
+				return mails ? after!.status : null;
 			}),
 		);
 	} catch (error) {
@@ -181,8 +188,17 @@ async function registerAgain(rt: Runtime, schema: SchemaOverview, user: UserRow,
 	}
 	if (status === null) return;
 	rt.outbox.kick();
-	// A new registrant for an address still waiting for its verification: the pending registration is theirs now.
+	// A new registrant for an address still waiting for its verification: a contested registration, a fresh link.
 	rt.events.emit('registered', { user: user.id, actor: null, via, status, role: user.role, verification: true, again: true });
+}
+
+/**
+ * A pending registration without a password: contested (registered again before its address was
+ * verified), so its link verifies only with a password chosen by whoever follows it. Every
+ * registration carries a password, and nothing but a contest removes it.
+ */
+async function isContested(knex: Knex, userId: string): Promise<boolean> {
+	return (await knex(USERS_TABLE).select('id').where({ id: userId }).whereNull('password').first()) !== undefined;
 }
 
 /**
@@ -222,26 +238,28 @@ export function defaultVerificationUrl(rt: Runtime): string {
 
 /**
  * Spends a verification token; the user becomes `active`, or stays `draft` when a rule held it for
- * approval. Either way the verification is no longer pending.
+ * approval. Either way the verification is no longer pending. A `password` becomes the account's
+ * password (the policy applies); a contested registration has none, so without one the answer is
+ * 400 PASSWORD_REQUIRED. Every refusal leaves the link usable.
  */
-export async function verifyEmail(rt: Runtime, token: string, options: FlowOptions): Promise<string> {
+export async function verifyEmail(rt: Runtime, input: { token: string; password?: string }, options: FlowOptions): Promise<string> {
 	const schema = options.schema ?? (await rt.getSchema());
 	const verified = await runAsFlow({ via: 'registration', actor: null }, () =>
 		rt.knex.transaction(async (trx): Promise<{ id: string; status: string }> => {
-			const spent = await consumeToken(trx, 'verify-email', token);
+			const spent = await consumeToken(trx, 'verify-email', input.token);
 			const user = await findUserById(trx, spent.userId);
 			// An account held for approval is created `draft` (the table has no unverified -> draft)
 			// and stays so: its verified email is recorded, an admin then approves it.
-			if (user && user.status === 'draft' && spent.data['then'] === 'draft') {
-				await clearPendingFlow(trx, [user.id]);
-				await recordEvents(trx, [{ user: user.id, event: 'email-verified', actor: null, via: 'registration' }]);
-				return { id: user.id, status: 'draft' };
-			}
-			if (!user || user.status !== 'unverified') throw new InvalidTokenError();
+			const held = user?.status === 'draft' && spent.data['then'] === 'draft';
+			if (!user || (!held && user.status !== 'unverified')) throw new InvalidTokenError();
+			// After the token, so a used or expired link says so first; a refusal rolls the spend back.
+			if (input.password === undefined && (await isContested(trx, user.id))) throw passwordMustBeChosen();
+			if (input.password !== undefined) await rt.passwordPolicy.check(input.password, [user], { knex: trx });
 			await clearPendingFlow(trx, [user.id]);
-			const users = new rt.services.UsersService({ knex: trx, schema, accountability: null });
-			await users.updateOne(user.id, { status: 'active' });
-			return { id: user.id, status: 'active' };
+			const changes = { ...(held ? {} : { status: 'active' }), ...(input.password === undefined ? {} : { password: input.password }) };
+			if (Object.keys(changes).length > 0) await new rt.services.UsersService({ knex: trx, schema, accountability: null }).updateOne(user.id, changes);
+			if (held) await recordEvents(trx, [{ user: user.id, event: 'email-verified', actor: null, via: 'registration' }]);
+			return { id: user.id, status: held ? 'draft' : 'active' };
 		}),
 	);
 	rt.events.emit('email-verified', { user: verified.id, actor: null, via: options.via ?? 'api', status: verified.status });

@@ -1,5 +1,7 @@
 // Registration's GraphQL door: the host's `users_register` and `users_register_verify` system
 // mutations, answered by the same flows as the REST routes (Boolean `true`, as the host answers).
+// The host's verify mutation takes only the token: a contested registration's link answers
+// PASSWORD_REQUIRED here, and is verified with a chosen password on the REST route or its page.
 import type { GraphqlMutation } from '../shared/graphql.js';
 import { withoutNulls } from '../shared/graphql.js';
 import { stallUntil } from '../shared/host.js';
@@ -8,7 +10,7 @@ import { parseInput } from '../shared/input.js';
 import { consumeRateLimit } from '../shared/rate-limit.js';
 import type { Runtime } from '../shared/runtime.js';
 import { registerUser, verifyEmail } from './flow.js';
-import { registrationSchema, verifyEmailBody } from './schemas.js';
+import { registrationSchema, verifyEmailArgs } from './schemas.js';
 
 export function registrationGraphql(rt: Runtime): Record<string, GraphqlMutation> {
 	// The host's mutation takes the base fields only.
@@ -26,7 +28,7 @@ export function registrationGraphql(rt: Runtime): Record<string, GraphqlMutation
 			return true;
 		},
 		users_register_verify: async (args, req) => {
-			await verifyEmail(rt, parseInput(verifyEmailBody, withoutNulls(args)).token, flowOptions(req));
+			await verifyEmail(rt, parseInput(verifyEmailArgs, withoutNulls(args)), flowOptions(req));
 			return true;
 		},
 	};

@@ -1,11 +1,11 @@
 // Registration's request bodies. The registration body is extended at start-up with the extra
 // fields USER_LIFECYCLE_REGISTER_FIELDS allows (scalars); any other key is refused.
-import { email, hasControlCharacters, httpUrl, nullableText, scalar, text, token, z } from '../shared/input.js';
+import { email, hasControlCharacters, httpUrl, newPassword, nullableText, scalar, token, z } from '../shared/input.js';
 import type { RegistrationInput } from './flow.js';
 
 const BASE = {
 	email: email(),
-	password: text(),
+	password: newPassword(),
 	first_name: nullableText(),
 	last_name: nullableText(),
 	verification_url: httpUrl().optional(),
@@ -32,6 +32,9 @@ export function registrationSchema(extraFields: readonly string[]) {
 	});
 }
 
-export const verifyEmailBody = z.strictObject({ token: token() });
+/** The host's GraphQL `users_register_verify(token)`: the link alone. */
+export const verifyEmailArgs = z.strictObject({ token: token() });
+/** Our verify route: the link, and the password its follower chooses (required for a contested registration). */
+export const verifyEmailBody = z.strictObject({ token: token(), password: newPassword().optional() });
 
 export const resendBody = z.strictObject({ email: email(), verification_url: httpUrl().optional() });

@@ -6,6 +6,7 @@ import type { Application, Router } from 'express';
 import type { GraphqlMutation } from './graphql.js';
 import type { FlowOptions } from './host.js';
 import type { SettingsSlice } from './config.js';
+import type { MailTemplate } from './mail.js';
 import type { Migration } from './migrations.js';
 import type { Runtime } from './runtime.js';
 import type { CollectionMeta } from './studio-collections.js';
@@ -40,6 +41,8 @@ export interface Capability {
 	job?: (rt: Runtime, now: number) => Promise<JobReport>;
 	/** How to send again each kind of mail this capability queues (by outbox `kind`). */
 	mailRetry?: Record<string, MailRetry>;
+	/** The mail templates this capability ships (the host has none by their names). */
+	mailTemplates?: MailTemplate[];
 	/** The capability's tables, as numbered migrations (ids sort in the order they run). */
 	migrations?: Migration[];
 	/** The capability's tables admins browse (read-only) in the Data Studio. */

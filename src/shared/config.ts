@@ -58,6 +58,12 @@ export const boolean = (name: string, fallback: 'true' | 'false'): Setting<boole
 	throw new ConfigError(name, 'expected true or false');
 };
 
+/** Requests per IP and minute (a route's limit), or null when set to 0 (off). */
+export const perMinuteLimit = (name: string, fallback: string): Setting<{ points: number; windowMs: number } | null> => (env) => {
+	const perMinute = integer(name, fallback, 0, 100_000)(env);
+	return perMinute === 0 ? null : { points: perMinute, windowMs: 60_000 };
+};
+
 /** A comma-separated list (or the array the host already split it into). */
 export const list = (name: string): Setting<string[]> => (env) => toList(env[name]);
 

@@ -50,11 +50,26 @@ export async function stallUntil(start: number, ms: number): Promise<void> {
 	if (remaining > 0) await new Promise((resolve) => setTimeout(resolve, remaining));
 }
 
-/** The link a mail carries: the caller's URL (already allow-listed) or the default, plus `?token=`. */
+/** Runs `work`; its answer, or its error, comes no sooner than `ms` after the start: the same timing whatever happened. */
+export async function stalled<T>(ms: number, work: () => Promise<T>): Promise<T> {
+	const startedAt = performance.now();
+	try {
+		return await work();
+	} finally {
+		await stallUntil(startedAt, ms);
+	}
+}
+
+/**
+ * The link a mail carries: the caller's URL (already allow-listed) or the default, plus `?token=`.
+ * Without PUBLIC_URL (the host's default is `/`) the default is a path, and the link stays one, as
+ * the host's own mails do then.
+ */
 export function linkWithToken(url: string, token: string): string {
-	const link = new URL(url);
+	const absolute = /^[a-z][a-z0-9+.-]*:/i.test(url);
+	const link = new URL(url, 'http://relative.invalid');
 	link.searchParams.set('token', token);
-	return link.toString();
+	return absolute ? link.toString() : `${link.pathname}${link.search}${link.hash}`;
 }
 
 export function publicPath(rt: Runtime, ...segments: string[]): string {

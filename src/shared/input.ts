@@ -19,6 +19,8 @@ export const hasControlCharacters = (value: string) => CONTROL_CHARACTERS.test(v
 
 /** A non-empty string of at most `max` characters, without control characters. */
 export const text = (max = MAX_TEXT) => z.string().min(1).max(max).regex(NO_CONTROL_CHARACTERS, { error: 'must not contain control characters' });
+/** A password being set: no maximum here (the password policy refuses a long one with its own code; the host's body limit bounds it). */
+export const newPassword = () => z.string().min(1).regex(NO_CONTROL_CHARACTERS, { error: 'must not contain control characters' });
 /** Free text (a reason, a note): line breaks and tabs are fine, other control characters are not. */
 export const prose = (max = MAX_TEXT) =>
 	z.string().min(1).max(max).regex(/^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/, { error: 'must not contain control characters' });

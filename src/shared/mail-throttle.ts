@@ -24,8 +24,11 @@ export const MAIL_THROTTLE_MIGRATIONS: Migration[] = [{ id: '0011-password-reset
 
 /** Takes one of `userId`'s `max` slots if one is free (unused for an hour); false when all are taken. */
 export async function takeMailSlot(knex: Knex, userId: string, max: number, now: number): Promise<boolean> {
-	const rows = Array.from({ length: max }, (_, slot) => ({ user_id: userId, slot, used_at: 0 }));
-	await knex(MAIL_THROTTLE_TABLE).insert(rows).onConflict(['user_id', 'slot']).ignore();
+	// Only missing slots are inserted: on MariaDB an INSERT IGNORE that meets existing rows takes
+	// shared locks on them, which two concurrent requests then both wait to upgrade (a deadlock, a 500).
+	const existing = new Set((await knex(MAIL_THROTTLE_TABLE).select('slot').where({ user_id: userId })).map((row: { slot: number }) => Number(row.slot)));
+	const missing = Array.from({ length: max }, (_, slot) => slot).filter((slot) => !existing.has(slot));
+	if (missing.length > 0) await knex(MAIL_THROTTLE_TABLE).insert(missing.map((slot) => ({ user_id: userId, slot, used_at: 0 }))).onConflict(['user_id', 'slot']).ignore();
 	const cutoff = now - MAIL_THROTTLE_WINDOW_MS;
 	const free = await knex(MAIL_THROTTLE_TABLE).select('slot').where({ user_id: userId }).where('slot', '<', max).where('used_at', '<=', cutoff).orderBy('used_at').orderBy('slot');
 	for (const { slot } of free as { slot: number }[]) {

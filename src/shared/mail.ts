@@ -15,7 +15,7 @@ export interface MailRecipient {
 export interface MailInput {
 	/** The outbox's kind (`invite`, `verify-email`, ...): what the mail is for. */
 	kind: string;
-	/** The host template (`user-invitation`, `user-registration`, `password-reset`) or a project's own. */
+	/** The host template (`user-invitation`, `user-registration`, `password-reset`), a capability's own (MailTemplate) or a project's own. */
 	template: string;
 	to: MailRecipient;
 	/** The link the mail carries (with its token). */
@@ -24,6 +24,19 @@ export interface MailInput {
 	expiresAt: number | Date | null;
 	/** More template data for this kind of mail (`inviter`, ...); never overrides the common fields. */
 	extra?: Record<string, unknown>;
+}
+
+/**
+ * A mail template a capability ships (the host has none by its name): Liquid, rendered by the
+ * outbox with the host's engine and layouts (`{% layout "base" %}`); a project's own file of the
+ * same name in EMAIL_TEMPLATES_PATH is used instead.
+ */
+export interface MailTemplate {
+	name: string;
+	/** The Liquid source. */
+	source: string;
+	/** Its subjects by language tag (`en` for everyone else); USER_LIFECYCLE_MAIL_SUBJECTS comes first. */
+	subjects: Readonly<Record<string, string>>;
 }
 
 export interface MailQueue {

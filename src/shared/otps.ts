@@ -10,4 +10,11 @@ export interface OtpGate {
 	 * while the user's codes are locked. The attempt is counted before the code is checked.
 	 */
 	check(userId: string, otp: string): Promise<void>;
+	/**
+	 * The second factor of a sign-in without a password (an email link): what the host's sign-in
+	 * form takes in its OTP field, a TOTP code as `check` takes it or a recovery code, spent through
+	 * the same gate. `giveBack` returns a spent recovery code when the sign-in it paid for fails
+	 * after. Refused as `check` refuses.
+	 */
+	checkSignIn(userId: string, otp: string): Promise<{ giveBack(): Promise<void> }>;
 }

@@ -15,6 +15,7 @@ import { LifecycleEvents } from './events.js';
 import { MAIL_THROTTLE_MIGRATIONS } from './mail-throttle.js';
 import type { MailQueue } from './mail.js';
 import type { OtpGate } from './otps.js';
+import type { PasswordPolicy } from './password-policy.js';
 import type { PasswordGate } from './passwords.js';
 
 export type HostContext = ApiExtensionContext & { emitter?: unknown };
@@ -38,6 +39,8 @@ export interface Runtime {
 	passwords: PasswordGate;
 	/** Checks a TOTP code outside the host's login: counted toward the code lock, accepted once. */
 	otps: OtpGate;
+	/** Judges a new password (the password-policy capability's rules): 400 PASSWORD_POLICY naming the rule. */
+	passwordPolicy: PasswordPolicy;
 	/** `user-lifecycle.*` action events for other extensions and Flows (emit after commit). */
 	events: LifecycleEvents;
 }
@@ -55,12 +58,14 @@ export interface StartUp {
 	passwordGate: (rt: Runtime) => PasswordGate;
 	/** The code gate's maker (two-factor), called once per runtime. */
 	otpGate: (rt: Runtime) => OtpGate;
+	/** The password policy's maker (the password-policy capability), called once per runtime. */
+	passwordPolicy: (rt: Pick<Runtime, 'config' | 'knex'>) => PasswordPolicy;
 }
 
 let current: Runtime | null = null;
 
 /** The process's runtime; the first entry to call it (endpoint or hook) creates it with the capabilities' start-up parts. */
-export function getRuntime(context: HostContext, { migrations, settings, studioCollections: shownByCapabilities, mailQueue, passwordGate, otpGate }: StartUp): Runtime {
+export function getRuntime(context: HostContext, { migrations, settings, studioCollections: shownByCapabilities, mailQueue, passwordGate, otpGate, passwordPolicy }: StartUp): Runtime {
 	if (current) return current;
 	const config = loadConfig(context.env, settings); // throws a ConfigError naming the variable
 	const knex = context.database as unknown as Knex;
@@ -88,6 +93,7 @@ export function getRuntime(context: HostContext, { migrations, settings, studioC
 		ready,
 		key: (purpose) => keys.get(purpose) ?? keys.set(purpose, deriveKey(secret!, purpose)).get(purpose)!,
 		events,
+		passwordPolicy: passwordPolicy({ config, knex }),
 	};
 	// The gates work on the whole runtime (they record and emit a lock), so they are made last.
 	const made = { ...base, outbox: mailQueue(base) } as Runtime;

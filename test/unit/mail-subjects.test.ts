@@ -57,6 +57,15 @@ describe('pickSubject', () => {
 		expect(pickSubject(subjects, 'user-registration', 'de-DE')).toBe('Verify your email address');
 		expect(pickSubject({}, 'password-reset', 'de')).toBe('Password Reset Request');
 	});
+
+	it("takes a capability's own subjects for its own template: after the configured ones, before English", () => {
+		const own = { 'own-template': { en: 'Your link', de: 'Ihr Link' } };
+		expect(pickSubject({}, 'own-template', 'de-DE', own)).toBe('Ihr Link');
+		expect(pickSubject({}, 'own-template', 'fr', own)).toBe('Your link');
+		expect(pickSubject({}, 'own-template', null, own)).toBe('Your link');
+		expect(pickSubject({ 'own-template': { de: 'Konfiguriert' } }, 'own-template', 'de', own)).toBe('Konfiguriert');
+		expect(pickSubject({}, 'user-invitation', 'de', own)).toBe("You've been invited");
+	});
 });
 
 describe('displayName', () => {

@@ -1,10 +1,10 @@
-// A reset link's state (src/password-reset/link-state.ts) against a real SQLite file: the count of
+// A link's state (src/shared/link-state.ts) against a real SQLite file: the count of
 // the existing user's status changes at issue, compared at spend time.
 import { describe, expect, it } from 'vitest';
 import type { Knex } from 'knex';
 import { useSqliteStore } from '../harness/sqlite-store.js';
 import { ensureAuditTables, recordEvents } from '../../src/shared/audit.js';
-import { currentLinkState, isLinkStateCurrent } from '../../src/password-reset/link-state.js';
+import { currentLinkState, isLinkStateCurrent } from '../../src/shared/link-state.js';
 
 const statusChange = (user: string, from: string, to: string) => ({ user, event: 'status', from, to, actor: null, via: 'api' });
 

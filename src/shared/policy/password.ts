@@ -1,5 +1,3 @@
-import { InvalidPayloadError } from '../util/errors.js';
-
 /** The host's regex notation: "/pattern/" (no flags) or a bare pattern. */
 export function compileRegex(source: string, flags = ''): RegExp {
 	const wrapped = source.length >= 2 && source.startsWith('/') && source.endsWith('/');
@@ -14,9 +12,4 @@ export function passwordMatchesPolicy(password: string, policy: string | null | 
 	} catch {
 		return true; // the host would throw on a broken policy too; don't lock users out over it
 	}
-}
-
-/** 400 unless `password` matches the host's `auth_password_policy` (registration, invitation, reset). */
-export function assertPasswordPolicy(password: string, policy: string | null | undefined): void {
-	if (!passwordMatchesPolicy(password, policy)) throw new InvalidPayloadError({ reason: `Provided password doesn't match password policy` });
 }

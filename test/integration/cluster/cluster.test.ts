@@ -87,6 +87,8 @@ describe.runIf(runnable)('a cluster on postgres + redis', () => {
 			USER_LIFECYCLE_LOGIN_MAX_ATTEMPTS: String(LOGIN_MAX_ATTEMPTS),
 			USER_LIFECYCLE_LOGIN_LOCK_DURATION: `${LOGIN_LOCK_MS}ms`,
 			USER_LIFECYCLE_OUTBOX_POLL_INTERVAL: '200ms',
+			// The path-variant test sends more than 10 reset requests from this one IP within a minute.
+			USER_LIFECYCLE_RESET_IP_MAX_PER_MINUTE: '0',
 			LOGIN_STALL_TIME: '20',
 			REGISTER_STALL_TIME: '50',
 			USER_LIFECYCLE_WEBAUTHN_RP_ID: new URL(SITE).hostname,
@@ -345,6 +347,38 @@ describe.runIf(runnable)('a cluster on postgres + redis', () => {
 		expect(Number(row.failures)).toBeGreaterThan(0);
 		expect(Number(row.failures)).toBeLessThanOrEqual(LOGIN_MAX_ATTEMPTS);
 		for (const node of all) expect((await login(node, email, PASSWORD)).status, node.name).toBe(Number(row.failures) >= LOGIN_MAX_ATTEMPTS ? 401 : 200);
+	});
+
+	it('path variants spread over the instances meet one flow: the per-address throttle holds across them, every mail is ours, GraphQL sub-paths too', async () => {
+		const all = nodes;
+		const email = 'cluster-variants@example.com';
+		await host.createApiUser(role, email);
+		const rest = ['//auth/password/request', '/auth//password/request', '/auth/password/request/', '/AUTH/Password/Request', '//user-lifecycle//password/request'];
+		const graphql = ['/graphql/system/anything', '//graphql//system', '/GRAPHQL/SYSTEM/', '/graphql/system/x/y'];
+		const query = 'mutation ($email: String!) { auth_password_request(email: $email) }';
+		const answers = await Promise.all([
+			...rest.map((path, i) => call(all[i % all.length]!, 'POST', path, { email })),
+			...graphql.map((path, i) => call(all[(i + 1) % all.length]!, 'POST', path, { query, variables: { email } })),
+		]);
+		for (const answer of answers) expect(answer.status, answer.text).toBeLessThan(300);
+		await host.mailbox.waitFor(email, 5);
+		await sleep(1500);
+		expect(host.mailbox.to(email)).toHaveLength(5);
+		const queued = Number((await host.knex('user_lifecycle_outbox').where({ recipient: email }).count({ n: '*' }).first())!.n);
+		expect(queued).toBe(5);
+		// One link is live (each request revoked the one before it, whatever the instance): of the five,
+		// exactly one resets, through variants spread over the instances; no link works twice.
+		const tokens = host.mailbox.to(email).map((mail) => mail.tokens[0]!);
+		const variants = ['/auth//password/reset', '//auth/password/reset/', '/AUTH/password/RESET', '//user-lifecycle//password/reset', '/auth/password/reset'];
+		const results: number[] = [];
+		for (const [i, token] of tokens.entries()) {
+			results.push((await call(all[i % all.length]!, 'POST', variants[i]!, { token, password: 'a-new-cluster-password-2' })).status);
+		}
+		expect(results.filter((status) => status === 204), results.join(',')).toHaveLength(1);
+		expect(results.filter((status) => status !== 204).every((status) => status === 403), results.join(',')).toBe(true);
+		const spent = tokens[results.indexOf(204)]!;
+		for (const node of all) expect((await call(node, 'POST', '/auth/password/reset', { token: spent, password: 'a-new-cluster-password-3' })).status, node.name).toBe(403);
+		expect((await login(all[0]!, email, 'a-new-cluster-password-2')).status).toBe(200);
 	});
 
 	it('the instances shared Redis (this run\'s database has their keys)', async () => {

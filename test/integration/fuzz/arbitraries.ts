@@ -33,6 +33,7 @@ export interface Pools {
 	passwords: string[];
 	verifyUrl: string;
 	inviteUrl: string;
+	signInUrl: string;
 	/** The host's SECRET: tokens signed with it are what the host itself would have issued. */
 	hostSecret: string;
 	/** Planted secrets, for the property that sends them in the wrong places (empty elsewhere). */
@@ -49,7 +50,7 @@ export interface RouteDef {
 	/** GET routes that read `?token=`. */
 	queryToken?: boolean;
 	/** Planted secrets that would be spent if sent here (excluded from this route in the secrets property). */
-	spends?: readonly ('verification' | 'invite')[];
+	spends?: readonly ('verification' | 'invite' | 'sign-in')[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -270,12 +271,15 @@ export function fieldValues(pools: Pools): Record<string, fc.Arbitrary<unknown>>
 		last_name: name,
 		verification_url: url(pools.verifyUrl),
 		invite_url: url(pools.inviteUrl),
+		sign_in_url: url(pools.signInUrl),
 		token,
 		role,
 		user,
 		expires_in: expiresIn,
 		secret: fc.oneof(fc.stringMatching(/^[A-Z2-7]{16,40}$/), fc.string({ maxLength: 40 })),
 		otp,
+		// A mailed sign-in code: six digits, and near misses.
+		code: fc.oneof(fc.stringMatching(/^\d{6}$/), fc.integer({ min: 0, max: 999_999 }), fc.constantFrom('000000', '12345', '1234567', ' 123456', '١٢٣٤٥٦', '12345\u0000')),
 		recovery_code: recoveryCode,
 		mode: fc.constantFrom('json', 'cookie', 'session', 'JSON', '', ' json', 'header', null),
 		status: fc.constantFrom('draft', 'invited', 'unverified', 'active', 'suspended', 'archived', 'ACTIVE', 'deleted', '', 'inactive-license'),
@@ -453,7 +457,7 @@ export interface MutationDef {
 	/** Argument name -> the GraphQL type the host declares. */
 	args: Record<string, string>;
 	selection?: string;
-	spends?: readonly ('verification' | 'invite')[];
+	spends?: readonly ('verification' | 'invite' | 'sign-in')[];
 }
 
 export const MUTATIONS: readonly MutationDef[] = [

@@ -10,6 +10,7 @@ import { toJson } from './values.js';
 
 export const VERIFY_URL = 'https://app.example.com/verify';
 export const INVITE_URL = 'https://app.example.com/accept';
+export const SIGN_IN_URL = 'https://app.example.com/sign-in';
 /** The SECRET scripts/host.mjs gives every test host. */
 export const HOST_SECRET = 'test-secret-for-user-lifecycle-please-change';
 
@@ -30,6 +31,11 @@ export const FUZZ_ENV: Record<string, string> = {
 	// The reset request's stall and per-address limit would make most fuzzed requests wait or 429.
 	USER_LIFECYCLE_RESET_STALL_TIME: '0',
 	USER_LIFECYCLE_RESET_IP_MAX_PER_MINUTE: '0',
+	// Email sign-in on, without its stall and per-IP limit (for the same reasons); the passkeys' limit off too.
+	USER_LIFECYCLE_EMAIL_SIGN_IN: 'true',
+	USER_LIFECYCLE_SIGN_IN_URL_ALLOW_LIST: SIGN_IN_URL,
+	USER_LIFECYCLE_EMAIL_SIGN_IN_STALL_TIME: '0',
+	USER_LIFECYCLE_EMAIL_SIGN_IN_IP_MAX_PER_MINUTE: '0',
 	USER_LIFECYCLE_PASSKEY_IP_MAX_PER_MINUTE: '0',
 };
 
@@ -40,6 +46,7 @@ export interface Planted {
 	all: string[];
 	verificationToken: string;
 	inviteToken: string;
+	signInToken: string;
 	byName: Record<string, string>;
 }
 
@@ -94,7 +101,7 @@ async function controlFixture(host: TestHost): Promise<Target> {
  */
 const COUNTED = [
 	'user_lifecycle_outbox', 'user_lifecycle_events', 'user_lifecycle_pending_flows', 'user_lifecycle_tfa_pending_secrets', 'user_lifecycle_otp_steps',
-	'user_lifecycle_passkeys', 'user_lifecycle_passkey_challenges', 'user_lifecycle_passkey_sessions',
+	'user_lifecycle_email_sign_ins', 'user_lifecycle_passkeys', 'user_lifecycle_passkey_challenges', 'user_lifecycle_passkey_sessions',
 ];
 
 export async function startFuzzHost(db: Db): Promise<Fuzz> {
@@ -161,6 +168,7 @@ async function fixture(host: TestHost, control: Fuzz['control']): Promise<Fuzz> 
 			passwords: [PASSWORD, ADMIN_PASSWORD, 'a-long-password'],
 			verifyUrl: VERIFY_URL,
 			inviteUrl: INVITE_URL,
+			signInUrl: SIGN_IN_URL,
 			hostSecret: HOST_SECRET,
 			secrets: [],
 		},
@@ -170,11 +178,11 @@ async function fixture(host: TestHost, control: Fuzz['control']): Promise<Fuzz> 
 /**
  * Secrets that must never come back: a user's password and TOTP secret and recovery codes (TFA on),
  * a live invite token (and its jti), a live verification token, the password that registration
- * was given. None of these users is ever named by the generators.
+ * was given, a live sign-in link. None of these users is ever named by the generators.
  */
 async function plantSecrets(host: TestHost, role: string): Promise<Planted & { userIds: string[] }> {
 	const salt = createHash('sha256').update(`${Date.now()}:${Math.random()}`).digest('hex').slice(0, 16);
-	const holderPassword = `Planted-pw-${salt}`;
+	const holderPassword = `Hidden-pw-${salt}`; // no word of its address (the password policy)
 	const holder = await host.createApiUser(role, 'planted.holder@example.com', { password: holderPassword });
 	const generated = await host.api('POST', '/user-lifecycle/tfa/generate', { password: holderPassword }, { token: holder.token });
 	if (generated.status !== 200) throw new Error(`tfa generate failed: ${generated.text}`);
@@ -189,10 +197,15 @@ async function plantSecrets(host: TestHost, role: string): Promise<Planted & { u
 	const inviteToken = await host.mailbox.tokenFor('planted.invitee@example.com');
 	const inviteJti = String(JSON.parse(Buffer.from(inviteToken.split('.')[1]!, 'base64url').toString('utf8')).jti);
 
-	const registerPassword = `Planted-reg-${salt}`;
+	const registerPassword = `Hidden-reg-${salt}`;
 	const registered = await host.api('POST', '/user-lifecycle/register', { email: 'planted.pending@example.com', password: registerPassword, verification_url: VERIFY_URL });
 	if (registered.status !== 204) throw new Error(`register failed: ${registered.text}`);
 	const verificationToken = await host.mailbox.tokenFor('planted.pending@example.com');
+
+	const signInUser = await host.createUser({ email: 'planted.signin@example.com', password: PASSWORD, role, status: 'active' });
+	const asked = await host.api('POST', '/user-lifecycle/email-sign-in/request', { email: 'planted.signin@example.com', sign_in_url: SIGN_IN_URL });
+	if (asked.status !== 204) throw new Error(`sign-in request failed: ${asked.text}`);
+	const signInToken = await host.mailbox.tokenFor('planted.signin@example.com');
 
 	const byName: Record<string, string> = {
 		'holder password': holderPassword,
@@ -201,13 +214,14 @@ async function plantSecrets(host: TestHost, role: string): Promise<Planted & { u
 		'invite token': inviteToken,
 		'invite jti': inviteJti,
 		'verification token': verificationToken,
+		'sign-in link': signInToken,
 	};
 	recoveryCodes.forEach((code, i) => {
 		byName[`recovery code ${i + 1}`] = code;
 		byName[`recovery code ${i + 1} (bare)`] = code.replace(/-/g, '');
 	});
-	const userIds = [holder.id, invited.body.data[0].user, (await host.userByEmail('planted.pending@example.com')).id];
-	return { all: Object.values(byName), byName, verificationToken, inviteToken, userIds };
+	const userIds = [holder.id, invited.body.data[0].user, (await host.userByEmail('planted.pending@example.com')).id, signInUser];
+	return { all: Object.values(byName), byName, verificationToken, inviteToken, signInToken, userIds };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -262,6 +276,9 @@ export function outcome(req: FuzzRequest, answer: Answer): Outcome {
 	return 'success';
 }
 
+/** The password policy's rules (src/password-policy/rules.ts), as its refusals name them. */
+const PASSWORD_POLICY_RULES = new Set(['max-length', 'min-length', 'common', 'project-list', 'context', 'host-policy']);
+
 /** A whole argon2 hash (parameters, salt and digest), as directus_users.password holds one. */
 const ARGON2_HASH = /\$argon2(?:id|i|d)\$v=\d+\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]{8,}\$[A-Za-z0-9+/]{16,}/;
 
@@ -281,6 +298,10 @@ export function problems(answer: Answer, secrets: readonly string[], sent: strin
 	}
 	if (answer.status >= 400 && answer.status < 500 && typeof errors[0]?.extensions?.code !== 'string') {
 		found.push({ kind: 'format', message: `a ${answer.status} not in the host's error format` });
+	}
+	// A password the policy refuses: 400 on REST (GraphQL names the field's path instead), naming one of its rules.
+	for (const error of errors.filter((e) => e?.extensions?.code === 'PASSWORD_POLICY')) {
+		if ((!error.path && answer.status !== 400) || !PASSWORD_POLICY_RULES.has(error.extensions.rule)) found.push({ kind: 'format', message: `a PASSWORD_POLICY refusal answered ${answer.status} with rule ${error.extensions.rule}` });
 	}
 	for (const secret of secrets) {
 		// A secret the request itself carried may be named back to its sender (an unknown key); none other may.

@@ -105,7 +105,7 @@ describe.each(await availableDatabases())('password reset on %s', (db) => {
 
 		expectError(await reset(old, NEW_PASSWORD), 403, 'INVALID_TOKEN');
 		// a password the policy refuses: 400, and the link stays usable
-		expectError(await reset(fresh, 'short'), 400, 'INVALID_PAYLOAD');
+		expectError(await reset(fresh, 'short'), 400, 'PASSWORD_POLICY');
 		const before = (await host.userByEmail(email)).password;
 		expect((await reset(fresh, NEW_PASSWORD)).status).toBe(204);
 		expectError(await reset(fresh, 'yet-another-password'), 403, 'INVALID_TOKEN');
@@ -257,7 +257,7 @@ describe.each(await availableDatabases())('password reset on %s', (db) => {
 		await settle();
 		expect(host.mailbox.to(email)).toHaveLength(1);
 		const weak = await graphql('mutation P($t: String!) { auth_password_reset(token: $t, password: "short") }', { t: token });
-		expect(weak.body.errors[0].extensions.code).toBe('INVALID_PAYLOAD');
+		expect(weak.body.errors[0].extensions.code).toBe('PASSWORD_POLICY');
 		const done = await graphql('mutation P($t: String!, $p: String!) { auth_password_reset(token: $t, password: $p) }', { t: token, p: NEW_PASSWORD });
 		expect(done.body).toEqual({ data: { auth_password_reset: true } });
 		const again = await graphql('mutation P($t: String!, $p: String!) { auth_password_reset(token: $t, password: $p) }', { t: token, p: NEW_PASSWORD });

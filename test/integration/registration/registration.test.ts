@@ -115,7 +115,7 @@ describe.each(await availableDatabases())('registration on %s', (db) => {
 		const archived = 'taken.archived@example.com';
 		const invited = 'taken.invited@example.com';
 		const heldVerified = 'taken.held@review.example.com';
-		await host.createUser({ email: active, password: 'original-pass', status: 'active', role: DEFAULT_ROLE, first_name: 'Orig' });
+		await host.createUser({ email: active, password: 'unchanged-pass', status: 'active', role: DEFAULT_ROLE, first_name: 'Orig' });
 		await host.createUser({ email: draft, password: 'original-pass', status: 'draft', role: DEFAULT_ROLE });
 		// statuses the guard only lets a flow (or the host) reach, set here as a fixture
 		for (const [email, status] of [[suspended, 'suspended'], [archived, 'archived'], [invited, 'invited']] as const) {
@@ -157,11 +157,11 @@ describe.each(await availableDatabases())('registration on %s', (db) => {
 		expect(pending).toMatchObject({ email: unverified, status: 'unverified', first_name: null });
 	});
 
-	it('pre-registration hijack: the one who verifies the email owns the account, with the last password', async () => {
+	it('pre-registration hijack: the one who verifies the email owns the account, with the password they choose then', async () => {
 		const email = 'victim@example.com';
 		expect((await register({ email, password: 'attacker-pass-A', first_name: 'Mallory', verification_url: VERIFY_URL })).status).toBe(204);
 		const attackerLink = await tokenOf(email, 1);
-		const victim = await register({ email, password: 'victim-pass-B', first_name: 'Victoria', last_name: 'Owner' });
+		const victim = await register({ email, password: 'quiet-pass-B', first_name: 'Victoria', last_name: 'Owner' });
 		expect(victim.status).toBe(204);
 		expect(victim.ms).toBeGreaterThanOrEqual(STALL - 5);
 		const newest = await tokenOf(email, 2);
@@ -172,28 +172,33 @@ describe.each(await availableDatabases())('registration on %s', (db) => {
 		expect(dead.status).toBe(403);
 		expect(dead.body.errors[0].extensions.code).toBe('INVALID_TOKEN');
 		expect((await host.userByEmail(email)).status).toBe('unverified');
-		expect((await verify(newest)).status).toBe(204);
+		// Registered twice: neither registrant's password is kept; the link asks for one.
+		expect((await verify(newest)).body.errors[0].extensions.code).toBe('PASSWORD_REQUIRED');
+		expect((await host.api('POST', '/user-lifecycle/register/verify-email', { token: newest, password: 'chosen-pass-C' })).status).toBe(204);
 		expect((await host.userByEmail(email)).status).toBe('active');
 		expect((await host.login(email, 'attacker-pass-A')).status).toBe(401);
-		expect((await host.login(email, 'victim-pass-B')).status).toBe(200);
+		expect((await host.login(email, 'quiet-pass-B')).status).toBe(401);
+		expect((await host.login(email, 'chosen-pass-C')).status).toBe(200);
 		// verified: a further registration changes nothing and sends nothing
-		expect((await register({ email, password: 'attacker-pass-C' })).status).toBe(204);
+		expect((await register({ email, password: 'attacker-pass-D' })).status).toBe(204);
 		await new Promise((r) => setTimeout(r, 500));
 		expect(host.mailbox.to(email)).toHaveLength(2);
-		expect((await host.login(email, 'attacker-pass-C')).status).toBe(401);
+		expect((await host.login(email, 'attacker-pass-D')).status).toBe(401);
+		expect((await host.login(email, 'chosen-pass-C')).status).toBe(200);
 	});
 
-	it('pre-registration hijack of an account held for approval: same, and the pending verification is recorded until it happens', async () => {
+	it('pre-registration hijack of an account held for approval: same (the password chosen at verification), and the pending verification is recorded until it happens', async () => {
 		const email = 'held.victim@review.example.com';
 		expect((await register({ email, password: 'attacker-pass-A' })).status).toBe(204);
 		const held = await host.userByEmail(email);
 		expect(held.status).toBe('draft');
 		expect(await host.knex('user_lifecycle_pending_flows').where({ user_id: held.id }).first()).toMatchObject({ flow: 'verification' });
 		const attackerLink = await tokenOf(email, 1);
-		expect((await register({ email, password: 'victim-pass-B', first_name: 'Held' })).status).toBe(204);
+		expect((await register({ email, password: 'quiet-pass-B', first_name: 'Held' })).status).toBe(204);
 		const newest = await tokenOf(email, 2);
 		expect((await verify(attackerLink)).status).toBe(403);
-		expect((await verify(newest)).status).toBe(204);
+		expect((await verify(newest)).body.errors[0].extensions.code).toBe('PASSWORD_REQUIRED');
+		expect((await host.api('POST', '/user-lifecycle/register/verify-email', { token: newest, password: 'chosen-pass-D' })).status).toBe(204);
 		const verified = await host.userByEmail(email);
 		expect(verified).toMatchObject({ status: 'draft', first_name: 'Held' });
 		expect(await host.knex('user_lifecycle_pending_flows').where({ user_id: held.id }).first()).toBeUndefined();
@@ -203,9 +208,8 @@ describe.each(await availableDatabases())('registration on %s', (db) => {
 		await new Promise((r) => setTimeout(r, 500));
 		expect(host.mailbox.to(email)).toHaveLength(2);
 		expect((await host.admin('PATCH', `/users/${held.id}`, { status: 'active' })).status).toBe(200);
-		expect((await host.login(email, 'attacker-pass-A')).status).toBe(401);
-		expect((await host.login(email, 'attacker-pass-C')).status).toBe(401);
-		expect((await host.login(email, 'victim-pass-B')).status).toBe(200);
+		for (const wrong of ['attacker-pass-A', 'quiet-pass-B', 'attacker-pass-C']) expect((await host.login(email, wrong)).status).toBe(401);
+		expect((await host.login(email, 'chosen-pass-D')).status).toBe(200);
 	});
 
 	it('an unverified verification record clears on unverified -> active too', async () => {
