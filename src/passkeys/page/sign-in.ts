@@ -147,15 +147,19 @@ async function linkSignIn(): Promise<void> {
 
 if (token !== null && emailSignIn) {
 	// The email link: one click signs in (and an OTP, where two-factor asks for it).
+	const linkButton = element<HTMLButtonElement>('link-button');
 	linkSection.hidden = false;
 	formSection.hidden = true;
 	element<HTMLAnchorElement>('other-ways').hidden = false;
-	element<HTMLButtonElement>('link-button').addEventListener('click', () => void linkSignIn());
+	// The one-time password, when asked for, goes above the button it is sent with.
+	linkSection.insertBefore(otpRow, linkButton);
+	linkButton.addEventListener('click', () => void linkSignIn());
 } else {
 	if (!webauthn) {
 		busy(false);
 		say('This browser can’t use passkeys.', 'info');
 	}
+	formSection.insertBefore(otpRow, passkeyButton);
 	passkeyButton.addEventListener('click', () => void passkeySignIn());
 	if (emailSignIn) {
 		emailLink.hidden = false;
