@@ -7,20 +7,11 @@
 import { readFile } from 'node:fs/promises';
 import type { Request, Response, Router } from 'express';
 import { handle } from '../shared/http.js';
+import { pageBase, pageHead, sendAsset, sendPage } from '../shared/pages.js';
 import type { Runtime } from '../shared/runtime.js';
 import { escapeHtml } from '../shared/util/html.js';
 import { pageScriptMissing } from './errors.js';
 
-const PAGE_CSP = [
-	"default-src 'none'",
-	"script-src 'self'",
-	"style-src 'self'",
-	"connect-src 'self'",
-	"img-src 'self' data:",
-	"form-action 'none'",
-	"base-uri 'none'",
-	"frame-ancestors 'none'",
-].join('; ');
 const DEFAULT_COLOR = '#6644FF';
 
 /** The page's script, read once from beside the built api.js (null when the build step did not run). */
@@ -38,51 +29,24 @@ async function projectLook(rt: Runtime): Promise<{ name: string; color: string }
 	return { name: typeof row?.project_name === 'string' && row.project_name !== '' ? row.project_name : 'Directus', color };
 }
 
-/** The host's own paths sit under PUBLIC_URL's path (a Directus behind a proxy at /directus). */
-function basePath(rt: Runtime): string {
-	return new URL(rt.config.publicUrl, 'http://localhost').pathname.replace(/\/+$/, '');
-}
-
-function send(res: Response, type: string, body: string, headers: Record<string, string> = {}): void {
-	res.status(200).set({ 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff', ...headers }).type(type).send(body);
-}
-
 export function signInPageRoutes(router: Router, rt: Runtime): void {
-	router.get(
-		'/sign-in',
-		handle(async (_req: Request, res: Response) => {
-			const look = await projectLook(rt);
-			// An email link's token is in the address: it goes nowhere else (no Referer, no cache).
-			send(res, 'html', page(rt, look), { 'Content-Security-Policy': PAGE_CSP, 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer', 'X-Frame-Options': 'DENY' });
-		}),
-	);
-	router.get(
-		'/sign-in.css',
-		handle(async (_req: Request, res: Response) => send(res, 'css', style((await projectLook(rt)).color))),
-	);
+	// An email link's token is in the page's address: sendPage keeps it from caches and Referers.
+	router.get('/sign-in', handle(async (_req: Request, res: Response) => sendPage(res, page(rt, await projectLook(rt)))));
+	router.get('/sign-in.css', handle(async (_req: Request, res: Response) => sendAsset(res, { type: 'css', body: style((await projectLook(rt)).color) })));
 	router.get(
 		'/sign-in.js',
 		handle(async (_req: Request, res: Response) => {
 			const body = await pageScript(rt);
 			if (body === null) throw pageScriptMissing();
-			send(res, 'text/javascript', body);
+			sendAsset(res, { type: 'text/javascript', body });
 		}),
 	);
 }
 
 function page(rt: Runtime, look: { name: string }): string {
-	const base = escapeHtml(basePath(rt));
+	const base = escapeHtml(pageBase(rt.config.publicUrl));
 	const name = escapeHtml(look.name);
-	return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>Sign in · ${name}</title>
-<link rel="stylesheet" href="${base}/user-lifecycle/sign-in.css">
-<script src="${base}/user-lifecycle/sign-in.js" defer></script>
-</head>
+	return `${pageHead(`Sign in · ${look.name}`, pageBase(rt.config.publicUrl), '/sign-in')}
 <body>
 <main id="sign-in" data-base="${base}" data-email-sign-in="${rt.config.emailSignIn ? 'true' : 'false'}">
 <header><span class="mark" aria-hidden="true"></span><h1>${name}</h1></header>
