@@ -163,7 +163,7 @@ describe.runIf(runnable)('a cluster on postgres + redis', () => {
 			const invited = await admin(all[0]!, 'POST', '/user-lifecycle/invite', { email, role });
 			expect(invited.status, invited.text).toBe(200);
 			const token = await host.mailbox.tokenFor(email);
-			const passwords = Array.from({ length: 10 }, (_, i) => `accept-password-${i}`);
+			const passwords = Array.from({ length: 10 }, (_, i) => `maple-harbor-passphrase-${i}`);
 			const answers = await Promise.all(passwords.map((password, i) => call(all[i % all.length]!, 'POST', '/user-lifecycle/invite/accept', { token, password })));
 			const statuses = answers.map((a) => a.status);
 			expect(statuses.filter((s) => s === 204), statuses.join(',')).toHaveLength(1);
@@ -372,13 +372,13 @@ describe.runIf(runnable)('a cluster on postgres + redis', () => {
 		const variants = ['/auth//password/reset', '//auth/password/reset/', '/AUTH/password/RESET', '//user-lifecycle//password/reset', '/auth/password/reset'];
 		const results: number[] = [];
 		for (const [i, token] of tokens.entries()) {
-			results.push((await call(all[i % all.length]!, 'POST', variants[i]!, { token, password: 'a-new-cluster-password-2' })).status);
+			results.push((await call(all[i % all.length]!, 'POST', variants[i]!, { token, password: 'a-new-harbor-passphrase-2' })).status);
 		}
 		expect(results.filter((status) => status === 204), results.join(',')).toHaveLength(1);
 		expect(results.filter((status) => status !== 204).every((status) => status === 403), results.join(',')).toBe(true);
 		const spent = tokens[results.indexOf(204)]!;
-		for (const node of all) expect((await call(node, 'POST', '/auth/password/reset', { token: spent, password: 'a-new-cluster-password-3' })).status, node.name).toBe(403);
-		expect((await login(all[0]!, email, 'a-new-cluster-password-2')).status).toBe(200);
+		for (const node of all) expect((await call(node, 'POST', '/auth/password/reset', { token: spent, password: 'a-new-harbor-passphrase-3' })).status, node.name).toBe(403);
+		expect((await login(all[0]!, email, 'a-new-harbor-passphrase-2')).status).toBe(200);
 	});
 
 	it('the instances shared Redis (this run\'s database has their keys)', async () => {
