@@ -18,8 +18,9 @@
 // extension writes plain SQL), and in a probe of eight 50-pair windows it measured above the host
 // with the extension in seven; a host that idles through the password flows, as it does, measured
 // +4% to +18% over a busy bare host for minutes after (the probe above singlePatch).
-// The email-link sign-in runs on the host with the extension only (the bare host has none) and
-// stands beside the bare host's password login (target: at least 3x, no argon2 on its path).
+// The email-link and passkey sign-ins run on the host with the extension only (the bare host has
+// neither) and stand beside the bare host's password login (target: at least 3x, no argon2 on
+// their paths).
 // Password-bearing flows use the host's DEFAULT argon2 costs (HASH_* unset), stalls off
 // (REGISTER_STALL_TIME=0, LOGIN_STALL_TIME=0; the host's password request keeps its fixed 500 ms),
 // 4 concurrent clients.
@@ -34,6 +35,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { authenticator } from 'otplib';
 import { databaseAnswers, root, startHost } from '../scripts/host.mjs';
+import { SoftAuthenticator } from '../test/harness/authenticator.mjs';
 import { activeUsers, adminClient, apiOnlyRole, hostKnex, markdownTable, median, startMailbox, throughput } from './lib.mjs';
 
 const DBS = (process.env.BENCH_DBS ?? 'sqlite,postgres').split(',').map((d) => d.trim()).filter(Boolean);
@@ -117,7 +119,17 @@ async function prepareSide(db, label, env, patchOnly = false) {
 		await knex('directus_users').update({ password: hash, tfa_secret: secret }).where({ email });
 		otpUsers.push({ email, secret });
 	}
-	return { ...base, loginEmail, otpUsers, ...(await statusUsers(admin, tag, role)) };
+	// With the extension: the login user's passkey (a software authenticator), registered behind its password.
+	const passkey = label === 'with' ? await registerPasskey(host.url, ok, loginEmail) : null;
+	return { ...base, loginEmail, otpUsers, passkey, ...(await statusUsers(admin, tag, role)) };
+}
+
+async function registerPasskey(url, ok, email) {
+	const token = (await ok('POST', '/auth/login', { email, password: PASSWORD })).body.data.access_token;
+	const authenticator = new SoftAuthenticator({ origin: url });
+	const options = (await ok('POST', '/user-lifecycle/passkeys/registration/options', { password: PASSWORD }, token)).body.data;
+	await ok('POST', '/user-lifecycle/passkeys/registration/verify', { response: authenticator.register(options).response }, token);
+	return authenticator;
 }
 
 /** Users for the status figures: one for the single PATCH, BULK_USERS for the bulk one. */
@@ -182,6 +194,18 @@ async function emailLink(side) {
 	const tokens = await Promise.all(emails.map((email) => mailbox.tokenFor(email)));
 	const jobs = tokens.map((token) => () => side.ok('POST', '/user-lifecycle/email-sign-in/verify', { token }));
 	record(side, 'email-link', await throughput(jobs, CLIENTS));
+}
+
+/** Passkey sign-ins (options with the email, then verify; hosts with the extension only): beside the bare host's password login. */
+async function passkeySignIn(side) {
+	if (!side.passkey) return;
+	// More of them: at their speed, 16 would be over before the clients are all busy.
+	const jobs = Array.from({ length: PER_ROUND * 4 }, () => async () => {
+		const options = (await side.ok('POST', '/user-lifecycle/passkeys/sign-in/options', { email: side.loginEmail })).body.data;
+		// Counter 0, as synced passkeys send: concurrent sign-ins of one passkey never look cloned.
+		return side.ok('POST', '/user-lifecycle/passkeys/sign-in/verify', { response: side.passkey.signIn(options, { counter: 0 }) });
+	});
+	record(side, 'passkey-sign-in', await throughput(jobs, CLIENTS));
 }
 
 async function passwordReset(side) {
@@ -250,6 +274,7 @@ const FLOWS = [
 	{ key: 'login-otp', name: 'POST /auth/login with an OTP', kind: 'rate', run: loginOtp },
 	// Against the bare host's password login (`versus`): no argon2 on its path.
 	{ key: 'email-link', name: 'email-link sign-in (vs the bare host\'s password login)', kind: 'rate', run: emailLink, versus: 'login', target: 3 },
+	{ key: 'passkey-sign-in', name: 'passkey sign-in (vs the bare host\'s password login)', kind: 'rate', run: passkeySignIn, versus: 'login', target: 3 },
 	{ key: 'password-request', name: 'POST /auth/password/request', kind: 'rate', run: passwordReset, info: true },
 	{ key: 'password-reset', name: 'POST /auth/password/reset', kind: 'rate', run: null },
 	{ key: 'patch-single', name: 'PATCH /users/:id { status }', kind: 'latency', run: singlePatch, paired: true },
@@ -306,7 +331,7 @@ async function generation(db, g, gens, last) {
 	const kinds = [
 		{ label: 'bare', env: { EXTENSIONS_PATH: noExtensions } },
 		// The reset and sign-in routes' per-IP limits would refuse a bench that sends every request from one address.
-		{ label: 'with', env: { USER_LIFECYCLE_RESET_IP_MAX_PER_MINUTE: '0', USER_LIFECYCLE_EMAIL_SIGN_IN: 'true', USER_LIFECYCLE_EMAIL_SIGN_IN_IP_MAX_PER_MINUTE: '0' }, signIn: true },
+		{ label: 'with', env: { USER_LIFECYCLE_RESET_IP_MAX_PER_MINUTE: '0', USER_LIFECYCLE_EMAIL_SIGN_IN: 'true', USER_LIFECYCLE_EMAIL_SIGN_IN_IP_MAX_PER_MINUTE: '0', USER_LIFECYCLE_PASSKEY_IP_MAX_PER_MINUTE: '0' }, signIn: true },
 		...(CONTROL ? [{ label: 'control', env: { EXTENSIONS_PATH: noExtensions } }] : []),
 		...(MINIMAL && FLOWS.some((f) => f.paired && wanted(f.key)) ? [{ label: 'minimal', env: { EXTENSIONS_PATH: minimalExtensions }, patchOnly: true }] : []),
 	];

@@ -225,9 +225,11 @@ async function runBootstrap({ db, dir, database, env = {} }) {
  * `extraExtensions`: folders of other extensions to load next to this one; `ownExtension: false`
  * leaves ours out of the extensions folder (a project that installed the package loads it itself).
  * `pickPort`: how a port is chosen when none is given (default: one the system calls free).
- * @param {{ db?: string, env?: Record<string, string | null>, dir?: string, database?: any, bootstrap?: boolean, template?: { db: string, file?: string, name?: string }, logToConsole?: boolean, port?: number, extraExtensions?: string[], ownExtension?: boolean, pickPort?: () => Promise<number> }} [options]
+ * `publicHostname`: the host name of PUBLIC_URL (default 127.0.0.1, where the host listens);
+ * `localhost` for browsers that refuse an IP address (WebAuthn's relying party).
+ * @param {{ db?: string, env?: Record<string, string | null>, dir?: string, database?: any, bootstrap?: boolean, template?: { db: string, file?: string, name?: string }, logToConsole?: boolean, port?: number, extraExtensions?: string[], ownExtension?: boolean, pickPort?: () => Promise<number>, publicHostname?: string }} [options]
  */
-export async function startHost({ db = 'sqlite', env = {}, dir = undefined, database = undefined, bootstrap = true, template = undefined, logToConsole = false, port = undefined, extraExtensions = [], ownExtension = true, pickPort = freePort } = {}) {
+export async function startHost({ db = 'sqlite', env = {}, dir = undefined, database = undefined, bootstrap = true, template = undefined, logToConsole = false, port = undefined, extraExtensions = [], ownExtension = true, pickPort = freePort, publicHostname = '127.0.0.1' } = {}) {
 	mkdirSync(join(root, '.test-hosts'), { recursive: true });
 	dir ??= mkdtempSync(join(root, '.test-hosts', 'host-'));
 	mkdirSync(dir, { recursive: true });
@@ -243,7 +245,8 @@ export async function startHost({ db = 'sqlite', env = {}, dir = undefined, data
 	const portGiven = port !== undefined;
 	port ??= await pickPort();
 	let url = `http://127.0.0.1:${port}`;
-	const fullEnv = hostEnv({ db, dir, port, url, extensionsPath, database, env });
+	const publicUrlOf = (p) => `http://${publicHostname}:${p}`;
+	const fullEnv = hostEnv({ db, dir, port, url: publicUrlOf(port), extensionsPath, database, env });
 	const logFile = join(dir, 'directus.log');
 	const logStream = createWriteStream(logFile, { flags: 'a' });
 	const lines = [];
@@ -301,10 +304,12 @@ export async function startHost({ db = 'sqlite', env = {}, dir = undefined, data
 		if (!portTaken) break;
 		port = await pickPort();
 		url = `http://127.0.0.1:${port}`;
-		Object.assign(fullEnv, { PORT: String(port), PUBLIC_URL: url });
+		Object.assign(fullEnv, { PORT: String(port), PUBLIC_URL: env.PUBLIC_URL ?? publicUrlOf(port) });
 	}
 	return {
 		url,
+		/** PUBLIC_URL: where a browser opens the host (its host name may differ from `url`'s). */
+		publicUrl: fullEnv.PUBLIC_URL,
 		dir,
 		env: fullEnv,
 		database,

@@ -15,6 +15,7 @@ import { passwordPolicy } from './password-policy/index.js';
 import { createPasswordPolicy } from './password-policy/policy.js';
 import { registration } from './registration/index.js';
 import { createOutbox, outbox } from './outbox/index.js';
+import { passkeys } from './passkeys/index.js';
 import { sessions } from './sessions/index.js';
 import type { Capability } from './shared/capability.js';
 import type { StartUp } from './shared/runtime.js';
@@ -23,7 +24,7 @@ import { tfaEnforcement } from './tfa-enforcement/index.js';
 import { createOtpGate } from './two-factor/otp-gate.js';
 import { twoFactor } from './two-factor/index.js';
 
-const FLOWS: readonly Capability[] = [registration, invitation, loginLock, twoFactor, status, sessions, passwordReset, emailSignIn, tfaEnforcement, passwordPolicy, emailChange, notices];
+const FLOWS: readonly Capability[] = [registration, invitation, loginLock, twoFactor, status, sessions, passwordReset, emailSignIn, passkeys, tfaEnforcement, passwordPolicy, emailChange, notices];
 
 export const CAPABILITIES: readonly Capability[] = [...FLOWS, outbox(new Map(FLOWS.flatMap((capability) => Object.entries(capability.mailRetry ?? {}))))];
 

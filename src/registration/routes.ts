@@ -12,7 +12,8 @@ import { isDirectusError } from '../shared/util/errors.js';
 import { PASSWORD_REQUIRED } from './errors.js';
 import { registerUser, resendVerification, verifyEmail } from './flow.js';
 import { registrationSchema, resendBody, verifyEmailBody } from './schemas.js';
-import { choosePasswordAssets, sendAsset, sendChoosePasswordPage, wantsPage } from './verify-page.js';
+import { sendAsset } from '../shared/pages.js';
+import { choosePasswordAssets, sendChoosePasswordPage, wantsPage } from './verify-page.js';
 
 /** The host's registration limit (RATE_LIMITER_REGISTRATION_*, per IP), shared by every instance through the database. */
 const registrationLimit = (rt: Runtime) => perIpRateLimit(rt.knex, 'registration', rt.config.registrationRateLimit);

@@ -5,11 +5,11 @@
 // Its script and style are files of ours under a CSP that allows no inline code; the script posts
 // `{ token, password }` to `/user-lifecycle/register/verify-email`.
 import type { Request, Response } from 'express';
+import { pageBase, pageHead, sendPage } from '../shared/pages.js';
 import { escapeHtml } from '../shared/util/html.js';
 
 /** Where the page's script and style are served, under /user-lifecycle. */
 const ASSETS = '/register/choose-password';
-const PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'";
 
 const SCRIPT = `'use strict';
 (function () {
@@ -77,29 +77,12 @@ export function wantsPage(req: Request): boolean {
 
 /** The page, for a link whose registration is contested; the token stays unspent until the form is sent. */
 export function sendChoosePasswordPage(res: Response, publicUrl: string): void {
-	// The host's own paths sit under PUBLIC_URL's path (a Directus behind a proxy at /directus).
-	const base = new URL(publicUrl, 'http://localhost').pathname.replace(/\/+$/, '');
-	res.status(200)
-		.set({ 'Content-Security-Policy': PAGE_CSP, 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer', 'X-Content-Type-Options': 'nosniff' })
-		.type('html')
-		.send(page(escapeHtml(base)));
+	sendPage(res, page(pageBase(publicUrl)));
 }
 
-export function sendAsset(res: Response, asset: { type: string; body: string }): void {
-	res.status(200).set({ 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' }).type(asset.type).send(asset.body);
-}
-
-function page(base: string): string {
-	return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>Choose your password</title>
-<link rel="stylesheet" href="${base}/user-lifecycle${ASSETS}.css">
-<script src="${base}/user-lifecycle${ASSETS}.js" defer></script>
-</head>
+function page(rawBase: string): string {
+	const base = escapeHtml(rawBase);
+	return `${pageHead('Choose your password', rawBase, ASSETS)}
 <body>
 <main>
 <h1>Choose your password</h1>

@@ -1,5 +1,5 @@
 // Sessions' refusals, declared once.
-import { REFRESH_TOKEN_HEADER } from './schemas.js';
+import { REFRESH_TOKEN_HEADER } from '../shared/sessions.js';
 import { ForbiddenError, InvalidPayloadError } from '../shared/util/errors.js';
 
 /** An id that is not one of this user's sessions: the host's 403, alike for another user's and a made-up one. */

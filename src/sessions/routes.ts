@@ -1,28 +1,18 @@
 // Sessions' routes: the signed-in user's own (`/sessions`), and one user's for callers who may
-// update that user (`/users/:id/sessions`).
-//
-// Which session a request comes with: a session-mode login says so itself (its access token names
-// its session; the Data Studio signs in this way); otherwise the refresh token the client names in
-// the X-Refresh-Token header (JSON mode), or the refresh-token cookie (cookie mode). The token is
-// only compared with the user's own sessions, never shown.
+// update that user (`/users/:id/sessions`). Which session a request comes with: `currentSessionToken`
+// (shared/sessions.ts).
 import type { Response, Router } from 'express';
 import { flowOptions, handle, requireUser, type HostRequest } from '../shared/http.js';
 import { noBody, noQuery, parseInput } from '../shared/input.js';
 import { assertMayManageUser } from '../shared/may-write.js';
 import type { Runtime } from '../shared/runtime.js';
+import { currentSessionToken } from '../shared/sessions.js';
 import { endSessions, listSessions, type Ending, type SessionsTarget } from './flow.js';
-import { ownScopeQuery, REFRESH_TOKEN_HEADER, refreshTokenHeader, sessionParam, userIdParam, userScopeQuery } from './schemas.js';
+import { ownScopeQuery, sessionParam, userIdParam, userScopeQuery } from './schemas.js';
 
 type CookieRequest = HostRequest & { cookies?: Record<string, unknown> };
 
-function currentToken(rt: Runtime, req: CookieRequest): string | null {
-	const named = parseInput(refreshTokenHeader, req.headers)[REFRESH_TOKEN_HEADER];
-	const session = req.accountability?.session;
-	if (typeof session === 'string' && session !== '') return session;
-	if (named) return named;
-	const cookie = req.cookies?.[rt.config.loginCookies.refresh.name];
-	return typeof cookie === 'string' && cookie !== '' ? cookie : null;
-}
+const currentToken = (rt: Runtime, req: CookieRequest) => currentSessionToken(req, rt.config.loginCookies.refresh.name);
 
 /** The caller's own sessions. */
 function own(rt: Runtime, req: HostRequest): SessionsTarget {

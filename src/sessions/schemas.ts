@@ -1,6 +1,6 @@
 // Sessions' path parameters, queries and (absent) bodies.
 import { SESSION_ID } from './store.js';
-import { pathId, token, z } from '../shared/input.js';
+import { pathId, z } from '../shared/input.js';
 
 export const userIdParam = pathId('id');
 export const sessionParam = z.object({ session: z.string().regex(SESSION_ID, { error: 'must be a session id' }) });
@@ -12,7 +12,3 @@ export type Scope = (typeof SCOPES)[number];
 export const ownScopeQuery = z.strictObject({ scope: z.enum(SCOPES) });
 /** `DELETE /users/:id/sessions`: all of them unless the caller says `others`. */
 export const userScopeQuery = z.strictObject({ scope: z.enum(SCOPES).optional() });
-
-/** The header a JSON-mode client names its session with (its refresh token). */
-export const REFRESH_TOKEN_HEADER = 'x-refresh-token';
-export const refreshTokenHeader = z.object({ [REFRESH_TOKEN_HEADER]: token().optional() });

@@ -68,12 +68,15 @@ export function loginMode(value: unknown): LoginMode {
  * Opens a host session for an `active` user the caller already proved (a passkey, an email link;
  * every other check, two-factor included, is the caller's) and answers as the host's login does.
  * `method` names the way in for the `auth.jwt` filter's `provider` (`user-lifecycle-passkey`).
+ * `opened`, when given, is told the new session's token (the refresh token, or the session
+ * cookie's session) once its row exists, for a capability that remembers how a session began; it
+ * must keep only a hash of it.
  */
 export async function openHostSession(
 	rt: Runtime,
 	req: HostRequest,
 	res: Response,
-	input: { userId: string; mode: LoginMode; method: string },
+	input: { userId: string; mode: LoginMode; method: string; opened?: (sessionToken: string) => Promise<void> },
 ): Promise<LoginAnswer> {
 	const host = await (parts ??= hostAuthParts().catch((error) => {
 		parts = null;
@@ -115,6 +118,7 @@ export async function openHostSession(
 		user_agent: accountability?.userAgent ?? null,
 		origin: accountability?.origin ?? null,
 	});
+	await input.opened?.(refreshToken);
 	const { ActivityService } = rt.services as unknown as { ActivityService: new (options: Record<string, unknown>) => { createOne(data: Record<string, unknown>): Promise<unknown> } };
 	await new ActivityService({ knex, schema: req.schema ?? (await rt.getSchema()) }).createOne({
 		action: 'login',

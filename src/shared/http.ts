@@ -33,8 +33,13 @@ export function requireUser(req: HostRequest): string {
 	return user;
 }
 
+/** Who made a request: its IP and user agent (events carry them, for security notices). */
+export type Client = { ip: string | null; user_agent: string | null };
+/** For calls with no request behind them. */
+export const NO_CLIENT: Client = { ip: null, user_agent: null };
+
 /** Who made the request (IP and user agent, as the host's accountability records them). */
-export function clientOf(req: HostRequest): { ip: string | null; user_agent: string | null } {
+export function clientOf(req: HostRequest): Client {
 	const header = req.headers?.['user-agent'];
 	return { ip: req.accountability?.ip ?? req.ip ?? null, user_agent: req.accountability?.userAgent ?? (typeof header === 'string' ? header : null) };
 }

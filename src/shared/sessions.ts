@@ -8,6 +8,8 @@
 // here: listed once, ended whole (or it would live on through the other row).
 // Share sessions (`share` set, no user) are not users' sessions and are never touched here.
 import type { Knex } from 'knex';
+import type { HostRequest } from './http.js';
+import { parseInput, token, z } from './input.js';
 import { toMillis } from './util/time.js';
 import { dialectOf, isTransaction } from './util/sql.js';
 
@@ -86,4 +88,23 @@ export async function endUserSessions(knex: Knex, userId: string, options: { kee
 	await query.delete();
 	const now = Date.now();
 	return chains.filter((chain) => chain !== kept && isLive(chain, now)).length;
+}
+
+/** The header a JSON-mode client names its session with (its refresh token). */
+export const REFRESH_TOKEN_HEADER = 'x-refresh-token';
+const namedSession = z.object({ [REFRESH_TOKEN_HEADER]: token().optional() });
+
+/**
+ * The session token a request comes with: a session-mode login says so itself (its access token
+ * names its session; the Data Studio signs in this way); otherwise the refresh token the client
+ * names in the X-Refresh-Token header (JSON mode), or the refresh-token cookie (cookie mode).
+ * Only ever compared with the user's own sessions, never shown.
+ */
+export function currentSessionToken(req: HostRequest & { cookies?: Record<string, unknown> }, refreshCookieName: string): string | null {
+	const named = parseInput(namedSession, req.headers)[REFRESH_TOKEN_HEADER];
+	const session = req.accountability?.session;
+	if (typeof session === 'string' && session !== '') return session;
+	if (named) return named;
+	const cookie = req.cookies?.[refreshCookieName];
+	return typeof cookie === 'string' && cookie !== '' ? cookie : null;
 }

@@ -50,11 +50,11 @@ export async function launchStudio(): Promise<Studio> {
  * headless Chromium, started before its tests and handed to `ready` (set-up goes there); both
  * stopped after the tests.
  */
-export function useStudioHost(env: Record<string, string>, ready: (host: TestHost, studio: Studio) => Promise<void> | void): void {
+export function useStudioHost(env: Record<string, string>, ready: (host: TestHost, studio: Studio) => Promise<void> | void, options: { publicHostname?: string } = {}): void {
 	let host: TestHost | undefined;
 	let studio: Studio | undefined;
 	beforeAll(async () => {
-		host = await startTestHost({ env: { SERVE_APP: 'true', ...env }, exclusive: true });
+		host = await startTestHost({ env: { SERVE_APP: 'true', ...env }, exclusive: true, publicHostname: options.publicHostname });
 		studio = await launchStudio();
 		await ready(host, studio);
 	});

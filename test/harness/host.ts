@@ -24,6 +24,8 @@ export interface ApiResponse<T = any> {
 export interface TestHost {
 	db: Db;
 	url: string;
+	/** PUBLIC_URL: where a browser opens the host (`url` unless `publicHostname` changed its name). */
+	publicUrl: string;
 	mailbox: Mailbox;
 	knex: Knex;
 	adminToken: string;
@@ -79,6 +81,8 @@ export interface TestHostOptions {
 	 * is shared with the worker's later test files of the same database and settings profile.
 	 */
 	exclusive?: boolean;
+	/** PUBLIC_URL's host name (default 127.0.0.1): `localhost` where a browser refuses an IP (WebAuthn). */
+	publicHostname?: string;
 }
 
 /** The bootstrapped copy of `db` the global set-up made for this run, if any. */
@@ -108,7 +112,7 @@ function profileKey(db: Db, options: TestHostOptions): string {
 	const env = Object.entries(options.env ?? {})
 		.filter(([key, value]) => !(key === 'PRESSURE_LIMITER_ENABLED' && value === 'false') && !(key === 'RATE_LIMITER_REGISTRATION_ENABLED' && value === 'false'))
 		.sort(([a], [b]) => a.localeCompare(b));
-	return JSON.stringify([db, env, [...(options.extraExtensions ?? [])].sort()]);
+	return JSON.stringify([db, env, [...(options.extraExtensions ?? [])].sort(), options.publicHostname ?? null]);
 }
 
 export async function startTestHost(options: TestHostOptions = {}): Promise<TestHost> {
@@ -169,7 +173,7 @@ async function startPrivateHost(db: Db, options: TestHostOptions): Promise<TestH
 	const mailbox = new Mailbox();
 	const smtpPort = await mailbox.start();
 	const env = { EMAIL_SMTP_PORT: String(smtpPort), ...options.env };
-	const first = await startHost({ db, env, extraExtensions: options.extraExtensions, template: templateOf(db) });
+	const first = await startHost({ db, env, extraExtensions: options.extraExtensions, template: templateOf(db), publicHostname: options.publicHostname });
 	let host = first;
 	// Processes replaced by `restart`: stopped (their logs closed) with the rest.
 	const replaced: (typeof first)[] = [];
@@ -223,6 +227,7 @@ async function startPrivateHost(db: Db, options: TestHostOptions): Promise<TestH
 	return {
 		db,
 		url: host.url,
+		publicUrl: host.publicUrl,
 		mailbox,
 		knex,
 		adminToken,
@@ -252,7 +257,7 @@ async function startPrivateHost(db: Db, options: TestHostOptions): Promise<TestH
 			expectOk(await admin('PATCH', '/settings', settings), 'update settings');
 		},
 		async startSibling(extraEnv = {}) {
-			const sibling = await startHost({ db, dir: host.dir, database: host.database, bootstrap: false, env: { ...env, ...extraEnv }, extraExtensions: options.extraExtensions });
+			const sibling = await startHost({ db, dir: host.dir, database: host.database, bootstrap: false, env: { ...env, ...extraEnv }, extraExtensions: options.extraExtensions, publicHostname: options.publicHostname });
 			const handle = { url: sibling.url, logs: sibling.logs, stop: () => sibling.stop({ dropDatabase: false }), kill: (signal?: NodeJS.Signals) => sibling.kill(signal) };
 			siblings.push(handle);
 			return handle;
@@ -261,7 +266,7 @@ async function startPrivateHost(db: Db, options: TestHostOptions): Promise<TestH
 		async restart(extraEnv = {}) {
 			await host.kill('SIGKILL');
 			replaced.push(host);
-			host = await startHost({ db, dir: first.dir, database: first.database, bootstrap: false, env: { ...env, ...extraEnv }, port: Number(new URL(first.url).port), extraExtensions: options.extraExtensions });
+			host = await startHost({ db, dir: first.dir, database: first.database, bootstrap: false, env: { ...env, ...extraEnv }, port: Number(new URL(first.url).port), extraExtensions: options.extraExtensions, publicHostname: options.publicHostname });
 		},
 		async stop() {
 			for (const sibling of siblings) await sibling.stop().catch(() => {});

@@ -8,6 +8,8 @@ export {
 	InvalidOtpError,
 	InvalidPayloadError,
 	InvalidTokenError,
+	RouteNotFoundError,
+	ServiceUnavailableError,
 	TokenExpiredError,
 	isDirectusError,
 } from '@directus/errors';

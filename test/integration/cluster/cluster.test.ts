@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { availableDatabases, PASSWORD, startTestHost, type TestHost } from '../../harness/host.js';
 import { flushRedisDb, freeRedisDb, REDIS_HOST, REDIS_PORT, redisAnswers, redisKeys } from '../../harness/redis.js';
 import { codes, enableTfa, wrongCode } from '../two-factor/helpers.js';
+import { SoftAuthenticator } from '../../harness/authenticator.mjs';
 
 const hasPostgres = (await availableDatabases()).includes('postgres');
 const hasRedis = await redisAnswers();
@@ -22,6 +23,8 @@ const OTP_LOCK_MS = 4000;
 // which would turn part of a burst away before any code is looked at (tested in login-lock/).
 const LOGIN_MAX_ATTEMPTS = 25;
 const LOGIN_LOCK_MS = 3000;
+/** Every instance has a PUBLIC_URL of its own (its port): passkeys are for the one site they all serve. */
+const SITE = 'https://app.example.com';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Node {
@@ -88,6 +91,9 @@ describe.runIf(runnable)('a cluster on postgres + redis', () => {
 			USER_LIFECYCLE_RESET_IP_MAX_PER_MINUTE: '0',
 			LOGIN_STALL_TIME: '20',
 			REGISTER_STALL_TIME: '50',
+			USER_LIFECYCLE_WEBAUTHN_RP_ID: new URL(SITE).hostname,
+			USER_LIFECYCLE_WEBAUTHN_ORIGINS: SITE,
+			USER_LIFECYCLE_PASSKEY_IP_MAX_PER_MINUTE: '0',
 		};
 		// Each instance says its name in its SMTP greeting: the mailbox sees who sent each mail.
 		host = await startTestHost({ db: 'postgres', env: { ...clusterEnv, EMAIL_SMTP_NAME: 'instance-a' }, exclusive: true });
@@ -124,13 +130,40 @@ describe.runIf(runnable)('a cluster on postgres + redis', () => {
 			expect((await host.userByEmail(email)).status).toBe('active');
 		});
 
+		it(`${label}: a passkey's challenges are single use across the instances: 10 concurrent verifies of one assertion, spread over them, sign in once`, async () => {
+			const all = members();
+			const email = `cluster-${label}-passkey@example.com`;
+			const { token } = await host.createApiUser(role, email);
+			const key = new SoftAuthenticator({ origin: SITE });
+			// Options on one instance, the answer on another.
+			const options = await call(all[0]!, 'POST', '/user-lifecycle/passkeys/registration/options', { password: PASSWORD }, token);
+			expect(options.status, options.text).toBe(200);
+			const { response } = key.register(options.body.data);
+			const registered = await call(all[1]!, 'POST', '/user-lifecycle/passkeys/registration/verify', { response }, token);
+			expect(registered.status, registered.text).toBe(200);
+			expect((await call(all[0]!, 'POST', '/user-lifecycle/passkeys/registration/verify', { response }, token)).status).toBe(400);
+
+			const signIn = await call(all[all.length - 1]!, 'POST', '/user-lifecycle/passkeys/sign-in/options', { email });
+			expect(signIn.status, signIn.text).toBe(200);
+			const assertion = key.signIn(signIn.body.data);
+			const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => call(all[i % all.length]!, 'POST', '/user-lifecycle/passkeys/sign-in/verify', { response: assertion })));
+			const won = answers.filter((a) => a.status === 200);
+			expect(won, answers.map((a) => `${a.status} ${a.text.slice(0, 80)}`).join('\n')).toHaveLength(1);
+			for (const lost of answers.filter((a) => a.status !== 200)) {
+				expect(lost.status).toBe(401);
+				expect(lost.body.errors[0].extensions.code).toBe('INVALID_CREDENTIALS');
+			}
+			// The session it opened works on every instance.
+			for (const node of all) expect((await call(node, 'GET', '/users/me', undefined, won[0]!.body.data.access_token)).status, node.name).toBe(200);
+		});
+
 		it(`${label}: 10 concurrent accepts of one invitation, spread over the instances: exactly one wins`, async () => {
 			const all = members();
 			const email = `cluster-${label}-accept@example.com`;
 			const invited = await admin(all[0]!, 'POST', '/user-lifecycle/invite', { email, role });
 			expect(invited.status, invited.text).toBe(200);
 			const token = await host.mailbox.tokenFor(email);
-			const passwords = Array.from({ length: 10 }, (_, i) => `accept-password-${i}`);
+			const passwords = Array.from({ length: 10 }, (_, i) => `maple-harbor-passphrase-${i}`);
 			const answers = await Promise.all(passwords.map((password, i) => call(all[i % all.length]!, 'POST', '/user-lifecycle/invite/accept', { token, password })));
 			const statuses = answers.map((a) => a.status);
 			expect(statuses.filter((s) => s === 204), statuses.join(',')).toHaveLength(1);
@@ -339,13 +372,13 @@ describe.runIf(runnable)('a cluster on postgres + redis', () => {
 		const variants = ['/auth//password/reset', '//auth/password/reset/', '/AUTH/password/RESET', '//user-lifecycle//password/reset', '/auth/password/reset'];
 		const results: number[] = [];
 		for (const [i, token] of tokens.entries()) {
-			results.push((await call(all[i % all.length]!, 'POST', variants[i]!, { token, password: 'a-new-cluster-password-2' })).status);
+			results.push((await call(all[i % all.length]!, 'POST', variants[i]!, { token, password: 'a-new-harbor-passphrase-2' })).status);
 		}
 		expect(results.filter((status) => status === 204), results.join(',')).toHaveLength(1);
 		expect(results.filter((status) => status !== 204).every((status) => status === 403), results.join(',')).toBe(true);
 		const spent = tokens[results.indexOf(204)]!;
-		for (const node of all) expect((await call(node, 'POST', '/auth/password/reset', { token: spent, password: 'a-new-cluster-password-3' })).status, node.name).toBe(403);
-		expect((await login(all[0]!, email, 'a-new-cluster-password-2')).status).toBe(200);
+		for (const node of all) expect((await call(node, 'POST', '/auth/password/reset', { token: spent, password: 'a-new-harbor-passphrase-3' })).status, node.name).toBe(403);
+		expect((await login(all[0]!, email, 'a-new-harbor-passphrase-2')).status).toBe(200);
 	});
 
 	it('the instances shared Redis (this run\'s database has their keys)', async () => {

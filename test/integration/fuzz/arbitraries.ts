@@ -18,7 +18,7 @@ export type Body =
 export interface FuzzRequest {
 	route: string;
 	actor: Actor;
-	method: 'GET' | 'POST' | 'DELETE';
+	method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
 	path: string;
 	body: Body;
 }
@@ -42,7 +42,7 @@ export interface Pools {
 
 export interface RouteDef {
 	name: string;
-	method: 'GET' | 'POST' | 'DELETE';
+	method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
 	/** Path with `:id` for a user id parameter. */
 	path: string;
 	/** Body fields the route takes (in the order the route reads them). */
@@ -225,9 +225,47 @@ export function fieldValues(pools: Pools): Record<string, fc.Arbitrary<unknown>>
 		),
 		rawNumber,
 	);
+	// A WebAuthn answer as a page posts it (base64url fields), almost right or wholly wrong: the
+	// fuzz holds no live challenge, so none of these signs in or registers anything.
+	const b64valid = fc.uint8Array({ minLength: 1, maxLength: 64 }).map((bytes) => Buffer.from(bytes).toString('base64url'));
+	const b64field = fc.oneof({ weight: 4, arbitrary: b64valid }, { weight: 1, arbitrary: fc.constantFrom('', '====', 'a', '+/+/', 'not base64!', 'AAAA'.repeat(2000)) });
+	const clientData = fc
+		.record({
+			type: fc.constantFrom('webauthn.get', 'webauthn.create', 'payment.get', ''),
+			challenge: fc.oneof(b64field, fc.string({ maxLength: 20 }), fc.constant(null)),
+			origin: fc.constantFrom('http://127.0.0.1', 'https://evil.example.net', 'null', ''),
+			crossOrigin: fc.boolean(),
+		}, { requiredKeys: [] })
+		.map((data) => Buffer.from(JSON.stringify(data)).toString('base64url'));
+	// Well formed (every field there, right types: the flow runs and refuses it), or anything.
+	const webauthnShape = (required: boolean) =>
+		fc.record(
+			{
+				id: required ? b64valid : b64field,
+				rawId: required ? b64valid : b64field,
+				type: required ? fc.constant('public-key') : fc.constantFrom('public-key', 'password', ''),
+				response: fc.record(
+					{
+						clientDataJSON: required ? clientData : fc.oneof(clientData, b64field, wrongType),
+						authenticatorData: required ? b64valid : fc.oneof(b64field, wrongType),
+						signature: required ? b64valid : b64field,
+						attestationObject: required ? b64valid : b64field,
+						userHandle: fc.oneof(b64field, fc.constant(null)),
+						transports: fc.array(fc.constantFrom('internal', 'usb', 'hybrid', 'bogus', ''), { maxLength: 12 }),
+					},
+					required ? {} : { requiredKeys: [] },
+				),
+				authenticatorAttachment: required ? fc.constantFrom('platform', 'cross-platform', null) : fc.constantFrom('platform', 'cross-platform', null, 'other'),
+				clientExtensionResults: required ? fc.constant({}) : fc.oneof(fc.constant({}), fc.jsonValue({ maxDepth: 2 })),
+			},
+			required ? { requiredKeys: ['id', 'rawId', 'type', 'response'] } : { requiredKeys: [] },
+		);
+	const webauthnResponse = fc.oneof({ weight: 2, arbitrary: webauthnShape(true) }, { weight: 1, arbitrary: webauthnShape(false) });
 	return {
 		email,
 		emails: fc.oneof({ weight: 2, arbitrary: email }, { weight: 1, arbitrary: fc.array(email, { maxLength: 5 }) }),
+		response: fc.oneof({ weight: 6, arbitrary: webauthnResponse }, { weight: 1, arbitrary: wrongType }),
+		name: fc.oneof(fc.string({ maxLength: 40 }), fc.string({ unit: 'grapheme', minLength: 90, maxLength: 110 }), fc.constant(null)),
 		password,
 		first_name: name,
 		last_name: name,

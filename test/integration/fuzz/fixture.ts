@@ -31,11 +31,12 @@ export const FUZZ_ENV: Record<string, string> = {
 	// The reset request's stall and per-address limit would make most fuzzed requests wait or 429.
 	USER_LIFECYCLE_RESET_STALL_TIME: '0',
 	USER_LIFECYCLE_RESET_IP_MAX_PER_MINUTE: '0',
-	// Email sign-in on, without its stall and per-IP limit (for the same reasons).
+	// Email sign-in on, without its stall and per-IP limit (for the same reasons); the passkeys' limit off too.
 	USER_LIFECYCLE_EMAIL_SIGN_IN: 'true',
 	USER_LIFECYCLE_SIGN_IN_URL_ALLOW_LIST: SIGN_IN_URL,
 	USER_LIFECYCLE_EMAIL_SIGN_IN_STALL_TIME: '0',
 	USER_LIFECYCLE_EMAIL_SIGN_IN_IP_MAX_PER_MINUTE: '0',
+	USER_LIFECYCLE_PASSKEY_IP_MAX_PER_MINUTE: '0',
 };
 
 const REGISTRATION_SETTINGS = { public_registration: true, public_registration_verify_email: true, auth_password_policy: '/^.{8,}$/', project_name: 'Fuzz' };
@@ -98,7 +99,10 @@ async function controlFixture(host: TestHost): Promise<Target> {
  * `login-locked` / `login-unlocked` records (refused logins start it on purpose), user_lifecycle_rate_limits (counted hits; the limit is off here),
  * user_lifecycle_leases (the outbox worker's and the schedule's claims), user_lifecycle_migrations.
  */
-const COUNTED = ['user_lifecycle_outbox', 'user_lifecycle_events', 'user_lifecycle_pending_flows', 'user_lifecycle_tfa_pending_secrets', 'user_lifecycle_otp_steps', 'user_lifecycle_email_sign_ins'];
+const COUNTED = [
+	'user_lifecycle_outbox', 'user_lifecycle_events', 'user_lifecycle_pending_flows', 'user_lifecycle_tfa_pending_secrets', 'user_lifecycle_otp_steps',
+	'user_lifecycle_email_sign_ins', 'user_lifecycle_passkeys', 'user_lifecycle_passkey_challenges', 'user_lifecycle_passkey_sessions',
+];
 
 export async function startFuzzHost(db: Db): Promise<Fuzz> {
 	const host = await startTestHost({ db, env: FUZZ_ENV });

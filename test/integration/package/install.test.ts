@@ -30,6 +30,8 @@ describe('the packed package', () => {
 		expect(JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')).name).toBe(PACKAGE);
 		expect(existsSync(join(installed, 'dist/api.js'))).toBe(true);
 		expect(existsSync(join(installed, 'dist/app.js'))).toBe(true);
+		// The sign-in page's script, built beside api.js by scripts/build-pages.mjs.
+		expect(existsSync(join(installed, 'dist/sign-in.js'))).toBe(true);
 		// Everything it runs is bundled: no dependency comes along.
 		expect(readdirSync(join(project, 'node_modules')).filter((name) => !name.startsWith('.'))).toEqual([PACKAGE]);
 		expect(JSON.parse(readFileSync(join(project, 'package.json'), 'utf8')).dependencies[PACKAGE]).toBeTruthy();
@@ -43,6 +45,14 @@ describe('the packed package', () => {
 		expect(extensions.data.map((e: any) => e.schema?.name ?? e.name)).toContain(PACKAGE);
 		const invites = await fetch(`${host.url}/user-lifecycle/invites`, { headers: { authorization: `Bearer ${token}` } });
 		expect(invites.status).toBe(200);
+		// The sign-in page and its script come from the installed package, read beside its api.js.
+		const page = await fetch(`${host.url}/user-lifecycle/sign-in`);
+		expect(page.status).toBe(200);
+		expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+		const script = await fetch(`${host.url}/user-lifecycle/sign-in.js`);
+		expect(script.status).toBe(200);
+		expect(script.headers.get('content-type')).toMatch(/^text\/javascript/);
+		expect(await script.text()).toBe(readFileSync(join(installed, 'dist/sign-in.js'), 'utf8'));
 		expect(host.logs()).not.toMatch(/Couldn't load|failed to load/i);
 	});
 });
