@@ -89,7 +89,7 @@ describe.each(await availableDatabases())('passkeys on %s', (db) => {
 		expect(added[0].reason).not.toContain(credential.id);
 		await expect.poll(() => heard(user.id).map((e) => e.event), { timeout: 5000 }).toContain('user-lifecycle.passkey-added');
 		const event = heard(user.id).find((e) => e.event === 'user-lifecycle.passkey-added');
-		expect(event.payload).toEqual({ event: 'user-lifecycle.passkey-added', user: user.id, actor: user.id, via: 'api', passkey: verified.body.data.id, name: 'My laptop', backed_up: false });
+		expect(event.payload).toEqual({ event: 'user-lifecycle.passkey-added', user: user.id, actor: user.id, via: 'api', passkey: verified.body.data.id, name: 'My laptop', backed_up: false, ip: expect.any(String), user_agent: expect.any(String) });
 
 		// The options were spent by that verify: the same answer again is refused.
 		const again = await host.api('POST', '/user-lifecycle/passkeys/registration/verify', { response }, { token: user.token });
@@ -196,6 +196,9 @@ describe.each(await availableDatabases())('passkeys on %s', (db) => {
 				passkey,
 				mode,
 				user_verified: true,
+				// Who signed in from where, for the security notices.
+				ip: expect.any(String),
+				user_agent: expect.any(String),
 			});
 		});
 	}
@@ -422,7 +425,7 @@ describe.each(await availableDatabases())('passkeys on %s', (db) => {
 		expect(audited).toHaveLength(1);
 		expect(audited[0]).toMatchObject({ actor: user.id, via: 'api' });
 		expect(audited[0].reason).toContain('Work phone');
-		await expect.poll(() => heard(user.id).find((e) => e.event === 'user-lifecycle.passkey-removed')?.payload, { timeout: 5000 }).toEqual({ event: 'user-lifecycle.passkey-removed', user: user.id, actor: user.id, via: 'api', passkey: id, name: 'Work phone' });
+		await expect.poll(() => heard(user.id).find((e) => e.event === 'user-lifecycle.passkey-removed')?.payload, { timeout: 5000 }).toEqual({ event: 'user-lifecycle.passkey-removed', user: user.id, actor: user.id, via: 'api', passkey: id, name: 'Work phone', ip: expect.any(String), user_agent: expect.any(String) });
 		// Gone: it signs nobody in.
 		expectRefused((await signIn(host, key, { override: { credential: key.credentials.find((c) => c.id === credential.id) } })).answer);
 		expect((await host.api('DELETE', `/user-lifecycle/passkeys/${id}`, { password: PASSWORD }, { token: user.token })).status).toBe(403);
