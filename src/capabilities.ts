@@ -2,6 +2,7 @@
 // files wire exactly these; adding a capability is one line here. The login lock comes before
 // two-factor: its `auth.login` filter refuses a locked user before any code is looked at.
 import { LEASE_MIGRATIONS } from './bundle/leases.js';
+import { MODULE_BAR_MIGRATIONS } from './bundle/module-bar.js';
 import { SCHEDULE_SETTINGS } from './bundle/schedule.js';
 import { invitation } from './invitation/index.js';
 import { passwordReset } from './password-reset/index.js';
@@ -22,8 +23,8 @@ export const CAPABILITIES: readonly Capability[] = [...FLOWS, outbox(new Map(FLO
 
 /** What the runtime needs of every capability before it starts: tables, settings, studio collections, the mail queue. */
 export const START_UP: StartUp = {
-	// The schedule's lease table is the bundle's own (src/bundle/leases.ts).
-	migrations: [...LEASE_MIGRATIONS, ...CAPABILITIES.flatMap((capability) => capability.migrations ?? [])],
+	// The schedule's lease table and the module bar's one-time step are the bundle's own (src/bundle/).
+	migrations: [...LEASE_MIGRATIONS, ...MODULE_BAR_MIGRATIONS, ...CAPABILITIES.flatMap((capability) => capability.migrations ?? [])],
 	settings: [SCHEDULE_SETTINGS, ...CAPABILITIES.flatMap((capability) => (capability.settings ? [capability.settings] : []))],
 	studioCollections: CAPABILITIES.flatMap((capability) => capability.studioCollections ?? []),
 	mailQueue: createOutbox,

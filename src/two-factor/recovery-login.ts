@@ -4,12 +4,13 @@
 // and so is the timed login lock: a wrong password here is the host's refusal, reported on its
 // `auth.login` action and counted there like any other (SPEC amendment "Locks confirm nothing":
 // its password failures count like the host login's; this replaces the route's own counter).
+import { recordEvents } from '../shared/audit.js';
 import { ScopedStorage } from '../shared/util/scoped.js';
 import { schemaFor, stallUntil, type FlowOptions } from '../shared/host.js';
 import type { Runtime } from '../shared/runtime.js';
 import { DEFAULT_PROVIDER } from '../shared/users.js';
 import { findTwoFactorUser } from './users.js';
-import { InvalidCredentialsError } from '../shared/util/errors.js';
+import { InvalidCredentialsError, InvalidOtpError } from '../shared/util/errors.js';
 import { acceptRecoveryCode, lockedError } from './code-gate.js';
 import { restoreRecoveryCode } from './recovery-codes.js';
 import { lockedUntil } from './store.js';
@@ -66,9 +67,12 @@ export async function loginWithRecoveryCode(rt: Runtime, input: RecoveryLoginInp
 	const scope: RecoveryScope = { userId: user.id, code: input.recovery_code, hasTfa: Boolean(secret), spent: null, refusal: null };
 	const auth = new rt.services.AuthenticationService({ knex: rt.knex, schema: await schemaFor(rt, options), accountability: options.accountability });
 	try {
-		return await recoveryLogins.run(scope, () =>
+		const result = await recoveryLogins.run(scope, () =>
 			auth.login(DEFAULT_PROVIDER, { email: input.email, password: input.password }, { otp: secret ? totpAt(secret, Date.now()) : undefined, session: input.mode === 'session' }),
 		);
+		// In the trail once the sign-in stands (a code given back after a failed login was never used).
+		await recordEvents(rt.knex, [{ user: user.id, event: 'recovery-code-used', actor: user.id, via: 'login', reason: 'signed in with a recovery code' }]);
+		return result;
 	} catch (error) {
 		if (scope.spent) await restoreRecoveryCode(rt.knex, user.id, scope.spent.hash, scope.spent.at);
 		if (scope.refusal && error === scope.refusal) return refuse(scope.refusal); // ours: the host's own refusals are stalled by the host
@@ -86,6 +90,8 @@ export async function spendRecoveryCodeOnLogin(rt: Runtime, userId: string): Pro
 	if (!scope || scope.userId !== userId || scope.spent) return;
 	if (!scope.hasTfa) throw (scope.refusal = new InvalidCredentialsError()); // no codes to spend
 	const check = await acceptRecoveryCode(rt, userId, scope.code);
-	if (!check.ok) throw (scope.refusal = check.lockedUntil !== null ? lockedError(rt, check.lockedUntil) : new InvalidCredentialsError());
+	// The password was right (the host checked it first): a wrong, spent or replaced code gets the
+	// answer a wrong authenticator code gets there, "wrong one-time password".
+	if (!check.ok) throw (scope.refusal = check.lockedUntil !== null ? lockedError(rt, check.lockedUntil) : new InvalidOtpError());
 	scope.spent = { hash: check.hash!, at: check.spentAt! };
 }
