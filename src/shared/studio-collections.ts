@@ -57,6 +57,7 @@ export const STUDIO_COLLECTION_MIGRATIONS: Migration[] = [
 		id: '0015-studio-collections-hidden',
 		tables: [],
 		up: async (knex) => {
+			if (!(await knex.schema.hasTable('directus_collections'))) return;
 			const ours = (await knex('directus_collections').select('collection')).map((row: { collection: string }) => row.collection).filter((name) => name.startsWith('user_lifecycle_'));
 			if (ours.length > 0) await knex('directus_collections').whereIn('collection', ours).update({ hidden: true });
 		},
