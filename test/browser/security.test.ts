@@ -71,10 +71,22 @@ describe.skipIf(!hasChromium)('the Security page in the Data Studio', { timeout:
 		const row = await host.userByEmail(email);
 		expect(Number((await host.knex('user_lifecycle_recovery_codes').where({ user_id: row.id }).whereNull('consumed_at').count({ n: '*' }).first())!.n)).toBe(9);
 
-		// Spent: the same code no longer signs in, and is told as a wrong one-time password.
+		// Spent: the same code no longer signs in, and the sign-in page says "wrong one-time
+		// password", as for a wrong authenticator code (not "wrong username or password").
 		const again = await host.login(email, PASSWORD, { otp: recovery[3] });
 		expect(again.status).toBe(401);
 		expect(again.body.errors[0].extensions.code).toBe('INVALID_OTP');
+		const other = await studio.newPage();
+		await other.goto(`${host.url}/admin/login`);
+		await other.locator('input[type=email]').fill(email);
+		await other.locator('input[type=password]').fill(PASSWORD);
+		await other.locator('button[type=submit]').dispatchEvent('click');
+		const field = other.locator('input[autocomplete=one-time-code]');
+		await field.waitFor();
+		await field.fill(recovery[3]!);
+		await other.locator('button[type=submit]').dispatchEvent('click');
+		await expect.poll(() => other.locator('body').textContent(), { timeout: 30_000 }).toMatch(/Wrong one-time password/i);
+		expect(await other.locator('body').textContent()).not.toMatch(/Wrong username or password/i);
 
 		// Turning it off is asked once more, with the focus in the question.
 		await page.getByLabel('Code from your app (6 digits)').fill((await codes(secret)).current);

@@ -213,6 +213,41 @@ describe.skipIf(!hasChromium)('the module in the Data Studio, as an admin meets 
 		expect(await page.locator('.v-notice', { hasText: 'failed too' }).count()).toBe(1);
 		await docsScreenshot(page, 'outbox');
 		await page.keyboard.press('Escape');
+
+		// A retry the API refuses (the invitation was revoked meanwhile): its reason stays in view
+		// after the list reloads, and nothing claims a new mail.
+		const revoked = 'revoked-meanwhile@reject.example.net';
+		expect((await host.admin('POST', '/user-lifecycle/invite', { email: revoked, role })).status).toBe(200);
+		await expect.poll(async () => (await host.knex('user_lifecycle_outbox').where({ recipient: revoked }).first())?.status, { timeout: 30_000 }).toBe('failed');
+		expect((await host.admin('POST', '/user-lifecycle/invite/revoke', { user: (await host.userByEmail(revoked)).id })).status).toBe(204);
+		await openModule(page, host, 'outbox', 'Outbox');
+		await page.locator('.mails tbody tr', { hasText: revoked }).getByRole('button', { name: 'Retry' }).click();
+		const refusal = page.locator('.v-notice.error', { hasText: `${revoked}:` }).filter({ hasText: 'has no pending invitation' });
+		await refusal.waitFor();
+		await page.waitForTimeout(1500);
+		expect(await refusal.count()).toBe(1);
+		expect(await page.locator('.v-notice', { hasText: 'is queued' }).count()).toBe(0);
+		expect((await host.knex('user_lifecycle_outbox').where({ recipient: revoked }).first()).status).toBe('failed');
+	});
+
+	it('a resend keeps the lifetime the link was given (3 days stay 3 days)', async () => {
+		const email = 'three-days@example.com';
+		await openModule(page, host, 'invitations', 'Invitations');
+		await page.getByRole('textbox', { name: 'Email addresses' }).fill(email);
+		await chooseRole(page, 'Members');
+		await page.getByLabel('Link valid for').fill('3d');
+		await page.getByRole('button', { name: 'Invite one' }).click();
+		const row = page.locator('.pending tbody tr', { hasText: email });
+		await row.waitFor();
+		const expiry = async () => Date.parse((await readAll('/user-lifecycle/invites')).data.find((i: { email: string }) => i.email === email).expires_at);
+		const first = await expiry();
+		await row.getByRole('button', { name: 'Resend' }).click();
+		await page.locator('.pending .message', { hasText: `A new link went to ${email}` }).waitFor();
+		const second = await expiry();
+		expect(second).toBeGreaterThanOrEqual(first);
+		expect(second - Date.now()).toBeLessThanOrEqual(3 * 86_400_000);
+		const day = new Intl.DateTimeFormat('en-US', { timeZone: TIMEZONE, month: 'short', day: 'numeric', year: 'numeric' }).format(new Date(second));
+		expect(await row.locator('.date-time').textContent()).toContain(day);
 	});
 
 	it('every page reads whole in English, then in German when the admin picks German', async () => {
