@@ -216,6 +216,9 @@ const en = {
 		open_new: 'Open the new mail',
 		retry_results: 'Retried: {ok} · refused: {failed}',
 	},
+	users_page: {
+		open: 'Open in User lifecycle: status, sessions, history',
+	},
 	security: {
 		two_factor: 'Two-factor authentication',
 		is_off: 'Two-factor authentication is off.',
@@ -470,6 +473,9 @@ const de: Messages = {
 		retried_as: 'Erneut gesendet als',
 		open_new: 'Die neue E-Mail öffnen',
 		retry_results: 'Erneut gesendet: {ok} · abgelehnt: {failed}',
+	},
+	users_page: {
+		open: 'Im Benutzer-Lebenszyklus öffnen: Status, Sitzungen, Verlauf',
 	},
 	security: {
 		two_factor: 'Zwei-Faktor-Authentifizierung',

@@ -255,6 +255,16 @@ describe.skipIf(!hasChromium)('the module in the Data Studio, as an admin meets 
 		for (let i = 0; i < 10; i++) await host.login('carol@example.com', `wrong-${i}`);
 		const carol = (await host.userByEmail('carol@example.com')).id;
 		await host.admin('POST', `/user-lifecycle/users/${carol}/status`, { status: 'suspended', reason: 'Chargeback under review', until: new Date(Date.now() + 3 * 86_400_000).toISOString() });
+		// The host's own Users page tells of both, and leads to the account in the module.
+		await page.goto(`${host.url}/admin/users/${carol}`);
+		const panel = page.locator('.user-lifecycle-account');
+		await expect.poll(() => panel.textContent(), { timeout: 30_000 }).toContain('Suspended until');
+		expect(await panel.textContent()).toMatch(/Locked until .*10 wrong passwords/);
+		await panel.locator('.open').click();
+		await expect.poll(() => page.locator('.account-drawer .current-status').textContent()).toBe('Suspended');
+		expect(await page.locator('.account-drawer .suspended-until').textContent()).toMatch(/GMT\+1/);
+		await page.keyboard.press('Escape');
+
 		const pages = [
 			['security', 'Security', 'Sicherheit'],
 			['invitations', 'Invitations', 'Einladungen'],
@@ -289,8 +299,8 @@ describe.skipIf(!hasChromium)('the module in the Data Studio, as an admin meets 
 				expect(await page.locator('.v-table th').allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining('Anmeldesperre')]));
 			}
 			if (path === 'audit') {
-				expect(await page.locator('.events tbody').textContent()).toContain('Aktiv → Gesperrt');
-				expect(await page.locator('.events tbody').textContent()).toContain('Anmeldung gesperrt');
+				await expect.poll(async () => (await page.locator('.events tbody tr').allTextContents()).join(' ')).toContain('Aktiv → Gesperrt');
+				expect((await page.locator('.events tbody tr').allTextContents()).join(' ')).toContain('Anmeldung gesperrt');
 				// The host's German date format: day before month.
 				expect(await page.locator('.events tbody tr .date-time').first().textContent()).toMatch(/\d{1,2} \S+ \d{4}/);
 			}

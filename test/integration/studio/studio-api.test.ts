@@ -277,12 +277,16 @@ describe('the module bar on a later start', { timeout: 180_000 }, () => {
 		await host?.stop();
 	});
 
-	it("is added once: an admin's later choice stands across restarts", async () => {
+	it("the module bar entry and the Users page field are added once: an admin's later choice stands across restarts", async () => {
 		const bar = (await host.admin('GET', '/settings')).body.data.module_bar as { id: string }[];
 		const users = bar.findIndex((item) => item.id === 'users');
 		expect(bar[users + 1]).toEqual({ type: 'module', id: 'user-lifecycle', enabled: true });
 		await host.setSettings({ module_bar: bar.filter((item) => item.id !== 'user-lifecycle') });
+		const field = await host.admin('GET', '/fields/directus_users/user_lifecycle');
+		expect(field.body.data.meta).toMatchObject({ interface: 'user-lifecycle-account', special: ['alias', 'no-data'] });
+		expect((await host.admin('DELETE', '/fields/directus_users/user_lifecycle')).status).toBe(204);
 		await host.restart();
+		expect((await host.admin('GET', '/fields/directus_users/user_lifecycle')).status).toBe(403);
 		const after = (await host.admin('GET', '/settings')).body.data.module_bar as { id: string }[];
 		expect(after.some((item) => item.id === 'user-lifecycle')).toBe(false);
 		expect(after.map((item) => item.id)).toEqual(bar.filter((item) => item.id !== 'user-lifecycle').map((item) => item.id));
