@@ -228,6 +228,17 @@ describe.skipIf(!hasChromium)('the module in the Data Studio, as an admin meets 
 		expect(await refusal.count()).toBe(1);
 		expect(await page.locator('.v-notice', { hasText: 'is queued' }).count()).toBe(0);
 		expect((await host.knex('user_lifecycle_outbox').where({ recipient: revoked }).first()).status).toBe('failed');
+
+		// Several at once: selected, retried, each followed.
+		const pair = ['bulk-one@reject.example.net', 'bulk-two@reject.example.net'];
+		expect((await host.admin('POST', '/user-lifecycle/invite', { email: pair, role })).status).toBe(200);
+		for (const to of pair) await expect.poll(async () => (await host.knex('user_lifecycle_outbox').where({ recipient: to }).first())?.status, { timeout: 30_000 }).toBe('failed');
+		await openModule(page, host, 'outbox', 'Outbox');
+		for (const to of pair) await page.locator('.mails tbody tr', { hasText: to }).locator('td.select').click();
+		await page.getByRole('button', { name: 'Retry 2 selected' }).click();
+		await page.locator('.v-notice', { hasText: 'Retried: 2 · refused: 0' }).waitFor();
+		for (const to of pair) await page.locator('.v-notice', { hasText: `The new mail to ${to} failed too` }).waitFor({ timeout: 30_000 });
+		for (const to of pair) expect((await host.knex('user_lifecycle_outbox').where({ recipient: to }).orderBy('created_at').first()).status).toBe('retried');
 	});
 
 	it('a resend keeps the lifetime the link was given (3 days stay 3 days)', async () => {
