@@ -2,6 +2,8 @@
 // files wire exactly these; adding a capability is one line here. The login lock comes before
 // two-factor: its `auth.login` filter refuses a locked user before any code is looked at.
 import { LEASE_MIGRATIONS } from './bundle/leases.js';
+import { MODULE_BAR_MIGRATIONS } from './bundle/module-bar.js';
+import { USERS_PAGE_FIELD_MIGRATIONS } from './bundle/users-page-field.js';
 import { SCHEDULE_SETTINGS } from './bundle/schedule.js';
 import { emailChange } from './email-change/index.js';
 import { emailSignIn } from './email-sign-in/index.js';
@@ -33,8 +35,8 @@ const MAIL_TEMPLATES = FLOWS.flatMap((capability) => capability.mailTemplates ??
 
 /** What the runtime needs of every capability before it starts: tables, settings, studio collections, the mail queue. */
 export const START_UP: StartUp = {
-	// The schedule's lease table is the bundle's own (src/bundle/leases.ts).
-	migrations: [...LEASE_MIGRATIONS, ...CAPABILITIES.flatMap((capability) => capability.migrations ?? [])],
+	// The schedule's lease table and the Data Studio's one-time steps (module bar, Users page field) are the bundle's own (src/bundle/).
+	migrations: [...LEASE_MIGRATIONS, ...MODULE_BAR_MIGRATIONS, ...USERS_PAGE_FIELD_MIGRATIONS, ...CAPABILITIES.flatMap((capability) => capability.migrations ?? [])],
 	settings: [SCHEDULE_SETTINGS, ...CAPABILITIES.flatMap((capability) => (capability.settings ? [capability.settings] : []))],
 	studioCollections: CAPABILITIES.flatMap((capability) => capability.studioCollections ?? []),
 	mailQueue: (rt) => createOutbox(rt, MAIL_TEMPLATES),

@@ -12,6 +12,7 @@ import { getRuntime, refreshHostSchema, type HostContext, type Runtime } from '.
 import { pruneSharedTables, registerSchedule, type Job } from './bundle/schedule.js';
 import { registerReadOnlyCollections, studioCollections } from './shared/studio-collections.js';
 import { redactTokenLinks } from './bundle/log-redaction.js';
+import { markStudioClient } from './shared/request-client.js';
 
 export default defineHook((register, context) => {
 	const rt = getRuntime(context as unknown as HostContext, START_UP);
@@ -19,6 +20,7 @@ export default defineHook((register, context) => {
 	register.init('app.before', async (meta: Record<string, any>) => {
 		(meta['app'] as Application).use(canonicalPaths());
 		(meta['app'] as Application).use(redactTokenLinks());
+		(meta['app'] as Application).use(markStudioClient());
 		(meta['app'] as Application).use(refuseUnreadableTokens(rt.config.loginCookies.session.name));
 		// The host awaits this: no request is served before our tables exist and its schema shows them.
 		try {

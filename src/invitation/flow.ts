@@ -8,6 +8,7 @@ import { runAsFlow } from '../shared/flow-scope.js';
 import { linkWithToken, publicPath, schemaFor, type FlowOptions } from '../shared/host.js';
 import type { MailInput } from '../shared/mail.js';
 import { probeUsersWrite } from '../shared/may-write.js';
+import { isEmail } from '../shared/input.js';
 import { isUrlAllowed } from '../shared/policy/url-allow-list.js';
 import type { Runtime } from '../shared/runtime.js';
 import { consumeToken, revokeTokens } from '../shared/link-tokens.js';
@@ -21,7 +22,8 @@ import { readInviteToken, signInvite } from './token.js';
 
 export type InviteOutcome =
 	| { email: string; user: string | null; outcome: 'invited' | 'reinvited' }
-	| { email: string; user: string | null; outcome: 'skipped'; reason?: string };
+	| { email: string; user: string | null; outcome: 'skipped'; reason?: string }
+	| { email: string; user: null; outcome: 'invalid'; reason: string };
 
 export interface InviteInput {
 	emails: string[];
@@ -29,9 +31,15 @@ export interface InviteInput {
 	inviteUrl?: string;
 	/** Overrides USER_INVITE_TOKEN_TTL for these invitations. */
 	ttlMs?: number;
+	/**
+	 * A malformed address: `report` it as that address's outcome and invite the others (ours), or
+	 * `refuse` the whole request as the host's own invite does (its route).
+	 */
+	malformed: 'report' | 'refuse';
 }
 
 const DUPLICATE = 'duplicate in this request';
+const NOT_AN_EMAIL = 'not a valid email address';
 
 /**
  * Invites many emails in one transaction. The host decides and records every write as the
@@ -50,8 +58,8 @@ export async function inviteUsers(rt: Runtime, input: InviteInput, options: Flow
 	const { accountability } = options;
 	// Inviting needs the host's create permission on directus_users, whatever this batch turns out to hold.
 	await assertMayCreateUsers(rt, knex, accountability, schema);
-	// The host's own email rules (Joi), for the whole list at once, before anything is read or written.
-	(new rt.services.UsersService({ knex, schema, accountability: null }) as unknown as { validateEmail(emails: string[]): void }).validateEmail(input.emails);
+	// The host's own email rules (Joi), before anything is read or written.
+	const malformed = malformedAddresses(rt, schema, input);
 	const role = await knex('directus_roles').select('id').where({ id: input.role }).first();
 	if (!role) throw unknownRole(input.role);
 	const actor = accountability?.user ?? null;
@@ -64,7 +72,8 @@ export async function inviteUsers(rt: Runtime, input: InviteInput, options: Flow
 			const results: InviteOutcome[] = new Array(input.emails.length);
 			input.emails.forEach((email, index) => {
 				const lower = email.toLowerCase();
-				if (seen.has(lower)) results[index] = { email, user: null, outcome: 'skipped', reason: DUPLICATE };
+				if (malformed.has(index)) results[index] = { email, user: null, outcome: 'invalid', reason: NOT_AN_EMAIL };
+				else if (seen.has(lower)) results[index] = { email, user: null, outcome: 'skipped', reason: DUPLICATE };
 				else wanted.push({ email, lower, index });
 				seen.add(lower);
 			});
@@ -130,6 +139,29 @@ export async function inviteUsers(rt: Runtime, input: InviteInput, options: Flow
 }
 
 /**
+ * The indexes of the addresses that are no email by our rule or the host's (Joi, as its own
+ * invite checks them). With `refuse`, the host's own refusal of the whole list instead.
+ */
+function malformedAddresses(rt: Runtime, schema: SchemaOverview, input: InviteInput): Set<number> {
+	const users = new rt.services.UsersService({ knex: rt.knex, schema, accountability: null }) as unknown as { validateEmail(emails: string[]): void };
+	if (input.malformed === 'refuse') {
+		users.validateEmail(input.emails);
+		return new Set();
+	}
+	const malformed = new Set<number>();
+	input.emails.forEach((address, index) => {
+		if (!isEmail(address)) return void malformed.add(index);
+		try {
+			users.validateEmail([address]);
+		} catch (error) {
+			if (!isDirectusError(error)) throw error;
+			malformed.add(index);
+		}
+	});
+	return malformed;
+}
+
+/**
  * Ids and reasons only for users the caller may read: one read of the whole batch through the
  * host's UsersService as the caller, once the batch is committed (none readable when the host
  * refuses the read outright).
@@ -172,10 +204,11 @@ async function queueInvitations(rt: Runtime, trx: Knex, invitees: Invitee[], opt
 	const inviter = opts.inviter ? await findUserById(trx, opts.inviter) : undefined;
 	const extra = { inviter: displayName(inviter), inviter_email: inviter?.email ?? null };
 	const links = invitees.map((invitee) => ({ invitee, jti: generateToken() }));
+	// The link's lifetime goes with it: a resend gives the next link the same one.
 	await issueTokens(
 		trx,
 		'invite',
-		links.map(({ invitee, jti }) => ({ userId: invitee.id, secret: jti, ttlMs: opts.ttlMs })),
+		links.map(({ invitee, jti }) => ({ userId: invitee.id, secret: jti, ttlMs: opts.ttlMs, data: { [TTL_KEY]: opts.ttlMs } })),
 	);
 	const base = opts.url ?? publicPath(rt, 'admin', 'accept-invite');
 	const expiresIn = Math.max(1, Math.round(opts.ttlMs / 1000));
@@ -244,12 +277,21 @@ export async function resendInvite(rt: Runtime, input: { user: string; inviteUrl
 			// The host decides whether the caller may re-invite this user: a write of the real row, as the caller.
 			await new rt.services.UsersService({ knex: trx, schema, accountability: options.accountability }).updateOne(user.id, { status: 'invited' });
 			const invitee: Invitee = { id: user.id, email: user.email, first_name: user.first_name ?? null, last_name: user.last_name ?? null, language: user.language ?? null };
-			await queueInvitations(rt, trx, [invitee], { url: input.inviteUrl, ttlMs: input.ttlMs ?? config.inviteTokenTtlMs, inviter: actor });
+			const ttlMs = input.ttlMs ?? (await lifetimeOfLastLink(trx, user.id)) ?? config.inviteTokenTtlMs;
+			await queueInvitations(rt, trx, [invitee], { url: input.inviteUrl, ttlMs, inviter: actor });
 			return user.role;
 		}),
 	);
 	rt.outbox.kick();
 	rt.events.emit('invited', { user: input.user, actor, via: options.via ?? 'api', inviter: actor, role, again: true });
+}
+
+const TTL_KEY = 'ttl_ms';
+
+/** The lifetime the user's newest unspent invite link was issued with (links issued before it was kept: none). */
+async function lifetimeOfLastLink(knex: Knex, userId: string): Promise<number | undefined> {
+	const ttl = (await liveTokens(knex, 'invite', [userId])).get(userId)?.data[TTL_KEY];
+	return typeof ttl === 'number' && Number.isFinite(ttl) && ttl > 0 ? ttl : undefined;
 }
 
 /** An invitation mail the outbox gave up on, sent again: a resend to the user of that address (a fresh link). */

@@ -1,6 +1,7 @@
 // Invitation's request bodies: ours, and the host's narrower ones for its own routes.
 import { readDuration } from '../shared/config.js';
-import { email, httpUrl, newPassword, nullableText, token, uuid, z } from '../shared/input.js';
+import { email, httpUrl, newPassword, nullableText, text, token, uuid, z } from '../shared/input.js';
+import type { InviteInput } from './flow.js';
 
 /** One request may invite this many emails (bulk invites are a normal call). */
 export const MAX_INVITES_PER_REQUEST = 5000;
@@ -22,21 +23,28 @@ const expiresIn = () =>
 			return ms;
 		});
 
-/** One email or a list of them; always a list after parsing. */
-const emails = z.preprocess((value) => (typeof value === 'string' ? [value] : value), z.array(email()).min(1).max(MAX_INVITES_PER_REQUEST));
+/** One address or a list of them; always a list after parsing. */
+const list = <T extends z.ZodType<string>>(item: T) => z.preprocess((value) => (typeof value === 'string' ? [value] : value), z.array(item).min(1).max(MAX_INVITES_PER_REQUEST));
 
-const hostInvite = { email: emails, role: uuid(), invite_url: httpUrl().optional() };
+const inviteFields = { role: uuid(), invite_url: httpUrl().optional() };
 
-const toInviteInput = (body: { email: string[]; role: string; invite_url?: string; expires_in?: number }) => ({
-	emails: body.email,
-	role: body.role,
-	inviteUrl: body.invite_url,
-	ttlMs: body.expires_in,
-});
+const toInviteInput =
+	(malformed: InviteInput['malformed']) =>
+	(body: { email: string[]; role: string; invite_url?: string; expires_in?: number }): InviteInput => ({
+		emails: body.email,
+		role: body.role,
+		inviteUrl: body.invite_url,
+		ttlMs: body.expires_in,
+		malformed,
+	});
 
-export const inviteBody = z.strictObject({ ...hostInvite, expires_in: expiresIn() }).transform(toInviteInput);
-/** The host's `POST /users/invite`: no `expires_in`. */
-export const hostInviteBody = z.strictObject(hostInvite).transform(toInviteInput);
+/**
+ * Ours: a malformed address is that address's outcome ("invalid"), the others are invited; a
+ * value no address could be (too long for the host's column, control characters) is still a 400.
+ */
+export const inviteBody = z.strictObject({ email: list(text(254)), ...inviteFields, expires_in: expiresIn() }).transform(toInviteInput('report'));
+/** The host's `POST /users/invite`: no `expires_in`, and the host's answer to a malformed address (400, nobody invited). */
+export const hostInviteBody = z.strictObject({ email: list(email()), ...inviteFields }).transform(toInviteInput('refuse'));
 
 export const acceptBody = z.strictObject({ token: token(), password: newPassword(), first_name: nullableText(), last_name: nullableText() });
 /** The host's `POST /users/invite/accept`: token and password only. */

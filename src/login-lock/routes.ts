@@ -3,10 +3,11 @@
 // account); reading one's own is fine.
 import type { Router } from 'express';
 import { flowOptions, handle, requireUser, type HostRequest } from '../shared/http.js';
-import { noBody, noQuery, parseInput } from '../shared/input.js';
+import { noBody, noQuery, parseInput, usersQuery } from '../shared/input.js';
 import { assertMayManageUser } from '../shared/may-write.js';
 import type { Runtime } from '../shared/runtime.js';
-import { loginLockOf, unlockNow } from './lock.js';
+import { isDirectusError } from '../shared/util/errors.js';
+import { loginLocksOf, loginLockOf, unlockNow } from './lock.js';
 import { userIdParam } from './schemas.js';
 
 async function target(rt: Runtime, req: HostRequest, { self }: { self: boolean }): Promise<{ user: string; actor: string }> {
@@ -17,7 +18,24 @@ async function target(rt: Runtime, req: HostRequest, { self }: { self: boolean }
 	return { user: id, actor };
 }
 
+/** The running locks of the listed users the caller may manage (each probed as the one-user route does). */
+async function locksOfListed(rt: Runtime, req: HostRequest) {
+	requireUser(req);
+	const { users } = parseInput(usersQuery, req.query);
+	const shown = [];
+	for (const lock of await loginLocksOf(rt, users)) {
+		try {
+			await assertMayManageUser(rt, lock.user, flowOptions(req));
+			shown.push(lock);
+		} catch (error) {
+			if (!isDirectusError(error, 'FORBIDDEN')) throw error;
+		}
+	}
+	return shown;
+}
+
 export function loginLockRoutes(router: Router, rt: Runtime): void {
+	router.get('/login-locks', handle(async (req) => locksOfListed(rt, req)));
 	router.get(
 		'/users/:id/login-lock',
 		handle(async (req) => loginLockOf(rt, (await target(rt, req, { self: true })).user)),

@@ -42,6 +42,16 @@ export async function readAttempts(knex: Knex, userId: string): Promise<LoginAtt
 	return { failures: Number(row.failures), lockedUntil: toMillis(row.locked_until) };
 }
 
+/** Of `userIds`, those locked now, with the lock's end and the wrong passwords counted. */
+export async function runningLocks(knex: Knex, userIds: string[], now = Date.now()): Promise<{ user: string; lockedUntil: number; failures: number }[]> {
+	const locked = [];
+	for (let i = 0; i < userIds.length; i += 500) {
+		const rows = await knex(LOGIN_ATTEMPTS_TABLE).select('user_id', 'failures', 'locked_until').whereIn('user_id', userIds.slice(i, i + 500)).where('locked_until', '>', now);
+		for (const row of rows) locked.push({ user: String(row.user_id), lockedUntil: toMillis(row.locked_until)!, failures: Number(row.failures) });
+	}
+	return locked;
+}
+
 /**
  * Admits one password check unless the checks under way and the wrong passwords counted already
  * make the limit: one conditional UPDATE takes the place, so concurrent checks are admitted one

@@ -47,7 +47,17 @@ export async function ensureOutboxTables(knex: Knex): Promise<void> {
 	});
 }
 
-export const OUTBOX_MIGRATIONS: Migration[] = [{ id: '0002-outbox', tables: [OUTBOX_TABLE], up: ensureOutboxTables }];
+/** A retried mail names the mail its retry queued (the Outbox page links the two). */
+async function addRetriedAsColumn(knex: Knex): Promise<void> {
+	if (!(await knex.schema.hasColumn(OUTBOX_TABLE, 'retried_as'))) {
+		await knex.schema.alterTable(OUTBOX_TABLE, (table) => table.string('retried_as', 36).nullable());
+	}
+}
+
+export const OUTBOX_MIGRATIONS: Migration[] = [
+	{ id: '0002-outbox', tables: [OUTBOX_TABLE], up: ensureOutboxTables },
+	{ id: '0016-outbox-retried-as', tables: [], up: addRetriedAsColumn },
+];
 
 export async function enqueueMails(knex: Knex, key: Buffer, mails: OutboxMail[]): Promise<void> {
 	const now = Date.now();
@@ -156,6 +166,24 @@ function byClaim(knex: Knex, id: string, claim: string | undefined): Knex.QueryB
  */
 export async function moveFailedMail(knex: Knex, id: string, from: 'failed' | 'retried', to: 'failed' | 'retried'): Promise<boolean> {
 	return (await knex(OUTBOX_TABLE).where({ id, status: from }).update({ status: to })) > 0;
+}
+
+/** The mail of `kind` to `recipient` queued last since `since` (a retry's own), if any. */
+export async function mailQueuedSince(knex: Knex, kind: string, recipient: string, since: number): Promise<string | null> {
+	const row = await knex(OUTBOX_TABLE)
+		.select('id')
+		.where({ kind })
+		.whereRaw('LOWER(??) = ?', ['recipient', recipient.toLowerCase()])
+		.where('created_at', '>=', since)
+		.orderBy('created_at', 'desc')
+		.orderBy('id', 'desc')
+		.first();
+	return row ? String(row.id) : null;
+}
+
+/** Links a retried mail to the one its retry queued. */
+export async function markRetriedAs(knex: Knex, id: string, newId: string): Promise<void> {
+	await knex(OUTBOX_TABLE).where({ id }).update({ retried_as: newId });
 }
 
 export async function nextDueAt(knex: Knex): Promise<number | null> {

@@ -86,6 +86,15 @@ export function createPasswordResets(rt: Runtime): PasswordResets {
 	};
 }
 
+/**
+ * A reset mail the outbox gave up on, sent again: a fresh link to that address, as a new request
+ * for it would make (the throttle included; the link of the failed mail never worked). No stall:
+ * the caller may read the outbox, the request's answer tells them nothing new.
+ */
+export async function retryResetMail(rt: Runtime, recipient: string): Promise<void> {
+	await request(rt, { email: recipient });
+}
+
 /** Only an active user of the host's own provider can reset a password (the host's rule). */
 function mayReset(user: UserRow | undefined): user is UserRow & { email: string } {
 	return !!user?.email && user.status === 'active' && user.provider === DEFAULT_PROVIDER;

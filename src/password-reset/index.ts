@@ -7,6 +7,7 @@ import { PASSWORD_RESET_SETTINGS } from './settings.js';
 import { passwordResetGraphql } from './graphql.js';
 import { passwordResetNativeRoutes, passwordResetRoutes } from './routes.js';
 import { registerEmailChangeRevocation } from './link-state.js';
+import { retryResetMail } from './flow.js';
 
 // The `user-lifecycle.<step>` events this capability emits.
 declare module '../shared/events.js' {
@@ -22,4 +23,5 @@ export const passwordReset: Capability = {
 	nativeRoutes: passwordResetNativeRoutes,
 	graphql: passwordResetGraphql,
 	hooks: registerEmailChangeRevocation,
+	mailRetry: { 'password-reset': (rt, recipient) => retryResetMail(rt, recipient) },
 };

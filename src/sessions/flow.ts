@@ -2,6 +2,7 @@
 // anyone's. Every ending is one audit event with how many ended, and one `sessions-ended` event
 // after the commit.
 import { recordEvents } from '../shared/audit.js';
+import { callerPath } from '../shared/request-client.js';
 import type { Runtime } from '../shared/runtime.js';
 import { chainOf, chainSessions, expiresAt, isLive, readUserSessionRows, type SessionChain } from '../shared/sessions.js';
 import { endSessionChains, sessionId, sweepLateSuccessors } from './store.js';
@@ -60,7 +61,7 @@ export async function endSessions(rt: Runtime, target: SessionsTarget, ending: E
 		const ended = await endSessionChains(trx, target.user, doomed, now);
 		if (ended > 0) {
 			await recordEvents(trx, [
-				{ user: target.user, event: 'sessions-ended', actor: target.actor, via: 'api', reason: `${ended} session${ended === 1 ? '' : 's'} ended (scope: ${ending.scope})` },
+				{ user: target.user, event: 'sessions-ended', actor: target.actor, via: callerPath(), reason: `${ended} session${ended === 1 ? '' : 's'} ended (scope: ${ending.scope})` },
 			]);
 		}
 		return { ended, endedCurrent: current !== undefined && doomed.includes(current), doomed };

@@ -11,9 +11,20 @@ export type Door = 'api' | 'native' | 'graphql';
 
 export type HostRequest = Request & { accountability?: Accountability | null; schema?: SchemaOverview };
 
+/** An answer with the host's `meta` beside its `data` (a page of a list: `filter_count`). */
+class WithMeta {
+	constructor(
+		readonly data: unknown,
+		readonly meta: Record<string, unknown>,
+	) {}
+}
+
+export const withMeta = (data: unknown, meta: Record<string, unknown>) => new WithMeta(data, meta);
+
 /**
- * Wraps an async route: its result is the answer (`undefined` = 204, otherwise `{ data }`), and
- * any error goes to the host's error handler, which speaks the host's error format.
+ * Wraps an async route: its result is the answer (`undefined` = 204, otherwise `{ data }`, or
+ * `{ data, meta }` by `withMeta`), and any error goes to the host's error handler, which speaks
+ * the host's error format.
  */
 export function handle(work: (req: HostRequest, res: Response) => Promise<unknown>) {
 	return (req: Request, res: Response, next: NextFunction) => {
@@ -21,6 +32,7 @@ export function handle(work: (req: HostRequest, res: Response) => Promise<unknow
 			.then((result) => {
 				if (res.headersSent) return;
 				if (result === undefined) res.status(204).end();
+				else if (result instanceof WithMeta) res.json({ data: result.data, meta: result.meta });
 				else res.json({ data: result });
 			})
 			.catch(next);

@@ -27,11 +27,42 @@ export const prose = (max = MAX_TEXT) =>
 /** Optional text where null means "clear it" (names). */
 export const nullableText = () => text().nullable().optional();
 export const email = () => text(254).regex(EMAIL, { error: 'must be a valid email' });
+/** Whether `value` passes the `email()` rule. */
+export const isEmail = (value: string) => value.length <= 254 && EMAIL.test(value) && !hasControlCharacters(value);
 export const uuid = () => z.string().regex(UUID, { error: 'must be a valid id' });
 export const httpUrl = () => text(2000).refine(isHttpUrl, { error: 'must be a valid http(s) URL' });
 export const token = () => text(4096);
 /** A path parameter that must be an id: `pathId('id')` for `/users/:id`. */
 export const pathId = <K extends string>(name: K) => z.object({ [name]: uuid() } as Record<K, ReturnType<typeof uuid>>);
+/**
+ * A query-string list: comma-separated values, each checked by `item`, at most `max` of them
+ * (`?users=<id>,<id>`). A repeated key (an array from the query parser) is refused like any non-string.
+ */
+export const commaList = <T extends z.ZodType<unknown, string>>(item: T, max: number) =>
+	z
+		.string()
+		.max(max * 80)
+		.transform((value) => value.split(',').map((part) => part.trim()).filter((part) => part !== ''))
+		.pipe(z.array(item).min(1).max(max));
+/** Users named in a query string (`?users=<id>,<id>`), at most 200. */
+export const usersQuery = z.strictObject({ users: commaList(uuid(), 200) });
+/** An ISO 8601 date-time with its zone (`Z` or an offset), in a query string; as epoch milliseconds. */
+export const instant = () =>
+	z
+		.string()
+		.max(64)
+		.regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/, { error: 'must be an ISO 8601 date-time with its zone (e.g. 2026-01-31T23:00:00Z)' })
+		.transform((value, ctx) => {
+			const ms = Date.parse(value);
+			if (Number.isFinite(ms)) return ms;
+			ctx.addIssue({ code: 'custom', message: 'must be a valid date-time' });
+			return z.NEVER;
+		});
+/** Paging of a list: `limit` (1..max) and `offset`. */
+export const paging = (max: number, fallback: number) => ({
+	limit: z.coerce.number().int().min(1).max(max).default(fallback),
+	offset: z.coerce.number().int().min(0).max(1_000_000_000).default(0),
+});
 /** Routes that take no query at all. */
 export const noQuery = z.strictObject({});
 /** A DELETE carries no body (an empty JSON object is tolerated). */

@@ -8,7 +8,7 @@ import { loadConfig, type Config, type SettingsSlice } from './config.js';
 import { extensionTables, keepOutOfHostSchema, migrate, type Migration } from './migrations.js';
 import { RATE_LIMIT_MIGRATIONS } from './rate-limit.js';
 import { PENDING_FLOW_MIGRATIONS } from './pending-flows.js';
-import { ensureStudioCollections, studioCollections, type CollectionMeta } from './studio-collections.js';
+import { ensureStudioCollections, STUDIO_COLLECTION_MIGRATIONS, studioCollections, type CollectionMeta } from './studio-collections.js';
 import { TOKEN_MIGRATIONS } from './link-tokens.js';
 import { deriveKey } from './util/crypto.js';
 import { LifecycleEvents } from './events.js';
@@ -47,7 +47,7 @@ export interface Runtime {
 	events: LifecycleEvents;
 }
 
-export const SHARED_MIGRATIONS: Migration[] = [...TOKEN_MIGRATIONS, ...RATE_LIMIT_MIGRATIONS, ...AUDIT_MIGRATIONS, ...PENDING_FLOW_MIGRATIONS, ...MAIL_THROTTLE_MIGRATIONS];
+export const SHARED_MIGRATIONS: Migration[] = [...TOKEN_MIGRATIONS, ...RATE_LIMIT_MIGRATIONS, ...AUDIT_MIGRATIONS, ...PENDING_FLOW_MIGRATIONS, ...MAIL_THROTTLE_MIGRATIONS, ...STUDIO_COLLECTION_MIGRATIONS];
 
 /** What the entries hand the runtime of the capabilities: tables, settings, studio collections, and the mail queue's maker. */
 export interface StartUp {

@@ -1,14 +1,13 @@
-// Status changes with a reason (the status route), timed suspensions, and the audit trail's reader.
-import { toMillis } from '../shared/util/time.js';
-import { AUDIT_TABLE } from '../shared/audit.js';
+// Status changes with a reason (the status route) and timed suspensions.
 import { runAsFlow } from '../shared/flow-scope.js';
+import { callerPath } from '../shared/request-client.js';
 import { schemaFor, type FlowOptions } from '../shared/host.js';
 import { mayTransition, type LifecycleStatus } from './transitions.js';
 import type { Runtime } from '../shared/runtime.js';
 import { readableUser } from '../shared/users.js';
-import { ForbiddenError } from '../shared/util/errors.js';
+import { ForbiddenError, isDirectusError } from '../shared/util/errors.js';
 import { transitionRefused, untilInThePast, untilOnlyWithSuspended } from './errors.js';
-import { setSuspensionEnd } from './store.js';
+import { setSuspensionEnd, suspensionEnds } from './store.js';
 
 export interface StatusChange {
 	user: string;
@@ -31,7 +30,7 @@ export async function changeStatus(rt: Runtime, change: StatusChange, options: F
 	}
 	const schema = await schemaFor(rt, options);
 	const actor = options.accountability.user;
-	return runAsFlow({ via: 'api', actor, reason: change.reason ?? null }, () =>
+	return runAsFlow({ via: callerPath(), actor, reason: change.reason ?? null }, () =>
 		rt.knex.transaction(async (trx) => {
 			// Read through the host first: a user the caller can't see answers 403, like the host's routes.
 			const current = await readableUser(rt, trx, options.accountability, schema, change.user);
@@ -47,38 +46,20 @@ export async function changeStatus(rt: Runtime, change: StatusChange, options: F
 }
 
 /**
- * A user's audit events, oldest first. Read through the host's ItemsService as the caller: admins,
- * or whoever may read the audit collection (a reason can say more than a status; reading a
- * user doesn't give it).
+ * When the timed suspensions of `userIds` end, for the users the caller may read (the host's read
+ * as the caller; users it hides are left out, none at all when it refuses the read).
  */
-export async function userEvents(rt: Runtime, userId: string, options: FlowOptions & { limit?: number }): Promise<AuditEventView[]> {
+export async function suspensionsOf(rt: Runtime, userIds: string[], options: FlowOptions): Promise<{ user: string; until: string }[]> {
 	if (!options.accountability?.user) throw new ForbiddenError();
 	const schema = await schemaFor(rt, options);
-	const events = new rt.services.ItemsService(AUDIT_TABLE, { knex: rt.knex, schema, accountability: options.accountability });
-	const rows = (await events.readByQuery({
-		filter: { user: { _eq: userId } },
-		fields: ['id', 'user', 'event', 'from', 'to', 'actor', 'via', 'reason', 'at'],
-		sort: ['at', 'id'],
-		limit: options.limit ?? 1000,
-	})) as Record<string, unknown>[];
-	return rows.map(toEventView);
-}
-
-export interface AuditEventView {
-	id: string;
-	user: string;
-	event: string;
-	from: string | null;
-	to: string | null;
-	actor: string | null;
-	via: string;
-	reason: string | null;
-	at: string;
-}
-
-/** A stored event as the API shows it: `at` as an ISO date-time whatever the database returned. */
-export function toEventView(row: Record<string, unknown>): AuditEventView {
-	const at = row['at'];
-	const ms = toMillis(at) ?? Date.parse(String(at));
-	return { ...(row as unknown as AuditEventView), at: new Date(ms).toISOString() };
+	const users = new rt.services.UsersService({ knex: rt.knex, schema, accountability: options.accountability });
+	let readable: string[];
+	try {
+		readable = ((await users.readByQuery({ filter: { id: { _in: userIds } }, fields: ['id'], limit: -1 })) as { id: unknown }[]).map((row) => String(row.id));
+	} catch (error) {
+		if (!isDirectusError(error, 'FORBIDDEN')) throw error;
+		readable = [];
+	}
+	const ends = await suspensionEnds(rt.knex, readable);
+	return [...ends].map(([user, until]) => ({ user, until: new Date(until).toISOString() }));
 }

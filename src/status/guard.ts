@@ -20,6 +20,7 @@ import type { AuditEvent } from '../shared/audit.js';
 import { auditInserts } from './audit-inserts.js';
 import { afterCommit, afterFlowCommit, currentFlow, noteFlowTransaction, type FlowScope } from '../shared/flow-scope.js';
 import { probeUsersWrite } from '../shared/may-write.js';
+import { callerPath } from '../shared/request-client.js';
 import { clearPendingFlow, markPendingFlow, type PendingFlow } from '../shared/pending-flows.js';
 import { mayTransition, type Writer } from './transitions.js';
 import type { Runtime } from '../shared/runtime.js';
@@ -381,7 +382,7 @@ function statusEvent(user: string, from: string | null, to: string, scope: FlowS
 		from,
 		to,
 		actor: scope ? scope.actor : (accountability?.user ?? null),
-		via: scope ? scope.via : accountability ? 'api' : 'host',
+		via: scope ? scope.via : accountability ? callerPath() : 'host',
 		reason: scope?.reason ?? null,
 	};
 }

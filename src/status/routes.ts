@@ -1,11 +1,12 @@
-// Account status's routes: a status change with a reason (and an end for suspensions), and one
-// user's audit trail.
+// Account status's routes: a status change with a reason (and an end for suspensions), the timed
+// suspensions of listed users, one user's audit trail, and the whole trail filtered and paged.
 import type { Router } from 'express';
-import { flowOptions, handle } from '../shared/http.js';
-import { parseInput } from '../shared/input.js';
+import { flowOptions, handle, withMeta } from '../shared/http.js';
+import { parseInput, usersQuery } from '../shared/input.js';
 import type { Runtime } from '../shared/runtime.js';
-import { changeStatus, userEvents } from './flow.js';
-import { statusChangeBody, userIdParam } from './schemas.js';
+import { listEvents, userEvents } from './audit-reader.js';
+import { changeStatus, suspensionsOf } from './flow.js';
+import { eventsQuery, statusChangeBody, userIdParam } from './schemas.js';
 
 export function statusRoutes(router: Router, rt: Runtime): void {
 	router.post(
@@ -17,4 +18,12 @@ export function statusRoutes(router: Router, rt: Runtime): void {
 		}),
 	);
 	router.get('/users/:id/events', handle(async (req) => userEvents(rt, parseInput(userIdParam, req.params).id, flowOptions(req))));
+	router.get(
+		'/events',
+		handle(async (req) => {
+			const { events, count } = await listEvents(rt, parseInput(eventsQuery, req.query), flowOptions(req));
+			return withMeta(events, { filter_count: count });
+		}),
+	);
+	router.get('/suspensions', handle(async (req) => suspensionsOf(rt, parseInput(usersQuery, req.query).users, flowOptions(req))));
 }

@@ -1,6 +1,6 @@
 // Account status's request bodies and path parameters.
 import { LIFECYCLE_STATUSES } from './transitions.js';
-import { pathId, prose, z } from '../shared/input.js';
+import { commaList, instant, paging, pathId, prose, text, uuid, z } from '../shared/input.js';
 
 export const userIdParam = pathId('id');
 
@@ -24,3 +24,26 @@ export const statusChangeBody = z.strictObject({
 	reason: prose().nullable().optional().transform((reason) => reason ?? undefined),
 	until: until(),
 });
+
+/**
+ * The trail's filters: users and actors by id (`actor=system`: no actor), event kinds and paths
+ * by name, a time range (`from` inclusive, `to` exclusive); newest first, a page at a time.
+ */
+export const eventsQuery = z
+	.strictObject({
+		user: commaList(uuid(), 200).optional(),
+		actor: commaList(z.union([uuid(), z.literal('system')]), 200).optional(),
+		event: commaList(text(32), 50).optional(),
+		via: commaList(text(64), 50).optional(),
+		from: instant().optional(),
+		to: instant().optional(),
+		...paging(1000, 100),
+	})
+	.transform(({ user, actor, event, via, ...rest }) => ({
+		...rest,
+		users: user,
+		actors: actor?.some((a) => a !== 'system') ? actor.filter((a) => a !== 'system') : undefined,
+		systemActor: actor?.includes('system') ?? false,
+		events: event,
+		via,
+	}));

@@ -44,6 +44,15 @@ export async function suspensionEnd(knex: Knex, userId: string): Promise<number 
 	return row ? toMillis(row.until) : null;
 }
 
+/** The suspension ends of those of `userIds` that have one. */
+export async function suspensionEnds(knex: Knex, userIds: string[]): Promise<Map<string, number>> {
+	const ends = new Map<string, number>();
+	for (const batch of chunks(userIds, 500)) {
+		for (const row of await knex(SUSPENSIONS_TABLE).select('user_id', 'until').whereIn('user_id', batch)) ends.set(String(row.user_id), toMillis(row.until)!);
+	}
+	return ends;
+}
+
 /** Up to `limit` users whose timed suspension has ended by `now`. */
 export async function endedSuspensions(knex: Knex, now: number, limit: number): Promise<string[]> {
 	const rows = await knex(SUSPENSIONS_TABLE).select('user_id').where('until', '<=', now).orderBy('until', 'asc').limit(limit);

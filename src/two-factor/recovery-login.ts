@@ -4,6 +4,7 @@
 // and so is the timed login lock: a wrong password here is the host's refusal, reported on its
 // `auth.login` action and counted there like any other (SPEC amendment "Locks confirm nothing":
 // its password failures count like the host login's; this replaces the route's own counter).
+import { recordEvents } from '../shared/audit.js';
 import { ScopedStorage } from '../shared/util/scoped.js';
 import { schemaFor, stallUntil, type FlowOptions } from '../shared/host.js';
 import { clientOfAccountability } from '../shared/notice-details.js';
@@ -11,7 +12,7 @@ import type { Runtime } from '../shared/runtime.js';
 import { signInBy } from '../shared/sign-in-method.js';
 import { DEFAULT_PROVIDER } from '../shared/users.js';
 import { findTwoFactorUser } from './users.js';
-import { InvalidCredentialsError } from '../shared/util/errors.js';
+import { InvalidCredentialsError, InvalidOtpError } from '../shared/util/errors.js';
 import { acceptRecoveryCode, lockedError } from './code-gate.js';
 import { restoreRecoveryCode } from './recovery-codes.js';
 import { lockedUntil } from './store.js';
@@ -73,6 +74,8 @@ export async function loginWithRecoveryCode(rt: Runtime, input: RecoveryLoginInp
 				auth.login(DEFAULT_PROVIDER, { email: input.email, password: input.password }, { otp: secret ? totpAt(secret, Date.now()) : undefined, session: input.mode === 'session' }),
 			),
 		);
+		// In the trail once the sign-in stands (a code given back after a failed login was never used).
+		await recordEvents(rt.knex, [{ user: user.id, event: 'recovery-code-used', actor: user.id, via: 'login', reason: 'signed in with a recovery code' }]);
 		rt.events.emit('recovery-code-used', { user: user.id, actor: user.id, via: 'login', ...clientOfAccountability(options.accountability) });
 		return result;
 	} catch (error) {
@@ -92,6 +95,8 @@ export async function spendRecoveryCodeOnLogin(rt: Runtime, userId: string): Pro
 	if (!scope || scope.userId !== userId || scope.spent) return;
 	if (!scope.hasTfa) throw (scope.refusal = new InvalidCredentialsError()); // no codes to spend
 	const check = await acceptRecoveryCode(rt, userId, scope.code);
-	if (!check.ok) throw (scope.refusal = check.lockedUntil !== null ? lockedError(rt, check.lockedUntil) : new InvalidCredentialsError());
+	// The password was right (the host checked it first): a wrong, spent or replaced code gets the
+	// answer a wrong authenticator code gets there, "wrong one-time password".
+	if (!check.ok) throw (scope.refusal = check.lockedUntil !== null ? lockedError(rt, check.lockedUntil) : new InvalidOtpError());
 	scope.spent = { hash: check.hash!, at: check.spentAt! };
 }

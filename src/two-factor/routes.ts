@@ -36,10 +36,10 @@ const disable = (rt: Runtime, schema: z.ZodType<SecondFactor>) =>
 		const { user, body } = own(req, schema);
 		await disableTwoFactor(rt, user, body, doorOf(req), req.accountability?.roles, clientOf(req));
 	});
-const reset = (rt: Runtime, param: 'id' | 'pk') =>
+const reset = (rt: Runtime, param: 'id' | 'pk', whenOff: 'refuse' | 'ignore') =>
 	handle(async (req) => {
 		requireUser(req);
-		await resetTwoFactor(rt, parseInput(pathId(param), req.params)[param], flowOptions(req));
+		await resetTwoFactor(rt, parseInput(pathId(param), req.params)[param], flowOptions(req), { whenOff });
 	});
 
 export function twoFactorRoutes(router: Router, rt: Runtime): void {
@@ -62,7 +62,7 @@ export function twoFactorRoutes(router: Router, rt: Runtime): void {
 			return loginAnswer(rt, res, input.mode, result);
 		}),
 	);
-	router.post('/users/:id/tfa/reset', reset(rt, 'id'));
+	router.post('/users/:id/tfa/reset', reset(rt, 'id', 'refuse'));
 }
 
 export function twoFactorNativeRoutes(app: Application, rt: Runtime): void {
@@ -75,5 +75,5 @@ export function twoFactorNativeRoutes(app: Application, rt: Runtime): void {
 	app.post('/users/me/tfa/enable', enable(rt, hostEnableBody, false));
 	app.post('/users/me/tfa/disable', disable(rt, hostDisableBody));
 	// The host's admin "disable TFA for this user" (Data Studio), now with an audit event.
-	app.post('/users/:pk/tfa/disable', reset(rt, 'pk'));
+	app.post('/users/:pk/tfa/disable', reset(rt, 'pk', 'ignore'));
 }

@@ -2,6 +2,7 @@
 // alone can't start a takeover; the secret is kept server-side, sealed, for 10 minutes), enable
 // with that secret only and a code from the app, recovery codes (shown once, stored as keyed
 // hashes, one row each), disable with a code or a recovery code, and the status.
+import { recordEvents } from '../shared/audit.js';
 import { runAsFlow } from '../shared/flow-scope.js';
 import { readSettings, type Door, type FlowOptions } from '../shared/host.js';
 import type { Client } from '../shared/notice-details.js';
@@ -67,7 +68,9 @@ export async function enableTwoFactor(rt: Runtime, userId: string, input: { secr
 		rt.knex.transaction(async (trx) => {
 			if (!(await consumePendingSecret(trx, userId, pending))) throw invalidSecret();
 			if (!(await writeSecret(trx, userId, null, input.secret))) throw secretAlreadySet();
-			return { recovery_codes: opts.recoveryCodes ? await issueRecoveryCodes(rt, trx, userId) : [] };
+			const codes = opts.recoveryCodes ? await issueRecoveryCodes(rt, trx, userId) : [];
+			await recordEvents(trx, [{ user: userId, event: 'tfa-enabled', actor: userId, via: 'two-factor', reason: codes.length > 0 ? 'with a set of recovery codes' : 'without recovery codes' }]);
+			return { recovery_codes: codes };
 		}),
 	);
 	rt.events.emit('tfa-enabled', { user: userId, actor: userId, via: opts.via ?? 'api', with_recovery_set: result.recovery_codes.length > 0, ...opts.client });
@@ -90,6 +93,8 @@ export async function disableTwoFactor(rt: Runtime, userId: string, factor: Seco
 		rt.knex.transaction(async (trx) => {
 			await writeSecret(trx, userId, user.tfa_secret, null);
 			await deleteTwoFactorState(trx, userId);
+			const reason = 'otp' in factor ? 'confirmed with an authenticator code' : 'confirmed with a recovery code';
+			await recordEvents(trx, [{ user: userId, event: 'tfa-disabled', actor: userId, via: 'two-factor', reason }]);
 		}),
 	);
 	if ('recovery_code' in factor) rt.events.emit('recovery-code-used', { user: userId, actor: userId, via, ...client });
@@ -100,7 +105,11 @@ export async function disableTwoFactor(rt: Runtime, userId: string, factor: Seco
 export async function regenerateRecoveryCodes(rt: Runtime, userId: string, otp: string, client?: Client): Promise<{ recovery_codes: string[] }> {
 	const user = await enabledUser(rt, userId);
 	assertAccepted(rt, await acceptOtp(rt, userId, user.tfa_secret, otp), invalidOtp);
-	const result = await rt.knex.transaction(async (trx) => ({ recovery_codes: await issueRecoveryCodes(rt, trx, userId) }));
+	const result = await rt.knex.transaction(async (trx) => {
+		const recovery_codes = await issueRecoveryCodes(rt, trx, userId);
+		await recordEvents(trx, [{ user: userId, event: 'recovery-codes-renewed', actor: userId, via: 'two-factor', reason: 'the earlier codes no longer work' }]);
+		return { recovery_codes };
+	});
 	rt.events.emit('recovery-codes-issued', { user: userId, actor: userId, via: 'api', count: result.recovery_codes.length, first_set: false, ...client });
 	return result;
 }

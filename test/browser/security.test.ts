@@ -1,9 +1,9 @@
-// "Security" in the real Data Studio: two-factor turned on in the module shows ten recovery codes
-// once; one of them, typed into the OTP field of the Data Studio's own sign-in, gets the user in,
-// and the count drops to nine. A user who turned it on the host's way (no codes) is told so and
-// makes a set.
+// "Security" in the real Data Studio: two-factor turned on in the module (the secret also in
+// groups, with a copy button) shows ten recovery codes once; one of them, typed into the OTP field
+// of the Data Studio's own sign-in, gets the user in, and the count drops to nine; turning it off
+// is asked once more. A user who turned it on the host's way (no codes) is told so and makes a set.
 import { describe, expect, it } from 'vitest';
-import { createAppRole, dismissAdminDialogs, hasChromium, openModule, screenshot, signIn, useStudioHost, type Studio } from '../harness/browser.js';
+import { createAppRole, dismissAdminDialogs, focusIsInDialog, hasChromium, openModule, screenshot, signIn, useStudioHost, type Studio } from '../harness/browser.js';
 import { PASSWORD, type TestHost } from '../harness/host.js';
 import { codes } from '../integration/two-factor/helpers.js';
 
@@ -27,16 +27,25 @@ describe.skipIf(!hasChromium)('the Security page in the Data Studio', { timeout:
 		await expect.poll(() => page.getByText('Two-factor authentication is').textContent()).toContain('off');
 		await screenshot(page, 'security-off');
 
-		await page.getByPlaceholder('Your password').fill(PASSWORD);
+		await page.getByLabel('Your password').fill(PASSWORD);
 		await page.getByRole('button', { name: 'Enable two-factor' }).click();
 		await page.locator('.qr svg').waitFor();
 		// The drawing has a name for screen readers (the SVG itself carries none).
 		expect(await page.getByRole('img', { name: 'QR code of the two-factor set-up link' }).locator('svg').count()).toBe(1);
-		const secret = (await page.locator('.secret code').textContent())!.trim();
+		// The secret, for people who can't scan: in groups of four, and copied whole.
+		const groups = (await page.locator('.secret code').allTextContents()).map((group) => group.trim());
+		expect(groups.length).toBeGreaterThan(1);
+		expect(groups.every((group) => group.length <= 4)).toBe(true);
+		const secret = groups.join('');
 		expect(secret).toMatch(/^[A-Z2-7]{16,}$/);
+		await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+		await page.getByRole('button', { name: 'Copy the secret' }).click();
+		expect(await page.evaluate('navigator.clipboard.readText()')).toBe(secret);
+		// Where a recovery code goes at sign-in is said here already.
+		expect(await page.locator('.two-factor').textContent()).toContain('Type a recovery code where the sign-in asks for the one-time password');
 		await screenshot(page, 'security-enable-qr');
 		const { previous } = await codes(secret);
-		await page.getByPlaceholder('6-digit code').fill(previous);
+		await page.getByLabel('Code from your app (6 digits)').fill(previous);
 		await page.getByRole('button', { name: 'Verify and enable' }).click();
 
 		const shown = page.locator('.recovery-codes code');
@@ -62,9 +71,37 @@ describe.skipIf(!hasChromium)('the Security page in the Data Studio', { timeout:
 		const row = await host.userByEmail(email);
 		expect(Number((await host.knex('user_lifecycle_recovery_codes').where({ user_id: row.id }).whereNull('consumed_at').count({ n: '*' }).first())!.n)).toBe(9);
 
-		// Spent: the same code no longer signs in.
+		// Spent: the same code no longer signs in, and the sign-in page says "wrong one-time
+		// password", as for a wrong authenticator code (not "wrong username or password").
 		const again = await host.login(email, PASSWORD, { otp: recovery[3] });
 		expect(again.status).toBe(401);
+		expect(again.body.errors[0].extensions.code).toBe('INVALID_OTP');
+		const other = await studio.newPage();
+		await other.goto(`${host.url}/admin/login`);
+		await other.locator('input[type=email]').fill(email);
+		await other.locator('input[type=password]').fill(PASSWORD);
+		await other.locator('button[type=submit]').dispatchEvent('click');
+		const field = other.locator('input[autocomplete=one-time-code]');
+		await field.waitFor();
+		await field.fill(recovery[3]!);
+		await other.locator('button[type=submit]').dispatchEvent('click');
+		await expect.poll(() => other.locator('body').textContent(), { timeout: 30_000 }).toMatch(/Wrong one-time password/i);
+		expect(await other.locator('body').textContent()).not.toMatch(/Wrong username or password/i);
+
+		// Turning it off is asked once more, with the focus in the question.
+		await page.getByLabel('Code from your app (6 digits)').fill((await codes(secret)).current);
+		await page.locator('.two-factor').getByRole('button', { name: 'Turn off two-factor' }).click();
+		const question = page.locator('.confirm-dialog', { hasText: 'Turn off two-factor authentication?' });
+		await question.waitFor();
+		await expect.poll(() => focusIsInDialog(page)).toBe(true);
+		await question.getByRole('button', { name: 'Cancel' }).click();
+		await question.waitFor({ state: 'detached' });
+		expect((await host.userByEmail(email)).tfa_secret).not.toBeNull();
+		await page.locator('.two-factor').getByRole('button', { name: 'Turn off two-factor' }).click();
+		await question.getByRole('button', { name: 'Turn off two-factor' }).click();
+		await expect.poll(() => page.locator('.two-factor .status').textContent()).toContain('off');
+		expect((await host.userByEmail(email)).tfa_secret).toBeNull();
+		expect(await host.knex('user_lifecycle_events').where({ user: row.id, event: 'tfa-disabled' })).toHaveLength(1);
 	});
 
 	it("tells a user who turned two-factor on the host's way that they have no recovery codes, and makes a set", async () => {
@@ -87,7 +124,7 @@ describe.skipIf(!hasChromium)('the Security page in the Data Studio', { timeout:
 		await screenshot(page, 'security-no-codes');
 
 		const { next } = await codes(secret);
-		await page.getByPlaceholder('Code from your app').fill(next);
+		await page.getByLabel('Code from your app (6 digits)').fill(next);
 		await page.getByRole('button', { name: 'Make recovery codes' }).click();
 		await expect.poll(() => page.locator('.recovery-codes code').count()).toBe(10);
 		await page.getByRole('button', { name: 'I have saved them' }).click();
@@ -107,7 +144,16 @@ describe.skipIf(!hasChromium)('the Security page in the Data Studio', { timeout:
 		await expect.poll(() => rows.count(), { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
 		await expect.poll(() => page.locator('.sessions').textContent()).toContain('This session');
 		await screenshot(page, 'security-sessions');
+		// Browsers by name, not their raw user agent.
+		expect(await rows.first().textContent()).toMatch(/Chrome.* on Linux/);
 		await page.getByRole('button', { name: 'Sign out everywhere else' }).click();
+		// Asked once more; cancelled, nothing ends.
+		const question = page.locator('.confirm-dialog', { hasText: 'Sign out all your other sessions?' });
+		await question.getByRole('button', { name: 'Cancel' }).click();
+		await question.waitFor({ state: 'detached' });
+		expect(await rows.count()).toBeGreaterThanOrEqual(2);
+		await page.getByRole('button', { name: 'Sign out everywhere else' }).click();
+		await question.getByRole('button', { name: 'Sign out everywhere else' }).click();
 		await expect.poll(() => rows.count()).toBe(1);
 		await page.reload();
 		await openModule(page, host, 'security', 'Security');

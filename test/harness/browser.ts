@@ -12,10 +12,15 @@ export const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`[browser tests] skipped: no Chromium at ${CHROMIUM} (apt-get install chromium; .ci/run does it)`);
 
 export const SCREENSHOTS = resolve(__dirname, '../browser/screenshots');
+/** Where `docsScreenshot` writes with USER_LIFECYCLE_DOCS_SCREENSHOTS=1 (`npm run screenshots`). */
+export const DOCS = resolve(__dirname, '../../docs');
+
+/** The browser's clock: a timezone other than UTC, so a time read as the wrong zone shows. */
+export const TIMEZONE = 'Europe/Berlin';
 
 export interface Studio {
-	/** A fresh browser profile (its own cookies and storage): one per signed-in person. */
-	newPage(): Promise<Page>;
+	/** A fresh browser profile (its own cookies and storage): one per signed-in person; in TIMEZONE unless told. */
+	newPage(options?: { timezoneId?: string; locale?: string }): Promise<Page>;
 	close(): Promise<void>;
 }
 
@@ -23,7 +28,7 @@ export interface Studio {
 export async function launchStudio(): Promise<Studio> {
 	const profiles: { context: BrowserContext; dir: string }[] = [];
 	return {
-		async newPage() {
+		async newPage({ timezoneId = TIMEZONE, locale = 'en-US' } = {}) {
 			const dir = mkdtempSync(join(tmpdir(), 'user-lifecycle-chromium-'));
 			const context = await chromium.launchPersistentContext(dir, {
 				executablePath: CHROMIUM,
@@ -31,6 +36,8 @@ export async function launchStudio(): Promise<Studio> {
 				args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-dev-shm-usage'],
 				viewport: { width: 1360, height: 900 },
 				acceptDownloads: true,
+				timezoneId,
+				locale,
 			});
 			context.setDefaultTimeout(30_000);
 			profiles.push({ context, dir });
@@ -72,6 +79,42 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 	await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
 
+/** A page as docs/ shows it (`docs/studio-<name>.png`), refreshed only by `npm run screenshots`; always kept with the test's screenshots. */
+export async function docsScreenshot(page: Page, name: string): Promise<void> {
+	await screenshot(page, `studio-${name}`);
+	if (process.env['USER_LIFECYCLE_DOCS_SCREENSHOTS'] !== '1') return;
+	await page.waitForTimeout(400); // drawers and dialogs fully in
+	await page.screenshot({ path: join(DOCS, `studio-${name}.png`) });
+}
+
+/**
+ * What a reader sees of the module is whole: no table wider than the content beside the open
+ * sidebar, no cell whose text is cut (`allowCut`: values known to be longer than any column, such
+ * as a long email address), no raw error, no raw code word where the pages show words.
+ */
+export async function expectReadable(page: Page, { allowCut = [] as string[], rawWords = [] as string[] } = {}): Promise<void> {
+	await page.waitForLoadState('networkidle').catch(() => {});
+	// In the page (a string: this file has no DOM types).
+	const seen = (await page.evaluate(`(() => {
+		const content = document.querySelector('#main-content .scrolling-container');
+		const right = content ? content.getBoundingClientRect().right : window.innerWidth;
+		const tables = [...document.querySelectorAll('.user-lifecycle-page .v-table')].map((table) => ({ right: table.getBoundingClientRect().right, overflow: table.scrollWidth - table.clientWidth }));
+		const cells = [...document.querySelectorAll('.user-lifecycle-page .v-table td:not(.select), .user-lifecycle-page .v-table th:not(.select), .user-lifecycle-page .v-table td:not(.select) *')];
+		const cut = cells.filter((cell) => cell.scrollWidth > cell.clientWidth + 1 && (cell.textContent || '').trim() !== '').map((cell) => (cell.textContent || '').trim());
+		const headers = [...document.querySelectorAll('.user-lifecycle-page .v-table th')].filter((th) => th.getBoundingClientRect().right > right + 1).map((th) => (th.textContent || '').trim());
+		const main = document.querySelector('#main-content');
+		return { right, tables, cut, headers, text: main ? main.textContent : '' };
+	})()`)) as { right: number; tables: { right: number; overflow: number }[]; cut: string[]; headers: string[]; text: string };
+	for (const table of seen.tables) {
+		expect(table.overflow, 'a table scrolls sideways').toBeLessThanOrEqual(1);
+		expect(table.right, 'a table reaches under the sidebar').toBeLessThanOrEqual(seen.right + 1);
+	}
+	expect(seen.headers, 'headers off-screen').toEqual([]);
+	expect(seen.cut.filter((text) => !allowCut.some((allowed) => text.includes(allowed))).join(' | '), 'cut-off values').toBe('');
+	expect(seen.text).not.toMatch(/Cannot read properties|undefined is not|\[object Object\]|"errors":|INVALID_PAYLOAD|FORBIDDEN/);
+	for (const word of rawWords) expect(seen.text, `raw word "${word}"`).not.toMatch(new RegExp(`(^|[^\\w-])${word}([^\\w-]|$)`));
+}
+
 /**
  * Signs in on the Data Studio's own login page; `otp` goes into its one-time-password field when it
  * asks (a function: the code is made once the field is there, so a TOTP is current when sent).
@@ -107,6 +150,11 @@ export async function dismissAdminDialogs(page: Page): Promise<void> {
 		await later.click();
 		await later.waitFor({ state: 'detached' });
 	}
+}
+
+/** Whether the keyboard's focus is in the open confirmation dialog. */
+export async function focusIsInDialog(page: Page): Promise<boolean> {
+	return Boolean(await page.evaluate(`Boolean(document.activeElement && document.activeElement.closest('.confirm-dialog'))`));
 }
 
 /** Opens one page of the module and waits for its title. */

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { useSqliteStore } from '../harness/sqlite-store.js';
 import { AUDIT_TABLE, ensureAuditTables, recordEvents, type AuditEvent } from '../../src/shared/audit.js';
 import { auditInserts, recordAuditBatch } from '../../src/status/audit-inserts.js';
-import { toEventView } from '../../src/status/flow.js';
+import { toEventView } from '../../src/status/audit-reader.js';
 
 const events = (count: number, tag: string): AuditEvent[] =>
 	Array.from({ length: count }, (_, i) => ({ user: `${tag}-${String(i).padStart(4, '0')}`, event: 'status', from: i % 2 ? 'active' : null, to: 'suspended', actor: i % 3 ? 'admin-1' : null, via: 'api', reason: i === 7 ? "it's a 'reason'" : null }));

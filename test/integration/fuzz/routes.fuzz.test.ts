@@ -62,6 +62,10 @@ export const ROUTES: readonly RouteDef[] = [
 	ours('POST', '/users/:id/tfa/reset'),
 	ours('POST', '/users/:id/status', ['status', 'reason', 'until']),
 	ours('GET', '/users/:id/events'),
+	ours('GET', '/events'),
+	ours('GET', '/suspensions'),
+	ours('GET', '/login-locks'),
+	ours('GET', '/outbox'),
 	ours('GET', '/sessions'),
 	ours('GET', '/users/:id/sessions'),
 	// `:id` here is where a session id goes: what the generator puts there is never a live one.

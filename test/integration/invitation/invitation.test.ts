@@ -225,10 +225,8 @@ describe.each(await availableDatabases())('invitations on %s', (db) => {
 			['POST', '/user-lifecycle/invite', { email: 'x@example.com', role: 'not-a-uuid' }],
 			['POST', '/user-lifecycle/invite', { email: 42, role: inviteeRole }],
 			['POST', '/user-lifecycle/invite', { email: [], role: inviteeRole }],
-			['POST', '/user-lifecycle/invite', { email: ['ok@example.com', 'nope'], role: inviteeRole }],
 			['POST', '/user-lifecycle/invite', { email: [['x@example.com']], role: inviteeRole }],
-			// The host's own email rules (Joi) apply to every email of a bulk invite.
-			['POST', '/user-lifecycle/invite', { email: ['ok@example.com', 'bad@example.test'], role: inviteeRole }],
+			['POST', '/user-lifecycle/invite', { email: ['ok@example.com', 'a\u0000b@example.com'], role: inviteeRole }],
 			['POST', '/user-lifecycle/invite', { email: 'x'.repeat(300) + '@example.com', role: inviteeRole }],
 			['POST', '/user-lifecycle/invite', { email: 'x@example.com', role: inviteeRole, admin: true }],
 			['POST', '/user-lifecycle/invite', { email: 'x@example.com', role: inviteeRole, expires_in: 'forever' }],
@@ -248,6 +246,9 @@ describe.each(await availableDatabases())('invitations on %s', (db) => {
 			['POST', '/user-lifecycle/invite/revoke', { user: ['a'] }],
 			['POST', '/user-lifecycle/invite/revoke', { user: '3f0b4c3e-9a55-4d7c-8b8e-0d6f5a1e2b3c' }],
 			['POST', '/users/invite', { email: 'x@example.com' }],
+			// The host's own invite keeps the host's answer to a malformed address: nobody is invited.
+			['POST', '/users/invite', { email: ['ok@example.com', 'nope'], role: inviteeRole }],
+			['POST', '/users/invite', { email: ['ok@example.com', 'bad@example.test'], role: inviteeRole }],
 			['POST', '/users/invite/accept', { token: 'x' }],
 		];
 		for (const [method, path, body, raw] of cases) {

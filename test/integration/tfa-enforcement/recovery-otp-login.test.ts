@@ -29,11 +29,13 @@ describe.each(await availableDatabases())('recovery code in the host login on %s
 		expect((await host.api('GET', '/users/me', undefined, { token: json.body.data.access_token })).body.data.email).toBe(email);
 		expect(await remaining()).toBe(9);
 
+		// Spent: the answer a wrong authenticator code gets (the password was right).
 		const again = await host.login(email, PASSWORD, { otp: recoveryCodes[0] });
 		expect(again.status).toBe(401);
-		expect(again.body.errors[0].extensions.code).toBe('INVALID_CREDENTIALS');
+		expect(again.body.errors[0].extensions.code).toBe('INVALID_OTP');
 		const wrongPassword = await host.login(email, 'not-the-password', { otp: recoveryCodes[1] });
 		expect(wrongPassword.status).toBe(401);
+		expect(wrongPassword.body.errors[0].extensions.code).toBe('INVALID_CREDENTIALS');
 		expect(await remaining()).toBe(9);
 
 		// Typed as people type it: lower case, spaces instead of the dash.
@@ -61,7 +63,7 @@ describe.each(await availableDatabases())('recovery code in the host login on %s
 		expect(await remaining()).toBe(7);
 		const graphqlAgain = await graphql(recoveryCodes[2]!);
 		expect(graphqlAgain.body.data.signIn).toBeNull();
-		expect(graphqlAgain.body.errors[0].extensions.code).toBe('INVALID_CREDENTIALS');
+		expect(graphqlAgain.body.errors[0].extensions.code).toBe('INVALID_OTP');
 
 		const { current } = await codes(secret);
 		const totp = await host.login(email, PASSWORD, { otp: current });
