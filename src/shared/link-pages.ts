@@ -8,6 +8,7 @@ import type { NextFunction, Request, Response, Router } from 'express';
 import { handle, type HostRequest } from './http.js';
 import { parseInput, token as tokenField, z } from './input.js';
 import { stashedQueryToken, stashQueryToken } from './log-redaction.js';
+import { sendPage } from './pages.js';
 import { escapeHtml } from './util/html.js';
 import { InvalidPayloadError, isDirectusError } from './util/errors.js';
 
@@ -47,7 +48,7 @@ export function serveLinkPage(router: Router, path: string, copies: PageCopies, 
 		const lang = pageLanguage(req, copies);
 		if (!token) {
 			if (!wantsPage(req)) return next(new InvalidPayloadError({ reason: '"token" is required' }));
-			return sendPage(res, 400, lang, PROBLEM[lang]?.title ?? PROBLEM['en']!.title, `<p>${escapeHtml((PROBLEM[lang] ?? PROBLEM['en']!).missing)}</p>`);
+			return sendLinkPage(res, 400, lang, PROBLEM[lang]?.title ?? PROBLEM['en']!.title, `<p>${escapeHtml((PROBLEM[lang] ?? PROBLEM['en']!).missing)}</p>`);
 		}
 		const copy = copies[lang] ?? copies.en;
 		// The form posts to this same path, relative, so a PUBLIC_URL below a prefix works too.
@@ -57,7 +58,7 @@ export function serveLinkPage(router: Router, path: string, copies: PageCopies, 
 <input type="hidden" name="token" value="${escapeHtml(token)}">
 <button type="submit">${escapeHtml(copy.button)}</button>
 </form>`;
-		sendPage(res, 200, lang, copy.title, body);
+		sendLinkPage(res, 200, lang, copy.title, body);
 	});
 	const json = handle(async (req) => act(parseInput(tokenBody, req.body).token, req));
 	router.post(path, (req: Request, res: Response, next: NextFunction) => {
@@ -68,12 +69,12 @@ export function serveLinkPage(router: Router, path: string, copies: PageCopies, 
 			.then(async (form) => {
 				await act(parseInput(tokenBody, { token: form.get('token') ?? undefined }).token, req as HostRequest);
 				if (!wantsPage(req)) return void res.status(204).end();
-				sendPage(res, 200, lang, copy.title, `<p>${escapeHtml(copy.done)}</p>`);
+				sendLinkPage(res, 200, lang, copy.title, `<p>${escapeHtml(copy.done)}</p>`);
 			})
 			.catch((error: unknown) => {
 				if (!isDirectusError(error) || !wantsPage(req)) return next(error);
 				const status = typeof error.status === 'number' ? error.status : 400;
-				sendPage(res, status, lang, PROBLEM[lang]?.title ?? PROBLEM['en']!.title, `<p>${escapeHtml(error.message)}</p>`);
+				sendLinkPage(res, status, lang, PROBLEM[lang]?.title ?? PROBLEM['en']!.title, `<p>${escapeHtml(error.message)}</p>`);
 			});
 	});
 }
@@ -113,14 +114,11 @@ function readForm(req: Request): Promise<URLSearchParams> {
 	}) as Promise<URLSearchParams>;
 }
 
-function sendPage(res: Response, status: number, lang: string, title: string, body: string): void {
-	res.status(status);
-	res.setHeader('Content-Type', 'text/html; charset=utf-8');
-	res.setHeader('Cache-Control', 'no-store');
-	res.setHeader('Referrer-Policy', 'no-referrer');
-	res.setHeader('X-Frame-Options', 'DENY');
-	res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
-	res.send(`<!DOCTYPE html>
+/** No script at all; the one inline style; the form posts to the page's own path. */
+const LINK_PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+function sendLinkPage(res: Response, status: number, lang: string, title: string, body: string): void {
+	sendPage(res, `<!DOCTYPE html>
 <html lang="${escapeHtml(lang)}">
 <head>
 <meta charset="utf-8">
@@ -141,5 +139,5 @@ ${body}
 </main>
 </body>
 </html>
-`);
+`, { status, csp: LINK_PAGE_CSP });
 }

@@ -35,9 +35,10 @@ export function pageHead(title: string, base: string, assets: string): string {
 </head>`;
 }
 
-export function sendPage(res: Response, html: string): void {
-	res.status(200)
-		.set({ 'Content-Security-Policy': PAGE_CSP, 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer', 'X-Content-Type-Options': 'nosniff', 'X-Frame-Options': 'DENY' })
+/** A page's answer: never cached nor referred nor framed; `csp` for a page that differs (PAGE_CSP by default). */
+export function sendPage(res: Response, html: string, options: { status?: number; csp?: string } = {}): void {
+	res.status(options.status ?? 200)
+		.set({ 'Content-Security-Policy': options.csp ?? PAGE_CSP, 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer', 'X-Content-Type-Options': 'nosniff', 'X-Frame-Options': 'DENY' })
 		.type('html')
 		.send(html);
 }
