@@ -5,6 +5,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { token as tokenField, parseInput, z } from './input.js';
 import { stashedQueryToken, stashQueryToken } from './log-redaction.js';
 import { InvalidCredentialsError } from './util/errors.js';
+import type { Client } from './notice-details.js';
 
 /** The door a request came in by, named in lifecycle events: our routes, the host's REST routes, its GraphQL. */
 export type Door = 'api' | 'native' | 'graphql';
@@ -45,8 +46,8 @@ export function requireUser(req: HostRequest): string {
 	return user;
 }
 
-/** Who made a request: its IP and user agent (events carry them, for security notices). */
-export type Client = { ip: string | null; user_agent: string | null };
+// Who made a request: its IP and user agent (events carry them, for security notices).
+export type { Client };
 /** For calls with no request behind them. */
 export const NO_CLIENT: Client = { ip: null, user_agent: null };
 
