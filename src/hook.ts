@@ -6,7 +6,7 @@ import type { EventContext, RegisterFunctions } from '@directus/types';
 import type { Application } from 'express';
 import { CAPABILITIES, START_UP } from './capabilities.js';
 import { graphqlMutations } from './bundle/graphql-door.js';
-import { badPathParameters, canonicalPaths, refuseUnreadableTokens, whenReady } from './bundle/requests.js';
+import { badPathParameters, canonicalPaths, hostQueryReader, refuseUnreadableTokens, unreadableQueries, whenReady } from './bundle/requests.js';
 import { noteOwnFilter } from './shared/events.js';
 import { getRuntime, refreshHostSchema, type HostContext, type Runtime } from './shared/runtime.js';
 import { pruneSharedTables, registerSchedule, type Job } from './bundle/schedule.js';
@@ -32,6 +32,7 @@ export default defineHook((register, context) => {
 	});
 	register.init('routes.before', (meta: Record<string, any>) => {
 		const app = meta['app'] as Application;
+		app.use(unreadableQueries(hostQueryReader()));
 		for (const capability of CAPABILITIES) capability.requestGuards?.(app, rt);
 		if (!rt.config.nativeRoutes) return;
 		app.use(whenReady(rt.ready));

@@ -1,8 +1,9 @@
 // What the entry files put in front of every request: the wait for start-up, the host's answer for
-// a path parameter Express can't decode, and the refusal of access tokens the host could not even
-// look up.
+// a path parameter Express can't decode or a query string it can't read, and the refusal of access
+// tokens the host could not even look up.
 import type { NextFunction, Request, Response } from 'express';
-import { InvalidCredentialsError, InvalidPayloadError } from '../shared/util/errors.js';
+import { importFromHost } from '../shared/host-modules.js';
+import { InvalidCredentialsError, InvalidPayloadError, InvalidQueryError, isDirectusError } from '../shared/util/errors.js';
 
 /**
  * A door is whatever path the host's routers answer, not a string: Express reaches
@@ -48,6 +49,49 @@ export function whenReady(ready: Promise<unknown>) {
 export function badPathParameters() {
 	return (error: unknown, _req: Request, _res: Response, next: NextFunction) => {
 		if (error instanceof URIError) return next(new InvalidPayloadError({ reason: 'A path parameter is not valid' }));
+		next(error);
+	};
+}
+
+/** The host's own reading of a request's query string (its sanitize-query middleware's two steps). */
+export type QueryReader = (req: Request) => Promise<void>;
+
+/** The host's query reader, loaded from the running host once asked for. */
+export function hostQueryReader(): () => Promise<QueryReader | null> {
+	let loading: Promise<QueryReader | null> | null = null;
+	return () =>
+		(loading ??= Promise.all([
+			importFromHost<{ sanitizeQuery: (...args: unknown[]) => Promise<unknown> }>('utils/sanitize-query', (m) => typeof m.sanitizeQuery === 'function'),
+			importFromHost<{ validateQuery: (query: unknown) => void }>('utils/validate-query', (m) => typeof m.validateQuery === 'function'),
+		]).then(
+			([{ module: sanitize }, { module: validate }]) =>
+				async (req: Request) => {
+					const host = req as Request & { schema?: unknown; accountability?: unknown };
+					const query = req.query as Record<string, unknown>;
+					validate.validateQuery(await sanitize.sanitizeQuery({ fields: query['fields'] || '*', ...query }, host.schema, host.accountability ?? null));
+				},
+			() => null,
+		));
+}
+
+/**
+ * Right after the host's request-wide middlewares (init `routes.before`): a query string the host's
+ * own reader fails on with a plain programming error (`?deep=null`, `?aggregate=x`, `?meta[a]=b`
+ * make it call `Object.entries(null)` and the like) is the caller's mistake, a 400 INVALID_QUERY
+ * in the host's format on every route — not the 500 the host makes of it. Only on the error path:
+ * an error of another kind (the database down) is read again through the host's reader, and
+ * stays what it was unless that reading fails the same way.
+ */
+export function unreadableQueries(reader: () => Promise<QueryReader | null>) {
+	return async (error: unknown, req: Request, _res: Response, next: NextFunction) => {
+		if (isDirectusError(error) || Object.keys(req.query ?? {}).length === 0) return next(error);
+		const read = await reader();
+		if (read === null) return next(error);
+		try {
+			await read(req);
+		} catch (readError) {
+			if (!isDirectusError(readError)) return next(new InvalidQueryError({ reason: 'The query string could not be read' }));
+		}
 		next(error);
 	};
 }

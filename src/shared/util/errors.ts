@@ -7,6 +7,7 @@ export {
 	InvalidCredentialsError,
 	InvalidOtpError,
 	InvalidPayloadError,
+	InvalidQueryError,
 	InvalidTokenError,
 	RouteNotFoundError,
 	ServiceUnavailableError,

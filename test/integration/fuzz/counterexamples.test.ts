@@ -63,6 +63,37 @@ describe.each(dbs)('fuzz counterexamples on %s', (db) => {
 		expect((await host.knex('directus_users').select('status').where({ id: target }).first()).status).toBe('active');
 	});
 
+	// BUG (fuzz with CI=true, seed 20260546: "PATCH /user-lifecycle/passkeys/:id"). Shrunk:
+	//   inviter PATCH /user-lifecycle/passkeys/<uuid>?deep=null {} -> 500 INTERNAL_SERVER_ERROR
+	// The host's query middleware, which runs before every router, calls Object.entries(null) on
+	// `deep=null` (and fails alike on `aggregate=null`, `meta[a]=b`, `fields[0][a]=b`, ...): the host
+	// answers 500 on each of its own routes too. Ours answer 400 INVALID_QUERY on every route.
+	it("a query string the host's reader fails on answers 400 INVALID_QUERY on our routes and the host's, and changes nothing", async () => {
+		const before = await host.userCount();
+		const queries = ['deep=null', 'aggregate=null', 'aggregate=abc', 'meta[a]=b', 'fields[0][a]=b', 'sort[0][a]=b', 'groupBy[0][a]=b'];
+		const routes: [string, string, unknown][] = [
+			['PATCH', '/user-lifecycle/passkeys/00000000-0000-1000-8000-000000000000', {}],
+			['GET', '/user-lifecycle/sessions', undefined],
+			['POST', '/user-lifecycle/register', { email: 'cx.query@example.com', password: PASSWORD }],
+			['GET', '/users/me', undefined],
+			['POST', '/auth/login', { email: 'cx.target@example.com', password: PASSWORD }],
+			['POST', '/graphql/system', { query: '{ users_me { id } }' }],
+		];
+		for (const query of queries) {
+			for (const [method, path, body] of routes) {
+				for (const token of [null, host.adminToken, apiToken]) {
+					const res = await host.api(method as 'GET', `${path}?${query}`, body, { token });
+					expectHostError(res, `${method} ${path}?${query}`);
+					expect(res.body.errors[0].extensions.code, `${method} ${path}?${query}`).toBe('INVALID_QUERY');
+				}
+			}
+		}
+		// A readable query still reaches the routes.
+		expect((await host.api('GET', '/users/me?fields=id', undefined, { token: apiToken })).status).toBe(200);
+		expect(await host.userCount()).toBe(before);
+		expect(host.mailbox.to('cx.query@example.com')).toHaveLength(0);
+	});
+
 	// BUG (fuzz: "GraphQL: a mutation wrapped in fragments ... gets the answer it gets written
 	// plainly"). Shrunk:
 	//   anonymous POST /graphql/system {"query":"mutation { users_me_tfa_generate(password: \"admin-password-1\") { secret otpauth_url } }"}
