@@ -8,6 +8,7 @@ import type { Runtime } from '../shared/runtime.js';
 import { drain } from '../shared/util/batch.js';
 import type { Application } from 'express';
 import { loginRequestScope, stashDeviceHeader } from './device.js';
+import { leaveHostCounterAside } from './host-counter.js';
 import { registerLoginGate } from './password-gate.js';
 import { unlockLogins } from './lock.js';
 import { loginLockRoutes } from './routes.js';
@@ -39,6 +40,7 @@ export const loginLock: Capability = {
 	hooks: (register, rt) => {
 		register.init('app.before', (meta: Record<string, any>) => (meta['app'] as Application).use(stashDeviceHeader));
 		registerLoginGate(register, rt);
+		if (rt.config.loginMaxAttempts > 0) leaveHostCounterAside(register, rt);
 	},
 	routes: loginLockRoutes,
 	job: endRunOutLocks,

@@ -103,6 +103,28 @@ describe.each(await availableDatabases())('the timed login lock on %s', (db) => 
 		expect((await host.login(other, PASSWORD)).status).toBe(200);
 	});
 
+	it("the host's own counter (auth_login_attempts) never suspends the user across lock periods; admins still read the setting as they set it", async () => {
+		const email = 'lock.host-counter@example.com';
+		const { id } = await host.createApiUser(role, email);
+		// Low enough that two lock periods of wrong passwords pass it: the host would suspend for good.
+		await host.setSettings({ auth_login_attempts: MAX + 1 });
+		try {
+			for (let period = 0; period < 2; period++) {
+				for (let i = 0; i < MAX; i++) expect((await host.login(email, `wrong-password-${period}-${i}`)).status).toBe(401);
+				expect((await host.login(email, PASSWORD)).status).toBe(401);
+				await sleep(LOCK_MS + 300);
+			}
+			expect((await host.userByEmail(email)).status).toBe('active');
+			expect((await host.login(email, PASSWORD)).status).toBe(200);
+			expect((await host.userByEmail(email)).status).toBe('active');
+			expect(await events(id, 'login-locked')).toHaveLength(2);
+			const settings = await host.api('GET', '/settings?fields=auth_login_attempts', undefined, { token: host.adminToken });
+			expect(settings.body.data.auth_login_attempts).toBe(MAX + 1);
+		} finally {
+			await host.setSettings({ auth_login_attempts: null });
+		}
+	});
+
 	it('GraphQL auth_login counts and is refused alike; the REST door shares the lock', async () => {
 		const email = 'lock.graphql@example.com';
 		const { id } = await host.createApiUser(role, email);
