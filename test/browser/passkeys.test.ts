@@ -104,6 +104,15 @@ describe.skipIf(!hasChromium)('passkeys in the Data Studio and on the sign-in pa
 		await expect.poll(() => panel.locator('tbody tr').first().textContent(), { timeout: 30_000 }).not.toContain('Never');
 		await screenshot(page, 'passkeys-signed-in');
 		expect((await host.knex('user_lifecycle_events').where({ user: userId, event: 'passkey-sign-in' })).length).toBe(1);
+
+		// Removed behind a confirmation naming it; the passkey sign-in minutes ago is the proof, nothing typed.
+		await panel.getByRole('button', { name: 'Remove' }).click();
+		const dialog = page.getByRole('alertdialog');
+		await expect.poll(() => dialog.textContent()).toContain('My laptop');
+		expect(await host.knex('user_lifecycle_passkeys').where({ user: userId })).toHaveLength(1);
+		await dialog.locator('.confirm').click();
+		await expect.poll(() => panel.textContent(), { timeout: 30_000 }).toContain('You have no passkey yet');
+		expect(await host.knex('user_lifecycle_passkeys').where({ user: userId })).toHaveLength(0);
 		expect(violations).toEqual([]);
 	});
 

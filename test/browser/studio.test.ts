@@ -310,6 +310,14 @@ describe.skipIf(!hasChromium)('the module in the Data Studio, as an admin meets 
 				expect(await page.locator('.v-table th').allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining('Anmeldesperre')]));
 				await docsScreenshot(page, 'accounts-de');
 			}
+			if (path === 'security') {
+				// The passkeys, email-change and recent sign-ins panels too.
+				await expect.poll(() => page.locator('section.sign-ins').textContent(), { timeout: 30_000 }).toContain('Letzte Anmeldungen');
+				const seen = (await page.locator('section.passkeys, section.email-change, section.sign-ins').allTextContents()).join(' ');
+				for (const words of ['Passkey hinzufügen', 'E-Mail-Adresse', 'E-Mail ändern', 'Zeitpunkt', 'Methode']) expect(seen).toContain(words);
+				for (const words of ['Add a passkey', 'Email address', 'Change email', 'Recent sign-ins', 'Browser and IP', 'Password and', 'Unknown browser']) expect(seen).not.toContain(words);
+				await docsScreenshot(page, 'security-de');
+			}
 			if (path === 'audit') {
 				await expect.poll(async () => (await page.locator('.events tbody tr').allTextContents()).join(' ')).toContain('Aktiv → Gesperrt');
 				expect((await page.locator('.events tbody tr').allTextContents()).join(' ')).toContain('Anmeldung gesperrt');
