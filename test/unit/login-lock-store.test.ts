@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { useSqliteStore } from '../harness/sqlite-store.js';
 import { admitCheck, clearFailures, endedLocks, endLock, endLockNow, ensureLoginAttemptsTable, LOGIN_ATTEMPTS_TABLE, pruneStaleCounts, readAttempts, settleCheck, startLock } from '../../src/login-lock/store.js';
 import { isPasswordLogin } from '../../src/login-lock/password-gate.js';
+import { isHostCounterRead } from '../../src/login-lock/host-counter.js';
 import { KeyedTurns, PendingWork } from '../../src/shared/util/per-key.js';
 
 describe('the login lock store (SQLite)', () => {
@@ -131,5 +132,16 @@ describe('password logins and in-process ordering', () => {
 		await pending.settled();
 		expect(done).toBe(2);
 		await pending.settled('nobody');
+	});
+
+	it("isHostCounterRead: only the host login's own read (no accountability, that one field) is left aside", () => {
+		expect(isHostCounterRead({ fields: ['auth_login_attempts'], limit: 1 }, null)).toBe(true);
+		expect(isHostCounterRead({ fields: ['auth_login_attempts'] }, undefined)).toBe(true);
+		// An admin (or any user) reading the setting, the Data Studio's settings page, other internal reads.
+		expect(isHostCounterRead({ fields: ['auth_login_attempts'] }, { user: 'admin', admin: true })).toBe(false);
+		expect(isHostCounterRead({ fields: ['*'] }, null)).toBe(false);
+		expect(isHostCounterRead({ fields: ['auth_login_attempts', 'project_name'] }, null)).toBe(false);
+		expect(isHostCounterRead({}, null)).toBe(false);
+		expect(isHostCounterRead(null, null)).toBe(false);
 	});
 });
