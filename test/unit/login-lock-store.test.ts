@@ -16,6 +16,18 @@ describe('the login lock store (SQLite)', () => {
 		return settleCheck(knex, userId, 'wrong');
 	};
 
+	it('rowSeen skips the insert, and still admits when the row went after it was read; the limit holds alike', async () => {
+		const { knex } = store;
+		expect(await admitCheck(knex, 'seen', 2, 60_000)).toBe(true);
+		expect(await admitCheck(knex, 'seen', 2, 60_000, Date.now(), { rowSeen: true })).toBe(true);
+		expect(await admitCheck(knex, 'seen', 2, 60_000, Date.now(), { rowSeen: true })).toBe(false);
+		expect(await knex(LOGIN_ATTEMPTS_TABLE).where({ user_id: 'seen' }).first()).toMatchObject({ pending: 2 });
+		// Deleted meanwhile (an unlock, the schedule's pruning): the row is made again and the place taken.
+		await knex(LOGIN_ATTEMPTS_TABLE).where({ user_id: 'seen' }).delete();
+		expect(await admitCheck(knex, 'seen', 2, 60_000, Date.now(), { rowSeen: true })).toBe(true);
+		expect(await knex(LOGIN_ATTEMPTS_TABLE).where({ user_id: 'seen' }).first()).toMatchObject({ pending: 1, failures: 0 });
+	});
+
 	it('admits at most the limit of checks at once, counting the wrong passwords already in; a refused check starts nothing', async () => {
 		const { knex } = store;
 		// Concurrent: exactly the limit, one after the other on the row.
