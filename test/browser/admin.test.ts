@@ -100,14 +100,14 @@ describe.skipIf(!hasChromium)("the admin's pages in the Data Studio", { timeout:
 		await openModule(page, host, 'accounts', 'Accounts');
 		// The lock shows in the list already, not only inside the account.
 		await page.getByLabel('Search by email or name').fill('lou@example.com');
-		await expect.poll(async () => (await page.locator('.users tbody tr').allTextContents()).join('|')).toMatch(/^[^|]*lou@example\.com[^|]*Logins locked[^|]*$/);
+		await expect.poll(async () => (await page.locator('.users tbody tr').allTextContents()).join('|'), { timeout: 30_000 }).toMatch(/^[^|]*lou@example\.com[^|]*Logins locked[^|]*$/);
 		await page.locator('.users tbody tr', { hasText: 'lou@example.com' }).click();
 		await page.locator('.login-lock', { hasText: 'Locked until' }).waitFor();
 		expect(await page.locator('.login-lock').textContent()).toContain('3 wrong passwords');
 		await screenshot(page, 'accounts-login-lock');
 		await page.getByRole('button', { name: 'Unlock now' }).click();
 		await page.getByText('The login lock is lifted').waitFor();
-		await expect.poll(() => page.locator('.login-lock').count()).toBe(0);
+		await expect.poll(() => page.locator('.login-lock').count(), { timeout: 30_000 }).toBe(0);
 		expect((await host.login('lou@example.com', PASSWORD)).status).toBe(200);
 		const adminId = (await host.admin('GET', '/users/me')).body.data.id;
 		// Recorded with who lifted it and where: this module.
