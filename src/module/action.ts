@@ -2,8 +2,8 @@
 // while it runs, its failure as a sentence, and for a step that ends or locks something, the
 // question asked once more before it runs.
 import { ref, shallowReactive } from 'vue';
-import type { Text } from './i18n';
-import { errorText } from './lifecycle';
+import { useText, type Text } from './i18n';
+import { errorText, usePermissions } from './lifecycle';
 
 /** A step waiting for the reader's yes: what it is about while the dialog is open, null otherwise. */
 export interface Confirmation<T> {
@@ -66,4 +66,14 @@ export function useAction(text: Text, failure: (error: unknown) => string = (err
 	}
 
 	return { busy, error, run, confirmation };
+}
+
+/**
+ * What a part of a page that acts on the API starts with (a section of the Security page, the
+ * invitations, an account's drawer): the reader's words, the API client, and useAction's state.
+ */
+export function useSection(failure?: (error: unknown, text: Text) => string) {
+	const text = useText();
+	const { api } = usePermissions();
+	return { text, t: text.t, api, ...useAction(text, failure && ((error) => failure(error, text))) };
 }
