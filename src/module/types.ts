@@ -1,10 +1,41 @@
-// The API's answers as the pages read them: the server's own view types where it has one (type
-// imports only, so none of the server's code comes into the browser's bundle).
-import type { LoginLockView } from '../login-lock/lock';
+// The API's answers as the pages read them. The server's view types are written again here, not
+// imported: the module shares no code with the API side, types included
+// (test/unit/architecture.test.ts).
 
-export type { SessionView } from '../sessions/flow';
-export type { AuditEventView as AuditEvent } from '../status/audit-reader';
-export type { OutboxMailView as Mail } from '../outbox/flow';
+export interface SessionView {
+	id: string;
+	expires: string | null;
+	ip: string | null;
+	user_agent: string | null;
+	origin: string | null;
+	oauth_client?: string | null;
+	current: boolean;
+}
+
+export interface AuditEvent {
+	id: string;
+	user: string;
+	actor: string | null;
+	event: string;
+	from: string | null;
+	to: string | null;
+	via: string;
+	reason: string | null;
+	at: string;
+}
+
+export interface Mail {
+	id: string;
+	kind: string;
+	recipient: string;
+	subject: string;
+	status: string;
+	attempts: number;
+	last_error: string | null;
+	created_at: string;
+	sent_at: string | null;
+	retried_as: string | null;
+}
 
 export interface Person {
 	id: string;
@@ -14,7 +45,9 @@ export interface Person {
 	status?: string;
 }
 
-/** A lock as the admin routes show it; in a list of several users' locks, with its user. */
-export interface LoginLock extends LoginLockView {
+export interface LoginLock {
 	user?: string;
+	locked: boolean;
+	locked_until: string | null;
+	failures: number;
 }
