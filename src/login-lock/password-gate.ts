@@ -61,7 +61,9 @@ async function admit(rt: Runtime, userId: string, device: string | null = null):
 		}
 		await unlockLogins(rt, userId, attempts.lockedUntil, 'login');
 	}
-	return (await admitCheck(rt.knex, userId, rt.config.loginMaxAttempts, rt.config.loginLockMs)) ? { by: 'user' } : null;
+	// The row just read, unless the run-out lock above went with it.
+	const rowSeen = attempts !== null && attempts.lockedUntil === null;
+	return (await admitCheck(rt.knex, userId, rt.config.loginMaxAttempts, rt.config.loginLockMs, Date.now(), { rowSeen })) ? { by: 'user' } : null;
 }
 
 /** Settles an admitted attempt; a wrong password that makes the limit starts the lock. */

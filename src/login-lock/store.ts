@@ -57,22 +57,38 @@ export async function runningLocks(knex: Knex, userIds: string[], now = Date.now
  * Admits one password check unless the checks under way and the wrong passwords counted already
  * make the limit: one conditional UPDATE takes the place, so concurrent checks are admitted one
  * by one, exactly up to the limit, on every database and across instances. A window `windowMs`
- * old starts afresh, places a crashed process never gave back included.
+ * old starts afresh, places a crashed process never gave back included. A user without a row gets
+ * one made with this check's place in it (one INSERT; a concurrent one's unique key sends the
+ * loser to the UPDATE). `rowSeen`: the caller has just read the user's row, so the UPDATE comes
+ * first (the INSERT only when the row went meanwhile). Either way one write in the usual case.
  */
-export async function admitCheck(knex: Knex, userId: string, max: number, windowMs: number, now = Date.now()): Promise<boolean> {
+export async function admitCheck(knex: Knex, userId: string, max: number, windowMs: number, now = Date.now(), { rowSeen = false } = {}): Promise<boolean> {
 	const windowOpen = now - windowMs;
-	await knex(LOGIN_ATTEMPTS_TABLE).insert({ user_id: userId, failures: 0, pending: 0, window_start: now }).onConflict('user_id').ignore();
 	const stale = knex.raw('?? <= ?', ['window_start', windowOpen]);
-	const taken = await knex(LOGIN_ATTEMPTS_TABLE)
-		.where({ user_id: userId })
-		.where((q) => q.whereRaw('?? <= ?', ['window_start', windowOpen]).orWhereRaw('?? + ?? < ?', ['failures', 'pending', max]))
-		// `window_start` last: MySQL applies SET clauses left to right, and the others read its old value.
-		.update({
-			failures: knex.raw('CASE WHEN ? THEN 0 ELSE ?? END', [stale, 'failures']),
-			pending: knex.raw('CASE WHEN ? THEN 1 ELSE ?? + 1 END', [stale, 'pending']),
-			window_start: knex.raw('CASE WHEN ? THEN ? ELSE ?? END', [stale, now, 'window_start']),
-		});
-	return taken === 1;
+	const takePlace = async () =>
+		(await knex(LOGIN_ATTEMPTS_TABLE)
+			.where({ user_id: userId })
+			.where((q) => q.whereRaw('?? <= ?', ['window_start', windowOpen]).orWhereRaw('?? + ?? < ?', ['failures', 'pending', max]))
+			// `window_start` last: MySQL applies SET clauses left to right, and the others read its old value.
+			.update({
+				failures: knex.raw('CASE WHEN ? THEN 0 ELSE ?? END', [stale, 'failures']),
+				pending: knex.raw('CASE WHEN ? THEN 1 ELSE ?? + 1 END', [stale, 'pending']),
+				window_start: knex.raw('CASE WHEN ? THEN ? ELSE ?? END', [stale, now, 'window_start']),
+			})) === 1;
+	/** The row made with this check's place; false when another made it first. */
+	const makeRowWithPlace = async () => {
+		try {
+			await knex(LOGIN_ATTEMPTS_TABLE).insert({ user_id: userId, failures: 0, pending: max > 0 ? 1 : 0, window_start: now });
+			return max > 0;
+		} catch (error) {
+			if (await knex(LOGIN_ATTEMPTS_TABLE).select('user_id').where({ user_id: userId }).first()) return false;
+			throw error;
+		}
+	};
+	if (!rowSeen) return (await makeRowWithPlace()) || takePlace();
+	if (await takePlace()) return true;
+	// No place: the limit, or a row an unlock or the schedule deleted since it was read.
+	return (await makeRowWithPlace()) || takePlace();
 }
 
 /**
@@ -85,6 +101,7 @@ export async function settleCheck(knex: Knex, userId: string, outcome: 'wrong' |
 	const failures = outcome === 'wrong' ? knex.raw('?? + 1', ['failures']) : outcome === 'right' ? 0 : knex.raw('??', ['failures']);
 	// `pending` first: MySQL applies SET clauses left to right, and neither reads the other.
 	await knex(LOGIN_ATTEMPTS_TABLE).where({ user_id: userId }).update({ pending: place, failures });
+	if (outcome === 'right') return 0; // the statement above set it
 	const row = await knex(LOGIN_ATTEMPTS_TABLE).select('failures').where({ user_id: userId }).first();
 	return Number(row?.failures ?? 0);
 }

@@ -118,6 +118,8 @@ export async function openHostSession(
 		user_agent: accountability?.userAgent ?? null,
 		origin: accountability?.origin ?? null,
 	});
+	// As the host's login does on every sign-in: sessions past their end go.
+	await knex('directus_sessions').delete().where('expires', '<', new Date());
 	await input.opened?.(refreshToken);
 	const { ActivityService } = rt.services as unknown as { ActivityService: new (options: Record<string, unknown>) => { createOne(data: Record<string, unknown>): Promise<unknown> } };
 	await new ActivityService({ knex, schema: req.schema ?? (await rt.getSchema()) }).createOne({

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { useSqliteStore } from '../harness/sqlite-store.js';
 import { admitCheck, clearFailures, endedLocks, endLock, endLockNow, ensureLoginAttemptsTable, LOGIN_ATTEMPTS_TABLE, pruneStaleCounts, readAttempts, settleCheck, startLock } from '../../src/login-lock/store.js';
 import { isPasswordLogin } from '../../src/login-lock/password-gate.js';
+import { isHostCounterRead } from '../../src/login-lock/host-counter.js';
 import { KeyedTurns, PendingWork } from '../../src/shared/util/per-key.js';
 
 describe('the login lock store (SQLite)', () => {
@@ -14,6 +15,18 @@ describe('the login lock store (SQLite)', () => {
 		expect(await admitCheck(knex, userId, 1000, windowMs, now)).toBe(true);
 		return settleCheck(knex, userId, 'wrong');
 	};
+
+	it('rowSeen skips the insert, and still admits when the row went after it was read; the limit holds alike', async () => {
+		const { knex } = store;
+		expect(await admitCheck(knex, 'seen', 2, 60_000)).toBe(true);
+		expect(await admitCheck(knex, 'seen', 2, 60_000, Date.now(), { rowSeen: true })).toBe(true);
+		expect(await admitCheck(knex, 'seen', 2, 60_000, Date.now(), { rowSeen: true })).toBe(false);
+		expect(await knex(LOGIN_ATTEMPTS_TABLE).where({ user_id: 'seen' }).first()).toMatchObject({ pending: 2 });
+		// Deleted meanwhile (an unlock, the schedule's pruning): the row is made again and the place taken.
+		await knex(LOGIN_ATTEMPTS_TABLE).where({ user_id: 'seen' }).delete();
+		expect(await admitCheck(knex, 'seen', 2, 60_000, Date.now(), { rowSeen: true })).toBe(true);
+		expect(await knex(LOGIN_ATTEMPTS_TABLE).where({ user_id: 'seen' }).first()).toMatchObject({ pending: 1, failures: 0 });
+	});
 
 	it('admits at most the limit of checks at once, counting the wrong passwords already in; a refused check starts nothing', async () => {
 		const { knex } = store;
@@ -131,5 +144,16 @@ describe('password logins and in-process ordering', () => {
 		await pending.settled();
 		expect(done).toBe(2);
 		await pending.settled('nobody');
+	});
+
+	it("isHostCounterRead: only the host login's own read (no accountability, that one field) is left aside", () => {
+		expect(isHostCounterRead({ fields: ['auth_login_attempts'], limit: 1 }, null)).toBe(true);
+		expect(isHostCounterRead({ fields: ['auth_login_attempts'] }, undefined)).toBe(true);
+		// An admin (or any user) reading the setting, the Data Studio's settings page, other internal reads.
+		expect(isHostCounterRead({ fields: ['auth_login_attempts'] }, { user: 'admin', admin: true })).toBe(false);
+		expect(isHostCounterRead({ fields: ['*'] }, null)).toBe(false);
+		expect(isHostCounterRead({ fields: ['auth_login_attempts', 'project_name'] }, null)).toBe(false);
+		expect(isHostCounterRead({}, null)).toBe(false);
+		expect(isHostCounterRead(null, null)).toBe(false);
 	});
 });

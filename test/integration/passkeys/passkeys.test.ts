@@ -142,6 +142,18 @@ describe.each(await availableDatabases())('passkeys on %s', (db) => {
 		expect((await host.api('POST', '/user-lifecycle/passkeys/registration/options', { password: PASSWORD })).status).toBe(401);
 	});
 
+	it("a passkey sign-in clears sessions past their end, as the host's password login does", async () => {
+		const user = await newUser();
+		const key = authenticator();
+		await addPasskey(host, user.token, key);
+		const stale = `stale-${Date.now()}`.padEnd(64, 'x');
+		await host.knex('directus_sessions').insert({ token: stale, user: user.id, expires: new Date(Date.now() - 60_000) });
+		const { answer } = await signIn(host, key, { mode: 'json' });
+		expect(answer.status, answer.text).toBe(200);
+		expect(await host.knex('directus_sessions').where({ token: stale })).toHaveLength(0);
+		expect(await host.knex('directus_sessions').where({ token: answer.body.data.refresh_token })).toHaveLength(1);
+	});
+
 	for (const mode of ['json', 'cookie', 'session'] as Mode[]) {
 		it(`signs in without an email in ${mode} mode: the host's /users/me, /auth/refresh and /auth/logout take the session`, async () => {
 			const user = await newUser();
