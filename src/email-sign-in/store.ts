@@ -4,6 +4,7 @@
 // one ends the ones before it, and at most MAX_TRIES tries are ever checked against one request.
 import type { Knex } from 'knex';
 import { createTableIfMissing, type Migration } from '../shared/migrations.js';
+import { pruneRows } from '../shared/util/batch.js';
 import { toMillis } from '../shared/util/time.js';
 
 export const SIGN_IN_TABLE = 'user_lifecycle_email_sign_ins';
@@ -140,7 +141,5 @@ export async function endOpenRequests(knex: Knex, userIds: string[], now = Date.
 
 /** Deletes requests expired before `olderThan`, at most `limit` per call. */
 export async function pruneSignInRequests(knex: Knex, olderThan: number, limit: number): Promise<number> {
-	const ids = await knex(SIGN_IN_TABLE).select('id').where('expires_at', '<', olderThan).limit(limit);
-	if (ids.length === 0) return 0;
-	return knex(SIGN_IN_TABLE).whereIn('id', ids.map((row: { id: string }) => row.id)).delete();
+	return pruneRows(knex, SIGN_IN_TABLE, 'id', (q) => q.where('expires_at', '<', olderThan), limit);
 }

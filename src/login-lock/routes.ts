@@ -3,20 +3,11 @@
 // account); reading one's own is fine.
 import type { Router } from 'express';
 import { flowOptions, handle, requireUser, type HostRequest } from '../shared/http.js';
-import { noBody, noQuery, parseInput, usersQuery } from '../shared/input.js';
-import { assertMayManageUser } from '../shared/may-write.js';
+import { noBody, parseInput, usersQuery } from '../shared/input.js';
+import { assertMayManageUser, managedUser } from '../shared/may-write.js';
 import type { Runtime } from '../shared/runtime.js';
 import { isDirectusError } from '../shared/util/errors.js';
 import { loginLocksOf, loginLockOf, unlockNow } from './lock.js';
-import { userIdParam } from './schemas.js';
-
-async function target(rt: Runtime, req: HostRequest, { self }: { self: boolean }): Promise<{ user: string; actor: string }> {
-	const actor = requireUser(req);
-	const { id } = parseInput(userIdParam, req.params);
-	parseInput(noQuery, req.query);
-	await assertMayManageUser(rt, id, flowOptions(req), { self });
-	return { user: id, actor };
-}
 
 /** The running locks of the listed users the caller may manage (each probed as the one-user route does). */
 async function locksOfListed(rt: Runtime, req: HostRequest) {
@@ -38,12 +29,12 @@ export function loginLockRoutes(router: Router, rt: Runtime): void {
 	router.get('/login-locks', handle(async (req) => locksOfListed(rt, req)));
 	router.get(
 		'/users/:id/login-lock',
-		handle(async (req) => loginLockOf(rt, (await target(rt, req, { self: true })).user)),
+		handle(async (req) => loginLockOf(rt, (await managedUser(rt, req, { self: true })).user)),
 	);
 	router.delete(
 		'/users/:id/login-lock',
 		handle(async (req) => {
-			const { user, actor } = await target(rt, req, { self: false });
+			const { user, actor } = await managedUser(rt, req, { self: false });
 			parseInput(noBody, req.body);
 			return unlockNow(rt, user, actor);
 		}),

@@ -4,6 +4,7 @@
 // conditional DELETE (one winner records that).
 import type { Knex } from 'knex';
 import { createTableIfMissing, type Migration } from '../shared/migrations.js';
+import { pruneRows } from '../shared/util/batch.js';
 import { toMillis } from '../shared/util/time.js';
 
 export const LOGIN_ATTEMPTS_TABLE = 'user_lifecycle_login_attempts';
@@ -138,11 +139,5 @@ export async function endedLocks(knex: Knex, now: number, limit: number): Promis
 
 /** Deletes counts whose window closed without a lock, at most `limit` per call. */
 export async function pruneStaleCounts(knex: Knex, olderThan: number, limit: number): Promise<number> {
-	const rows = await knex(LOGIN_ATTEMPTS_TABLE).select('user_id').whereNull('locked_until').where('window_start', '<=', olderThan).limit(limit);
-	if (rows.length === 0) return 0;
-	return knex(LOGIN_ATTEMPTS_TABLE)
-		.whereIn('user_id', rows.map((row: { user_id: string }) => row.user_id))
-		.whereNull('locked_until')
-		.where('window_start', '<=', olderThan)
-		.delete();
+	return pruneRows(knex, LOGIN_ATTEMPTS_TABLE, 'user_id', (q) => q.whereNull('locked_until').where('window_start', '<=', olderThan), limit);
 }

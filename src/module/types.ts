@@ -1,4 +1,6 @@
-// The API's answers as the pages read them.
+// The API's answers as the pages read them. The server's view types are written again here, not
+// imported: the module shares no code with the API side, types included
+// (test/unit/architecture.test.ts).
 
 export interface SessionView {
 	id: string;

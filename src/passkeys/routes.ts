@@ -3,26 +3,17 @@
 // nobody removes their own there, where no proof is asked), the public sign-in (rate-limited per
 // IP) and the sign-in page.
 import type { Router } from 'express';
-import { clientOf, doorOf, flowOptions, handle, requireUser, type HostRequest } from '../shared/http.js';
-import { noBody, noQuery, parseInput } from '../shared/input.js';
-import { assertMayManageUser } from '../shared/may-write.js';
+import { clientOf, doorOf, handle, requireUser } from '../shared/http.js';
+import { noBody, parseInput } from '../shared/input.js';
+import { managedUser } from '../shared/may-write.js';
 import { perIpRateLimit } from '../shared/rate-limit.js';
 import type { Runtime } from '../shared/runtime.js';
 import { listPasskeys, removePasskey, renameOwnPasskey } from './manage.js';
 import { assertFreshProof } from './proof.js';
 import { finishRegistration, startRegistration } from './registration.js';
-import { optionalProofBody, passkeyParam, registrationBody, renameBody, signInBody, signInOptionsBody, userIdParam, userPasskeyParams } from './schemas.js';
+import { optionalProofBody, passkeyParam, registrationBody, renameBody, signInBody, signInOptionsBody, userPasskeyParams } from './schemas.js';
 import { signInPageRoutes } from './sign-in-page.js';
 import { passkeySignInOptions, signInWithPasskey } from './sign-in.js';
-
-/** Whose passkeys an admin route is about, once the host said the caller may manage that user. */
-async function managedUser(rt: Runtime, req: HostRequest, { self }: { self: boolean }): Promise<{ user: string; actor: string }> {
-	const actor = requireUser(req);
-	const { id } = parseInput(userIdParam, req.params);
-	parseInput(noQuery, req.query);
-	await assertMayManageUser(rt, id, flowOptions(req), { self });
-	return { user: id, actor };
-}
 
 export function passkeysRoutes(router: Router, rt: Runtime): void {
 	const signInLimit = perIpRateLimit(rt.knex, 'passkey-sign-in', rt.config.passkeyRateLimit);

@@ -65,4 +65,3 @@ export const signInBody = z.strictObject({
 
 export const passkeyParam = pathId('id');
 export const userPasskeyParams = z.object({ id: uuid(), passkey: uuid() });
-export const userIdParam = pathId('id');

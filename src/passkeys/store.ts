@@ -5,6 +5,7 @@
 import type { Knex } from 'knex';
 import { createTableIfMissing, type Migration } from '../shared/migrations.js';
 import { USERS_TABLE } from '../shared/users.js';
+import { pruneRows } from '../shared/util/batch.js';
 import { hashToken } from '../shared/util/crypto.js';
 import { toMillis } from '../shared/util/time.js';
 
@@ -191,16 +192,12 @@ export async function forgetUsers(knex: Knex, userIds: readonly string[]): Promi
 
 /** Challenges past their end, at most `limit` per call. */
 export async function pruneChallenges(knex: Knex, now: number, limit: number): Promise<number> {
-	const rows = await knex(CHALLENGES_TABLE).select('challenge_hash').where('expires_at', '<=', now).limit(limit);
-	if (rows.length === 0) return 0;
-	return knex(CHALLENGES_TABLE).whereIn('challenge_hash', rows.map((r: { challenge_hash: string }) => r.challenge_hash)).where('expires_at', '<=', now).delete();
+	return pruneRows(knex, CHALLENGES_TABLE, 'challenge_hash', (q) => q.where('expires_at', '<=', now), limit);
 }
 
 /** Passkey sign-ins older than `before`, at most `limit` per call. */
 export async function prunePasskeySessions(knex: Knex, before: number, limit: number): Promise<number> {
-	const rows = await knex(PASSKEY_SESSIONS_TABLE).select('session_hash').where('signed_in_at', '<=', before).limit(limit);
-	if (rows.length === 0) return 0;
-	return knex(PASSKEY_SESSIONS_TABLE).whereIn('session_hash', rows.map((r: { session_hash: string }) => r.session_hash)).delete();
+	return pruneRows(knex, PASSKEY_SESSIONS_TABLE, 'session_hash', (q) => q.where('signed_in_at', '<=', before), limit);
 }
 
 /** Credentials whose user no longer exists (deleted where no event was heard), at most `limit` per call. */

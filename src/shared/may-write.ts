@@ -5,6 +5,8 @@
 import type { Accountability, SchemaOverview } from '@directus/types';
 import type { Knex } from 'knex';
 import { schemaFor, type FlowOptions } from './host.js';
+import { flowOptions, requireUser, type HostRequest } from './http.js';
+import { noQuery, parseInput, pathId } from './input.js';
 import type { Runtime } from './runtime.js';
 import { findUserById } from './users.js';
 import { ForbiddenError } from './util/errors.js';
@@ -55,4 +57,18 @@ export async function assertMayManageUser(rt: Runtime, userId: string, options: 
 		);
 	}
 	if (!user) throw new ForbiddenError();
+}
+
+const userIdParam = pathId('id');
+
+/**
+ * Whose account a `/users/:id/...` admin route is about (no query string), and the caller acting on
+ * it, once assertMayManageUser let the caller manage that user (`self` as there).
+ */
+export async function managedUser(rt: Runtime, req: HostRequest, { self }: { self: boolean }): Promise<{ user: string; actor: string }> {
+	const actor = requireUser(req);
+	const { id } = parseInput(userIdParam, req.params);
+	parseInput(noQuery, req.query);
+	await assertMayManageUser(rt, id, flowOptions(req), { self });
+	return { user: id, actor };
 }

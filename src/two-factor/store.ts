@@ -7,6 +7,7 @@ import { createTableIfMissing, type Migration } from '../shared/migrations.js';
 import { countInWindow } from '../shared/rate-limit.js';
 import { deleteRecoveryCodes, ensureRecoveryCodesTable, RECOVERY_CODES_TABLE } from './recovery-codes.js';
 import { USERS_TABLE } from '../shared/users.js';
+import { pruneRows } from '../shared/util/batch.js';
 import { toMillis } from '../shared/util/time.js';
 
 export const OTP_STEPS_TABLE = 'user_lifecycle_otp_steps';
@@ -97,12 +98,7 @@ export async function consumePendingSecret(knex: Knex, userId: string, sealed: s
 
 /** Deletes expired pending secrets, at most `limit` per call (the schedule). */
 export async function prunePendingSecrets(knex: Knex, now: number, limit: number): Promise<number> {
-	const rows = await knex(PENDING_SECRETS_TABLE).select('user_id').where('expires', '<=', now).limit(limit);
-	if (rows.length === 0) return 0;
-	return knex(PENDING_SECRETS_TABLE)
-		.whereIn('user_id', rows.map((r) => r.user_id))
-		.where('expires', '<=', now)
-		.delete();
+	return pruneRows(knex, PENDING_SECRETS_TABLE, 'user_id', (q) => q.where('expires', '<=', now), limit);
 }
 
 // --- accepted steps (RFC 6238 §5.2) --------------------------------------------------------
@@ -186,12 +182,7 @@ export async function isStepAccepted(knex: Knex, userId: string, step: number): 
 
 /** Deletes recovery-login counters whose window opened before `olderThan`, at most `limit` per call. */
 export async function prunePasswordAttempts(knex: Knex, olderThan: number, limit: number): Promise<number> {
-	const rows = await knex(RECOVERY_LOGIN_ATTEMPTS_TABLE).select('user_id').where('window_start', '<', olderThan).limit(limit);
-	if (rows.length === 0) return 0;
-	return knex(RECOVERY_LOGIN_ATTEMPTS_TABLE)
-		.whereIn('user_id', rows.map((r) => r.user_id))
-		.where('window_start', '<', olderThan)
-		.delete();
+	return pruneRows(knex, RECOVERY_LOGIN_ATTEMPTS_TABLE, 'user_id', (q) => q.where('window_start', '<', olderThan), limit);
 }
 
 /**

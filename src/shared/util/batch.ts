@@ -1,5 +1,6 @@
 // One batching helper for every "per 500 rows" loop: statements stay under the databases'
 // parameter limits (SQLite's compound-select cap, PostgreSQL's bind-parameter cap).
+import type { Knex } from 'knex';
 
 export function chunks<T>(items: readonly T[], size: number): T[][] {
 	const out: T[][] = [];
@@ -26,4 +27,14 @@ export async function drain(step: (limit: number) => Promise<number>, size: numb
 		if (done < size) break;
 	}
 	return total;
+}
+
+/**
+ * One batch of a prune: at most `limit` rows of `table` that `where` picks, deleted by their `key`.
+ * The delete asks `where` again, so a row that changed since it was read stays. How many went.
+ */
+export async function pruneRows(knex: Knex, table: string, key: string, where: (query: Knex.QueryBuilder) => Knex.QueryBuilder, limit: number): Promise<number> {
+	const rows: Record<string, unknown>[] = await where(knex(table).select(key)).limit(limit);
+	if (rows.length === 0) return 0;
+	return where(knex(table).whereIn(key, rows.map((row) => row[key] as string))).delete();
 }
