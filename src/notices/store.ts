@@ -2,7 +2,7 @@
 // the sign-ins themselves (the Security page shows the last 30). Both are pruned after 90 days.
 import type { Knex } from 'knex';
 import { createTableIfMissing, type Migration } from '../shared/migrations.js';
-import { chunks } from '../shared/util/batch.js';
+import { chunks, pruneRows } from '../shared/util/batch.js';
 import { orderedId } from '../shared/util/crypto.js';
 import type { SignInMethod } from '../shared/sign-in-method.js';
 
@@ -87,9 +87,8 @@ export async function latestSignIns(knex: Knex, userId: string, limit: number): 
 /** Forgets sign-ins and devices older than 90 days, at most `limit` rows of each per call. */
 export async function pruneNoticeRecords(knex: Knex, now: number, limit: number): Promise<number> {
 	const before = now - DEVICE_MEMORY_MS;
-	const signIns = await knex(SIGN_INS_TABLE).select('id').where('at', '<', before).limit(limit);
-	if (signIns.length > 0) await knex(SIGN_INS_TABLE).whereIn('id', signIns.map((row: { id: string }) => row.id)).delete();
+	const signIns = await pruneRows(knex, SIGN_INS_TABLE, 'id', (q) => q.where('at', '<', before), limit);
 	// A device row is what makes the next sign-in from it known: kept as long as it counts.
 	const devices = await knex(DEVICES_TABLE).where('last_seen_at', '<', before).delete();
-	return signIns.length + Number(devices);
+	return signIns + Number(devices);
 }

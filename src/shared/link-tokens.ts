@@ -7,6 +7,7 @@
 import jwt from 'jsonwebtoken';
 import type { Knex } from 'knex';
 import { createTableIfMissing, type Migration } from './migrations.js';
+import { pruneRows } from './util/batch.js';
 import { hashToken, newId } from './util/crypto.js';
 import { InvalidTokenError, TokenExpiredError } from './util/errors.js';
 import { toMillis } from './util/time.js';
@@ -107,12 +108,8 @@ export async function unspentTokenData(knex: Knex, kind: TokenKind, userId: stri
 
 /** Deletes spent, revoked and long-expired tokens, at most `limit` per call. */
 export async function pruneTokens(knex: Knex, olderThan: number, limit: number): Promise<number> {
-	const ids = await knex(TOKENS_TABLE)
-		.select('id')
-		.where((q) => q.where('expires_at', '<', olderThan).orWhere('consumed_at', '<', olderThan).orWhere('revoked_at', '<', olderThan))
-		.limit(limit);
-	if (ids.length === 0) return 0;
-	return knex(TOKENS_TABLE).whereIn('id', ids.map((r) => r.id)).delete();
+	const spent = (q: Knex.QueryBuilder) => q.where((w) => w.where('expires_at', '<', olderThan).orWhere('consumed_at', '<', olderThan).orWhere('revoked_at', '<', olderThan));
+	return pruneRows(knex, TOKENS_TABLE, 'id', spent, limit);
 }
 
 

@@ -198,17 +198,8 @@ export async function deleteTwoFactorState(knex: Knex, userId: string): Promise<
 
 /** Deletes accepted-step and failed-attempt records older than `olderThan`, at most `limit` per call (the schedule). */
 export async function pruneTwoFactorRecords(knex: Knex, olderThan: number, limit: number): Promise<number> {
-	let removed = 0;
-	const steps = await knex(OTP_STEPS_TABLE).select('id').where('accepted_at', '<', olderThan).limit(limit);
-	if (steps.length > 0) removed += await knex(OTP_STEPS_TABLE).whereIn('id', steps.map((r) => r.id)).delete();
+	const removed = await pruneRows(knex, OTP_STEPS_TABLE, 'id', (q) => q.where('accepted_at', '<', olderThan), limit);
 	if (removed >= limit) return removed;
-	const attempts = await knex(OTP_ATTEMPTS_TABLE)
-		.select('user_id')
-		.where('window_start', '<', olderThan)
-		.where((q) => q.whereNull('locked_until').orWhere('locked_until', '<', olderThan))
-		.limit(limit - removed);
-	if (attempts.length > 0) {
-		removed += await knex(OTP_ATTEMPTS_TABLE).whereIn('user_id', attempts.map((r) => r.user_id)).delete();
-	}
-	return removed;
+	const stale = (q: Knex.QueryBuilder) => q.where('window_start', '<', olderThan).where((w) => w.whereNull('locked_until').orWhere('locked_until', '<', olderThan));
+	return removed + (await pruneRows(knex, OTP_ATTEMPTS_TABLE, 'user_id', stale, limit - removed));
 }
