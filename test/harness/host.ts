@@ -106,7 +106,7 @@ interface Kept {
 }
 const kept = new Map<string, Kept>();
 /** Idle hosts kept per worker: the rest are stopped, least recently used first. */
-const MAX_IDLE = Number(process.env['USER_LIFECYCLE_TEST_KEEP_HOSTS'] ?? 4);
+const MAX_IDLE = Number(process.env['USER_LIFECYCLE_TEST_KEEP_HOSTS'] ?? 8);
 
 function profileKey(db: Db, options: TestHostOptions): string {
 	const env = Object.entries(options.env ?? {})
@@ -172,7 +172,9 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
 async function startPrivateHost(db: Db, options: TestHostOptions): Promise<TestHost> {
 	const mailbox = new Mailbox();
 	const smtpPort = await mailbox.start();
-	const env = { EMAIL_SMTP_PORT: String(smtpPort), ...options.env };
+	// No Data Studio unless a file asks for it (the browser files do): building the app's
+	// extension bundle is a second of each start.
+	const env = { EMAIL_SMTP_PORT: String(smtpPort), SERVE_APP: 'false', ...options.env };
 	const first = await startHost({ db, env, extraExtensions: options.extraExtensions, template: templateOf(db), publicHostname: options.publicHostname });
 	let host = first;
 	// Processes replaced by `restart`: stopped (their logs closed) with the rest.

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_EMAIL } from '../../../scripts/host.mjs';
 import { availableDatabases, PASSWORD, startTestHost, type ApiResponse, type TestHost } from '../../harness/host.js';
-import { EMAIL_CHANGE_ENV } from './profile.js';
+import { EMAIL_CHANGE_PROFILE } from './profile.js';
 
 const ROUTE = 'POST /user-lifecycle/email-change';
 
@@ -25,7 +25,7 @@ describe.each(await availableDatabases())('the other doors to email on %s', (db)
 	const gql = (token: string, query: string) => host.api('POST', '/graphql/system', { query }, { token });
 
 	beforeAll(async () => {
-		host = await startTestHost({ db, env: EMAIL_CHANGE_ENV });
+		host = await startTestHost({ db, ...EMAIL_CHANGE_PROFILE });
 		role = await host.createApiRole('Door users', [
 			{ collection: 'directus_users', action: 'read' },
 			{ collection: 'directus_users', action: 'update' },

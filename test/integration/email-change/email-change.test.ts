@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { availableDatabases, PASSWORD, startTestHost, type ApiResponse, type TestHost } from '../../harness/host.js';
 import type { CapturedMail } from '../../harness/mailbox.js';
 import { codes, enableTfa, wrongCode } from '../two-factor/helpers.js';
-import { CONFIRM_URL, EMAIL_CHANGE_ENV } from './profile.js';
+import { CONFIRM_URL, EMAIL_CHANGE_PROFILE } from './profile.js';
 
 const NEW_PASSWORD = 'a-brand-new-password';
 
@@ -47,7 +47,7 @@ describe.each(await availableDatabases())('email change on %s', (db) => {
 	const auditOf = (id: string, event: string) => host.knex('user_lifecycle_events').where({ user: id, event });
 
 	beforeAll(async () => {
-		host = await startTestHost({ db, env: EMAIL_CHANGE_ENV });
+		host = await startTestHost({ db, ...EMAIL_CHANGE_PROFILE });
 		role = await host.createApiRole('Email changers', [
 			{ collection: 'directus_users', action: 'read' },
 			{ collection: 'directus_users', action: 'update' },

@@ -1,9 +1,8 @@
 // The email change suites' settings profile: one allow-listed confirmation page of a project's
-// own, no per-IP reset limit. Files that use it share one host per database.
-export const CONFIRM_URL = 'https://app.example.com/confirm-email';
+// own, no per-IP reset limit. It is the password policy suites' profile (which holds the page):
+// the files of both share one host per database.
+import { POLICY_ENV, WRITER } from '../password-policy/profile.js';
 
-export const EMAIL_CHANGE_ENV: Record<string, string> = {
-	USER_LIFECYCLE_EMAIL_CHANGE_URL_ALLOW_LIST: CONFIRM_URL,
-	USER_LIFECYCLE_RESET_IP_MAX_PER_MINUTE: '0',
-	USER_LIFECYCLE_RESET_STALL_TIME: '0',
-};
+export const CONFIRM_URL = POLICY_ENV['USER_LIFECYCLE_EMAIL_CHANGE_URL_ALLOW_LIST']!;
+
+export const EMAIL_CHANGE_PROFILE = { env: POLICY_ENV, extraExtensions: [WRITER] };

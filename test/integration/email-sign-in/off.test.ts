@@ -2,12 +2,13 @@
 // answers both routes 404 ROUTE_NOT_FOUND (saying why), sends nothing and writes nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { availableDatabases, PASSWORD, startTestHost, type TestHost } from '../../harness/host.js';
+import { SHORT_LOGIN_STALL } from '../../harness/profiles.js';
 
 describe.each(await availableDatabases())('email sign-in, off by default, on %s', (db) => {
 	let host: TestHost;
 
 	beforeAll(async () => {
-		host = await startTestHost({ db });
+		host = await startTestHost({ db, ...SHORT_LOGIN_STALL });
 	});
 
 	afterAll(async () => {

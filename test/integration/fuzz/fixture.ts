@@ -15,7 +15,10 @@ export const SIGN_IN_URL = 'https://app.example.com/sign-in';
 export const HOST_SECRET = 'test-secret-for-user-lifecycle-please-change';
 
 export const FUZZ_ENV: Record<string, string> = {
-	RATE_LIMITER_REGISTRATION_ENABLED: 'false',
+	// The host's registration limiter on (as in production: with it off, the host's own
+	// users_register resolver crashes on its missing limiter), with room for every fuzzed request.
+	RATE_LIMITER_REGISTRATION_ENABLED: 'true',
+	RATE_LIMITER_REGISTRATION_POINTS: '1000000',
 	REGISTER_STALL_TIME: '0',
 	LOGIN_STALL_TIME: '0',
 	PRESSURE_LIMITER_ENABLED: 'false',
@@ -251,7 +254,17 @@ export async function send(fuzz: Target, req: FuzzRequest): Promise<Answer> {
 		payload = b.bytes;
 	}
 	const started = performance.now();
-	const res = await fetch(fuzz.host.url + req.path, { method: req.method, headers, body: payload, redirect: 'manual' });
+	const once = () => fetch(fuzz.host.url + req.path, { method: req.method, headers, body: payload, redirect: 'manual' });
+	let res: Response;
+	try {
+		res = await once();
+	} catch (error) {
+		// A kept-alive connection the server closed as this request went out (its idle timeout, on a
+		// loaded machine) fails before any answer: the request is sent once more, on a new
+		// connection. A server that really drops the request drops it again, and that fails the run.
+		if ((error as { cause?: { code?: string } }).cause?.code !== 'UND_ERR_SOCKET') throw error;
+		res = await once();
+	}
 	const text = await res.text();
 	let json: any = null;
 	try {

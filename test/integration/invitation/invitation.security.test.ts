@@ -2,12 +2,11 @@
 // the caller (every `users.create` filter of the project runs, activity is recorded), the answer
 // and the pending list show only what the caller may see, and token links leak nowhere.
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { availableDatabases, startTestHost, type TestHost } from '../../harness/host.js';
+import { INVITATIONS } from '../../harness/profiles.js';
 
 /** Another extension of the project: its blocking users.create filter refuses this domain. */
-const BLOCKLIST = fileURLToPath(new URL('../../fixtures/directus-extension-project-blocklist', import.meta.url));
 const BLOCKED = 'blocked-by-project.example.com';
 
 describe.each(await availableDatabases())('invitation security on %s', (db) => {
@@ -23,18 +22,18 @@ describe.each(await availableDatabases())('invitation security on %s', (db) => {
 	const snapshot = async () => ({ users: await host.userCount(), tokens: await count('user_lifecycle_tokens'), outbox: await count('user_lifecycle_outbox') });
 
 	beforeAll(async () => {
-		host = await startTestHost({ db, extraExtensions: [BLOCKLIST], env: { USER_INVITE_TOKEN_TTL: '1h', USER_LIFECYCLE_SCHEDULE: '0 0 1 1 *' } });
+		host = await startTestHost({ db, extraExtensions: [INVITATIONS.blocklist], env: INVITATIONS.env });
 		inviteeRole = await host.createApiRole('Invitees');
 		otherRole = await host.createApiRole('Others');
 		const creatorRole = await host.createApiRole('Creators', [{ collection: 'directus_users', action: 'create' }]);
 		const readerRole = await host.createApiRole('Readers', [{ collection: 'directus_users', action: 'read' }]);
-		creator = await host.createApiUser(creatorRole, 'creator@example.net');
-		reader = await host.createApiUser(readerRole, 'reader@example.net');
+		creator = await host.createApiUser(creatorRole, 'security.creator@example.net');
+		reader = await host.createApiUser(readerRole, 'security.reader@example.net');
 		const inviterRole = await host.createApiRole('Inviters', [
 			{ collection: 'directus_users', action: 'create' },
 			{ collection: 'directus_users', action: 'read' },
 		]);
-		inviter = await host.createApiUser(inviterRole, 'inviter@example.net');
+		inviter = await host.createApiUser(inviterRole, 'security.inviter@example.net');
 		await host.createApiUser(otherRole, 'active-other@example.com');
 	});
 

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { availableDatabases, PASSWORD, startTestHost, type TestHost } from '../../harness/host.js';
+import { INVITATIONS } from '../../harness/profiles.js';
 
-const INVITE_URL = 'https://app.example.com/accept';
+const INVITE_URL = INVITATIONS.inviteUrl;
 
 function decodeJwt(token: string): Record<string, unknown> {
 	return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8'));
@@ -24,7 +25,7 @@ describe.each(await availableDatabases())('invitations on %s', (db) => {
 	};
 
 	beforeAll(async () => {
-		host = await startTestHost({ db, env: { USER_INVITE_URL_ALLOW_LIST: INVITE_URL, USER_INVITE_TOKEN_TTL: '1h', USER_LIFECYCLE_SCHEDULE: '0 0 1 1 *' } });
+		host = await startTestHost({ db, extraExtensions: [INVITATIONS.blocklist], env: INVITATIONS.env });
 		inviteeRole = await host.createApiRole('Invitees');
 		const inviterRole = await host.createApiRole('Inviters', [
 			{ collection: 'directus_users', action: 'create' },

@@ -29,19 +29,23 @@ describe.each(await availableDatabases())('the mail outbox on %s', (db) => {
 		if (db !== 'sqlite') await host.startSibling();
 		await host.mailbox.stop();
 		const emails = Array.from({ length: 20 }, (_, i) => `down-${i}@example.com`);
-		const started = performance.now();
-		const res = await invite(emails);
-		expect(res.status).toBe(200);
-		expect(performance.now() - started).toBeLessThan(3000);
-		expect(res.body.data.every((o: any) => o.outcome === 'invited')).toBe(true);
+		const waiting = async () => (await outbox()).filter((row: any) => row.recipient.startsWith('down-'));
+		try {
+			const started = performance.now();
+			const res = await invite(emails);
+			expect(res.status).toBe(200);
+			// At once: nothing waits for SMTP (a loaded 2-core machine may take a few seconds for 20 invites).
+			expect(performance.now() - started).toBeLessThan(8000);
+			expect(res.body.data.every((o: any) => o.outcome === 'invited')).toBe(true);
 
-		await new Promise((resolve) => setTimeout(resolve, 1200));
-		const waiting = (await outbox()).filter((row: any) => row.recipient.startsWith('down-'));
-		expect(waiting).toHaveLength(20);
-		expect(waiting.every((row: any) => row.status !== 'sent')).toBe(true);
-		expect(waiting.some((row: any) => Number(row.attempts) >= 2 && row.last_error)).toBe(true);
-
-		await host.mailbox.start();
+			// Tried again after the backoff, the error kept; nothing sent while SMTP is down.
+			await expect.poll(async () => (await waiting()).some((row: any) => Number(row.attempts) >= 2 && row.last_error), { timeout: 15_000 }).toBe(true);
+			expect(await waiting()).toHaveLength(20);
+			expect((await waiting()).every((row: any) => row.status !== 'sent')).toBe(true);
+		} finally {
+			// Back up whatever happened: the file's other tests need it.
+			await host.mailbox.start();
+		}
 		await host.mailbox.waitForTotal(20, 30_000);
 		await new Promise((resolve) => setTimeout(resolve, 2000));
 		for (const email of emails) expect(host.mailbox.to(email)).toHaveLength(1);

@@ -3,30 +3,23 @@
 // the count starts afresh, the unlock is audited with who did it and emitted once after the
 // commit; nobody else (a reader, the locked user themselves with a token of theirs) lifts it,
 // and bad input changes nothing.
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { availableDatabases, PASSWORD, startTestHost, type TestHost } from '../../harness/host.js';
+import { LOCKED_FOR_AN_HOUR, recordedEvents } from '../../harness/profiles.js';
 
-const MAX = 3;
-const RECORDER = fileURLToPath(new URL('../../fixtures/directus-extension-event-recorder', import.meta.url));
+const MAX = LOCKED_FOR_AN_HOUR.maxAttempts;
 const MADE_UP = '00000000-0000-4000-8000-000000000000';
 
 describe.each(await availableDatabases())('lifting a login lock on %s', (db) => {
 	let host: TestHost;
 	let role: string;
 	let adminId: string;
-	let file: string;
 	let seq = 0;
 	const newEmail = () => `unlock.${++seq}@example.com`;
 	const events = async (user: string, event: string) => host.knex('user_lifecycle_events').where({ user, event }).orderBy('at');
 	const lockPath = (id: string) => `/user-lifecycle/users/${id}/login-lock`;
 	const heard = (step: string, user: string) =>
-		(existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line)) : []).filter(
-			(r: any) => r.event === `user-lifecycle.${step}` && r.payload.user === user,
-		);
+recordedEvents().filter((r) => r.event === `user-lifecycle.${step}` && r.payload['user'] === user);
 
 	/** A user locked out by MAX wrong passwords, with an access token from before the lock. */
 	const lockedUser = async () => {
@@ -39,19 +32,7 @@ describe.each(await availableDatabases())('lifting a login lock on %s', (db) => 
 	};
 
 	beforeAll(async () => {
-		file = join(mkdtempSync(join(tmpdir(), 'ul-unlock-')), 'events.jsonl');
-		host = await startTestHost({
-			db,
-			extraExtensions: [RECORDER],
-			env: {
-				EVENT_RECORDER_FILE: file,
-				PRESSURE_LIMITER_ENABLED: 'false',
-				LOGIN_STALL_TIME: '50',
-				USER_LIFECYCLE_LOGIN_MAX_ATTEMPTS: String(MAX),
-				// Long enough never to lift by itself during the test.
-				USER_LIFECYCLE_LOGIN_LOCK_DURATION: '1h',
-			},
-		});
+		host = await startTestHost({ db, ...LOCKED_FOR_AN_HOUR });
 		role = await host.createApiRole('Unlock users');
 		adminId = (await host.admin('GET', '/users/me')).body.data.id;
 	});
@@ -81,7 +62,7 @@ describe.each(await availableDatabases())('lifting a login lock on %s', (db) => 
 		// Words, no raw instant: the event's `at` carries the time with its zone.
 		expect(unlocked[0].reason).toBe("lifted before the timed lock's end");
 		await expect.poll(() => heard('login-unlocked', id).length).toBe(1);
-		expect(heard('login-unlocked', id)[0].payload).toMatchObject({ user: id, actor: adminId, via: 'api', locked_until: new Date(until).toISOString() });
+		expect(heard('login-unlocked', id)[0]!.payload).toMatchObject({ user: id, actor: adminId, via: 'api', locked_until: new Date(until).toISOString() });
 		expect((await host.userByEmail(email)).status).toBe('active');
 
 		expect((await host.admin('DELETE', lockPath(id))).body).toEqual({ data: { unlocked: false } });

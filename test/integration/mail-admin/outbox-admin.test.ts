@@ -3,6 +3,7 @@
 // once; only those who may read the outbox collection see or retry anything.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { availableDatabases, startTestHost, type TestHost } from '../../harness/host.js';
+import { EVENTS_AND_OUTBOX } from '../../harness/profiles.js';
 
 describe.each(await availableDatabases())('outbox administration on %s', (db) => {
 	let host: TestHost;
@@ -17,7 +18,8 @@ describe.each(await availableDatabases())('outbox administration on %s', (db) =>
 	};
 
 	beforeAll(async () => {
-		host = await startTestHost({ db, env: { USER_LIFECYCLE_OUTBOX_MAX_ATTEMPTS: '2', USER_LIFECYCLE_OUTBOX_BACKOFF: '200ms' } });
+		// The lifecycle events' profile (two tries, 200 ms apart): one host for both files.
+		host = await startTestHost({ db, ...EVENTS_AND_OUTBOX });
 		role = await host.createApiRole('Outbox invitees');
 	});
 

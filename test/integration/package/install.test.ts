@@ -37,7 +37,7 @@ describe('the packed package', () => {
 		expect(JSON.parse(readFileSync(join(project, 'package.json'), 'utf8')).dependencies[PACKAGE]).toBeTruthy();
 
 		// The host's own extensions folder stays empty: only node_modules brings ours.
-		const host = await startHost({ db: 'sqlite', dir: project, ownExtension: false, template: templateOf('sqlite') });
+		const host = await startHost({ db: 'sqlite', dir: project, ownExtension: false, template: templateOf('sqlite'), env: { SERVE_APP: 'true' } });
 		stop = () => host.stop();
 		const login = await fetch(`${host.url}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: ADMIN_EMAIL, password: ADMIN_PASSWORD }) });
 		const token = ((await login.json()) as any).data.access_token as string;
@@ -53,6 +53,11 @@ describe('the packed package', () => {
 		expect(script.status).toBe(200);
 		expect(script.headers.get('content-type')).toMatch(/^text\/javascript/);
 		expect(await script.text()).toBe(readFileSync(join(installed, 'dist/sign-in.js'), 'utf8'));
+		// The Data Studio's side: the host bundles our module and interface into its app extensions.
+		const app = await fetch(`${host.url}/extensions/sources/index.js`);
+		expect(app.status).toBe(200);
+		const appSource = await app.text();
+		for (const id of ['"user-lifecycle"', '"user-lifecycle-account"']) expect(appSource).toContain(id);
 		expect(host.logs()).not.toMatch(/Couldn't load|failed to load/i);
 	});
 });

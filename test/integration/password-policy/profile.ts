@@ -14,6 +14,8 @@ export const POLICY_ENV: Record<string, string> = {
 	USER_LIFECYCLE_RESET_STALL_TIME: '0',
 	USER_LIFECYCLE_RESET_IP_MAX_PER_MINUTE: '0',
 	USER_LIFECYCLE_RESET_MAX_PER_HOUR: '100',
+	// The email change suites' page (they share this profile's hosts).
+	USER_LIFECYCLE_EMAIL_CHANGE_URL_ALLOW_LIST: 'https://app.example.com/confirm-email',
 };
 
 /** The project's settings: its name gives context words; its regex refuses a "#". */

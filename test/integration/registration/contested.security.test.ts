@@ -6,9 +6,9 @@
 // gets the page where the mailbox holder chooses the password.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { availableDatabases, startTestHost, type TestHost } from '../../harness/host.js';
+import { REGISTRATION_DOORS } from '../../harness/profiles.js';
 
-const STALL = 50;
-const MAX_MAILS_PER_HOUR = 3;
+const MAX_MAILS_PER_HOUR = REGISTRATION_DOORS.mailsPerHour;
 const BROWSER = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' };
 
 describe.each(await availableDatabases())('contested registrations on %s', (db) => {
@@ -52,7 +52,7 @@ describe.each(await availableDatabases())('contested registrations on %s', (db) 
 	beforeAll(async () => {
 		host = await startTestHost({
 			db,
-			env: { REGISTER_STALL_TIME: String(STALL), USER_LIFECYCLE_RESET_MAX_PER_HOUR: String(MAX_MAILS_PER_HOUR), RATE_LIMITER_REGISTRATION_ENABLED: 'false' },
+			env: REGISTRATION_DOORS.env,
 		});
 		const role = await host.createApiRole('Contested registrants');
 		await host.setSettings({ public_registration: true, public_registration_verify_email: true, public_registration_role: role, auth_password_policy: '/^.{8,}$/' });

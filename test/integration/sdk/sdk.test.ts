@@ -22,9 +22,10 @@ import {
 } from '@directus/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { availableDatabases, PASSWORD, startTestHost, type TestHost } from '../../harness/host.js';
+import { LOCKED_FOR_AN_HOUR } from '../../harness/profiles.js';
 import { codes, wrongCode } from '../two-factor/helpers.js';
 
-const MAX_LOGIN_ATTEMPTS = 3;
+const MAX_LOGIN_ATTEMPTS = LOCKED_FOR_AN_HOUR.maxAttempts;
 
 describe.each(await availableDatabases())('@directus/sdk on %s', (db) => {
 	let host: TestHost;
@@ -61,17 +62,7 @@ describe.each(await availableDatabases())('@directus/sdk on %s', (db) => {
 	const events = (user: string, event: string) => host.knex('user_lifecycle_events').where({ user, event });
 
 	beforeAll(async () => {
-		host = await startTestHost({
-			db,
-			env: {
-				PRESSURE_LIMITER_ENABLED: 'false',
-				RATE_LIMITER_REGISTRATION_ENABLED: 'false',
-				REGISTER_STALL_TIME: '50',
-				LOGIN_STALL_TIME: '50',
-				USER_LIFECYCLE_LOGIN_MAX_ATTEMPTS: String(MAX_LOGIN_ATTEMPTS),
-				USER_LIFECYCLE_LOGIN_LOCK_DURATION: '1h',
-			},
-		});
+		host = await startTestHost({ db, ...LOCKED_FOR_AN_HOUR });
 		role = await host.createApiRole('SDK users');
 		adminId = (await host.admin('GET', '/users/me')).body.data.id;
 		await host.setSettings({ public_registration: true, public_registration_verify_email: true, public_registration_role: role });

@@ -5,12 +5,9 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codes, enableTfa, wrongCode } from '../two-factor/helpers.js';
 import { availableDatabases, PASSWORD, startTestHost, type TestHost } from '../../harness/host.js';
+import { REGISTRATION_DOORS } from '../../harness/profiles.js';
 
 const REGISTERED = randomUUID();
-const RULES = [
-	{ filter: { email: { _ends_with: '@denied.example.com' } }, action: 'deny' },
-	{ filter: { email: { _ends_with: '@review.example.com' } }, action: 'allow', status: 'draft' },
-];
 
 describe.each(await availableDatabases())('side doors on %s', (db) => {
 	let host: TestHost;
@@ -29,7 +26,7 @@ describe.each(await availableDatabases())('side doors on %s', (db) => {
 	beforeAll(async () => {
 		host = await startTestHost({
 			db,
-			env: { PRESSURE_LIMITER_ENABLED: 'false', USER_LIFECYCLE_REGISTER_RULES: JSON.stringify(RULES), REGISTER_STALL_TIME: '50' },
+			env: REGISTRATION_DOORS.env,
 		});
 		role = await host.createApiRole('Door members');
 		expect(await host.createApiRole('Registered', [], { id: REGISTERED })).toBe(REGISTERED);

@@ -1,7 +1,10 @@
 // The status route (reason, timed suspensions), sessions ending, the schedule (run every second
 // here), and the audit trail as a read-only Data Studio collection.
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { availableDatabases, PASSWORD, startTestHost, type TestHost } from '../../harness/host.js';
+
+const LISTENER = fileURLToPath(new URL('../../fixtures/directus-extension-status-listener', import.meta.url));
 
 describe.each(await availableDatabases())('status route, schedule and audit trail on %s', (db) => {
 	let host: TestHost;
@@ -18,7 +21,8 @@ describe.each(await availableDatabases())('status route, schedule and audit trai
 	const setStatus = (id: string, body: unknown, token = host.adminToken) => host.api('POST', `/user-lifecycle/users/${id}/status`, body, { token });
 
 	beforeAll(async () => {
-		host = await startTestHost({ db, env: { USER_LIFECYCLE_SCHEDULE: '*/1 * * * * *', PRESSURE_LIMITER_ENABLED: 'false' } });
+		// The status events' profile (their listener fixture leaves these users alone): one host for both.
+		host = await startTestHost({ db, extraExtensions: [LISTENER], env: { USER_LIFECYCLE_SCHEDULE: '*/1 * * * * *', PRESSURE_LIMITER_ENABLED: 'false' } });
 		role = await host.createApiRole('Status members');
 		adminId = (await host.admin('GET', '/users/me')).body.data.id;
 	});

@@ -2,6 +2,7 @@
 // writes (REST by keys, by query, as a batch, and GraphQL) are all or nothing; tfa_secret.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { availableDatabases, startTestHost, type TestHost } from '../../harness/host.js';
+import { SHORT_LOGIN_STALL } from '../../harness/profiles.js';
 
 const STATUSES = ['draft', 'invited', 'unverified', 'active', 'suspended', 'archived'] as const;
 type Status = (typeof STATUSES)[number];
@@ -37,7 +38,7 @@ describe.each(await availableDatabases())('status transitions on %s', (db) => {
 	const graphql = (query: string) => host.admin('POST', '/graphql/system', { query });
 
 	beforeAll(async () => {
-		host = await startTestHost({ db, env: { PRESSURE_LIMITER_ENABLED: 'false' } });
+		host = await startTestHost({ db, ...SHORT_LOGIN_STALL });
 		role = await host.createApiRole('Guarded members');
 		adminId = (await host.admin('GET', '/users/me')).body.data.id;
 	});

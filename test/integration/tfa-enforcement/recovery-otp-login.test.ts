@@ -2,6 +2,7 @@
 // served by the recovery-code login, answered in the host's shape for each mode, spent once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { availableDatabases, PASSWORD, startTestHost, type TestHost } from '../../harness/host.js';
+import { SHORT_LOGIN_STALL } from '../../harness/profiles.js';
 import { codes, enableTfa } from '../two-factor/helpers.js';
 
 describe.each(await availableDatabases())('recovery code in the host login on %s', (db) => {
@@ -9,7 +10,7 @@ describe.each(await availableDatabases())('recovery code in the host login on %s
 	let role: string;
 
 	beforeAll(async () => {
-		host = await startTestHost({ db, env: { PRESSURE_LIMITER_ENABLED: 'false', LOGIN_STALL_TIME: '50' } });
+		host = await startTestHost({ db, ...SHORT_LOGIN_STALL });
 		role = await host.createApiRole('Recovery users', [{ collection: 'directus_users', action: 'read' }]);
 	});
 

@@ -5,6 +5,7 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_EMAIL, ADMIN_PASSWORD } from '../../../scripts/host.mjs';
 import { availableDatabases, PASSWORD, startTestHost, type TestHost } from '../../harness/host.js';
+import { SHORT_LOGIN_STALL } from '../../harness/profiles.js';
 import { enableTfa } from '../two-factor/helpers.js';
 
 type Message = Record<string, any>;
@@ -62,7 +63,7 @@ describe.each(await availableDatabases())('two-factor enforcement on WebSockets 
 	const newEmail = () => `ws.${db}.${++seq}@example.com`;
 
 	beforeAll(async () => {
-		host = await startTestHost({ db, env: { PRESSURE_LIMITER_ENABLED: 'false', WEBSOCKETS_ENABLED: 'true', WEBSOCKETS_HEARTBEAT_ENABLED: 'false' } });
+		host = await startTestHost({ db, ...SHORT_LOGIN_STALL });
 		// The REST socket serves no system collection: a project's own.
 		const notes = await host.admin('POST', '/collections', {
 			collection: 'ws_notes',

@@ -3,6 +3,7 @@
 // secret `generate` handed to that user, while it lives (10 minutes), on our route and the host's.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { availableDatabases, PASSWORD, startTestHost, type TestHost } from '../../harness/host.js';
+import { SHORT_LOGIN_STALL } from '../../harness/profiles.js';
 import { generateTotpSecret } from '../../../src/two-factor/totp.js';
 import { codes } from './helpers.js';
 
@@ -14,7 +15,7 @@ describe.each(await availableDatabases())('two-factor enable takes only the gene
 	let role: string;
 
 	beforeAll(async () => {
-		host = await startTestHost({ db, env: { PRESSURE_LIMITER_ENABLED: 'false', LOGIN_STALL_TIME: '20', USER_LIFECYCLE_OTP_MAX_ATTEMPTS: '5' } });
+		host = await startTestHost({ db, ...SHORT_LOGIN_STALL });
 		role = await host.createApiRole('Pending secret users');
 	});
 

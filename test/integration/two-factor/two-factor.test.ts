@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { availableDatabases, PASSWORD, startTestHost, type TestHost } from '../../harness/host.js';
+import { SHORT_LOGIN_STALL } from '../../harness/profiles.js';
 import { codes, enableTfa, wrongCode } from './helpers.js';
 
 describe.each(await availableDatabases())('two-factor on %s', (db) => {
@@ -8,7 +9,7 @@ describe.each(await availableDatabases())('two-factor on %s', (db) => {
 	const secrets: string[] = [];
 
 	beforeAll(async () => {
-		host = await startTestHost({ db, env: { PRESSURE_LIMITER_ENABLED: 'false', LOGIN_STALL_TIME: '50' } });
+		host = await startTestHost({ db, ...SHORT_LOGIN_STALL });
 		role = await host.createApiRole('TFA users', [{ collection: 'directus_users', action: 'read' }]);
 		await host.setSettings({ project_name: 'Lifecycle Test' });
 	});
