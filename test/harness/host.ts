@@ -106,7 +106,7 @@ interface Kept {
 }
 const kept = new Map<string, Kept>();
 /** Idle hosts kept per worker: the rest are stopped, least recently used first. */
-const MAX_IDLE = Number(process.env['USER_LIFECYCLE_TEST_KEEP_HOSTS'] ?? 8);
+const MAX_IDLE = Number(process.env['USER_LIFECYCLE_TEST_KEEP_HOSTS'] ?? 4);
 
 function profileKey(db: Db, options: TestHostOptions): string {
 	const env = Object.entries(options.env ?? {})
