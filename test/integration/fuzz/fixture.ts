@@ -263,6 +263,7 @@ export async function send(fuzz: Target, req: FuzzRequest): Promise<Answer> {
 		// loaded machine) fails before any answer: the request is sent once more, on a new
 		// connection. A server that really drops the request drops it again, and that fails the run.
 		if ((error as { cause?: { code?: string } }).cause?.code !== 'UND_ERR_SOCKET') throw error;
+		console.warn(`[fuzz] sent again after its connection closed unanswered: ${req.method} ${req.path.slice(0, 120)}`);
 		res = await once();
 	}
 	const text = await res.text();

@@ -22,7 +22,7 @@ describe.each(await availableDatabases())('invitation security on %s', (db) => {
 	const snapshot = async () => ({ users: await host.userCount(), tokens: await count('user_lifecycle_tokens'), outbox: await count('user_lifecycle_outbox') });
 
 	beforeAll(async () => {
-		host = await startTestHost({ db, extraExtensions: [INVITATIONS.blocklist], env: INVITATIONS.env });
+		host = await startTestHost({ db, ...INVITATIONS });
 		inviteeRole = await host.createApiRole('Invitees');
 		otherRole = await host.createApiRole('Others');
 		const creatorRole = await host.createApiRole('Creators', [{ collection: 'directus_users', action: 'create' }]);

@@ -25,7 +25,7 @@ describe.each(await availableDatabases())('invitations on %s', (db) => {
 	};
 
 	beforeAll(async () => {
-		host = await startTestHost({ db, extraExtensions: [INVITATIONS.blocklist], env: INVITATIONS.env });
+		host = await startTestHost({ db, ...INVITATIONS });
 		inviteeRole = await host.createApiRole('Invitees');
 		const inviterRole = await host.createApiRole('Inviters', [
 			{ collection: 'directus_users', action: 'create' },

@@ -18,8 +18,7 @@ describe.each(await availableDatabases())('lifting a login lock on %s', (db) => 
 	const newEmail = () => `unlock.${++seq}@example.com`;
 	const events = async (user: string, event: string) => host.knex('user_lifecycle_events').where({ user, event }).orderBy('at');
 	const lockPath = (id: string) => `/user-lifecycle/users/${id}/login-lock`;
-	const heard = (step: string, user: string) =>
-recordedEvents().filter((r) => r.event === `user-lifecycle.${step}` && r.payload['user'] === user);
+	const heard = (step: string, user: string) => recordedEvents().filter((r) => r.event === `user-lifecycle.${step}` && r.payload['user'] === user);
 
 	/** A user locked out by MAX wrong passwords, with an access token from before the lock. */
 	const lockedUser = async () => {

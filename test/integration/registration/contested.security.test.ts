@@ -50,10 +50,7 @@ describe.each(await availableDatabases())('contested registrations on %s', (db) 
 		host.api('POST', '/graphql/system', { query: 'mutation ($token: String!) { users_register_verify(token: $token) }', variables: { token } });
 
 	beforeAll(async () => {
-		host = await startTestHost({
-			db,
-			env: REGISTRATION_DOORS.env,
-		});
+		host = await startTestHost({ db, ...REGISTRATION_DOORS });
 		const role = await host.createApiRole('Contested registrants');
 		await host.setSettings({ public_registration: true, public_registration_verify_email: true, public_registration_role: role, auth_password_policy: '/^.{8,}$/' });
 	});

@@ -24,10 +24,7 @@ describe.each(await availableDatabases())('side doors on %s', (db) => {
 	};
 
 	beforeAll(async () => {
-		host = await startTestHost({
-			db,
-			env: REGISTRATION_DOORS.env,
-		});
+		host = await startTestHost({ db, ...REGISTRATION_DOORS });
 		role = await host.createApiRole('Door members');
 		expect(await host.createApiRole('Registered', [], { id: REGISTERED })).toBe(REGISTERED);
 		await host.setSettings({ public_registration: true, public_registration_verify_email: true, public_registration_role: REGISTERED });

@@ -1,11 +1,10 @@
 // `user-lifecycle.status-changed`: another extension (a fixture hook) hears it once per changed
 // user, after the write committed, whatever path made the change (REST, bulk REST, GraphQL, the
 // status route, the schedule), and never for a write that was refused or rolled back.
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { availableDatabases, startTestHost, type TestHost } from '../../harness/host.js';
+import { STATUS_EVERY_SECOND } from '../../harness/profiles.js';
 
-const LISTENER = fileURLToPath(new URL('../../fixtures/directus-extension-status-listener', import.meta.url));
 
 interface Heard {
 	user: string;
@@ -40,7 +39,7 @@ describe.each(await availableDatabases())('status-changed events on %s', (db) =>
 	};
 
 	beforeAll(async () => {
-		host = await startTestHost({ db, extraExtensions: [LISTENER], env: { USER_LIFECYCLE_SCHEDULE: '*/1 * * * * *', PRESSURE_LIMITER_ENABLED: 'false' } });
+		host = await startTestHost({ db, ...STATUS_EVERY_SECOND });
 		role = await host.createApiRole('Event members');
 		adminId = (await host.admin('GET', '/users/me')).body.data.id;
 	});

@@ -1,10 +1,9 @@
 // The status route (reason, timed suspensions), sessions ending, the schedule (run every second
 // here), and the audit trail as a read-only Data Studio collection.
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { availableDatabases, PASSWORD, startTestHost, type TestHost } from '../../harness/host.js';
+import { STATUS_EVERY_SECOND } from '../../harness/profiles.js';
 
-const LISTENER = fileURLToPath(new URL('../../fixtures/directus-extension-status-listener', import.meta.url));
 
 describe.each(await availableDatabases())('status route, schedule and audit trail on %s', (db) => {
 	let host: TestHost;
@@ -22,7 +21,7 @@ describe.each(await availableDatabases())('status route, schedule and audit trai
 
 	beforeAll(async () => {
 		// The status events' profile (their listener fixture leaves these users alone): one host for both.
-		host = await startTestHost({ db, extraExtensions: [LISTENER], env: { USER_LIFECYCLE_SCHEDULE: '*/1 * * * * *', PRESSURE_LIMITER_ENABLED: 'false' } });
+		host = await startTestHost({ db, ...STATUS_EVERY_SECOND });
 		role = await host.createApiRole('Status members');
 		adminId = (await host.admin('GET', '/users/me')).body.data.id;
 	});
