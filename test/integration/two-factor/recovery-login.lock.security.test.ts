@@ -5,9 +5,11 @@
 // own login (this route logs in through it): its knobs are set to the old cap here.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { availableDatabases, PASSWORD, startTestHost, type TestHost } from '../../harness/host.js';
+import { lapseCodeLock, lapseLoginLock } from '../../harness/locks.js';
 import { codes, enableTfa, wrongCode } from './helpers.js';
 
-const LOCK_MS = 4000;
+// Both locks an hour, ended by lapse… where a test needs one over (test/harness/locks.ts).
+const LOCK_MS = 60 * 60 * 1000;
 const STALL_MS = 300;
 
 describe.each(await availableDatabases())('recovery-code login and the locks on %s', (db) => {
@@ -19,8 +21,8 @@ describe.each(await availableDatabases())('recovery-code login and the locks on 
 	beforeAll(async () => {
 		host = await startTestHost({
 			db,
-			env: { PRESSURE_LIMITER_ENABLED: 'false', LOGIN_STALL_TIME: String(STALL_MS), USER_LIFECYCLE_OTP_MAX_ATTEMPTS: '5', USER_LIFECYCLE_OTP_LOCK_DURATION: `${LOCK_MS}ms`,
-				USER_LIFECYCLE_LOGIN_MAX_ATTEMPTS: '5', USER_LIFECYCLE_LOGIN_LOCK_DURATION: '60s' },
+			env: { PRESSURE_LIMITER_ENABLED: 'false', LOGIN_STALL_TIME: String(STALL_MS), USER_LIFECYCLE_OTP_MAX_ATTEMPTS: '5', USER_LIFECYCLE_OTP_LOCK_DURATION: '1h',
+				USER_LIFECYCLE_LOGIN_MAX_ATTEMPTS: '5', USER_LIFECYCLE_LOGIN_LOCK_DURATION: '1h' },
 		});
 		role = await host.createApiRole('Recovery lock users');
 	});
@@ -37,8 +39,8 @@ describe.each(await availableDatabases())('recovery-code login and the locks on 
 		const wrong = wrongCode(current, previous, next);
 		for (let i = 0; i < 5; i++) await host.api('POST', '/user-lifecycle/tfa/disable', { otp: wrong }, { token });
 		expect((await host.login(email, PASSWORD, { otp: current })).status).toBe(429); // locked
-		// The host's 429 message counts down ("retry after 3s"): a long lock keeps it the same from
-		// one request to the next, so the two answers can be compared byte for byte.
+		// The host's 429 message counts down ("retry after 59m"): a lock of days ("10d") keeps it the
+		// same from one request to the next, so the two answers can be compared byte for byte.
 		await host.knex('user_lifecycle_otp_attempts').where({ user_id: id }).update({ locked_until: Date.now() + 10 * 86_400_000 });
 		const attemptsBefore = await host.knex('user_lifecycle_otp_attempts').where({ user_id: id }).first();
 
@@ -54,7 +56,7 @@ describe.each(await availableDatabases())('recovery-code login and the locks on 
 		expect(await host.knex('user_lifecycle_otp_attempts').where({ user_id: id }).first()).toEqual(attemptsBefore);
 		expect(await host.knex('user_lifecycle_recovery_login_attempts').where({ user_id: id })).toHaveLength(0);
 
-		await host.knex('user_lifecycle_otp_attempts').where({ user_id: id }).update({ locked_until: Date.now() - 1000, window_start: Date.now() - LOCK_MS - 1000 }); // time passes
+		await lapseCodeLock(host.knex, id, LOCK_MS);
 		expect((await login({ email, password: PASSWORD, recovery_code: recoveryCodes[0] })).status).toBe(200);
 	});
 
@@ -86,8 +88,7 @@ describe.each(await availableDatabases())('recovery-code login and the locks on 
 		expect(renewed.status).toBe(200);
 		const codesNow: string[] = renewed.body.data.recovery_codes;
 
-		// A minute's lock (its window too, so a loaded machine's slow requests stay in one window): time passes.
-		await host.knex('user_lifecycle_login_attempts').where({ user_id: id }).update({ locked_until: Date.now() - 1000 });
+		await lapseLoginLock(host.knex, id);
 		const ok = await login({ email, password: PASSWORD, recovery_code: codesNow[0] });
 		expect(ok.status).toBe(200);
 		expect(await remaining(token)).toBe(9);

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { availableDatabases, PASSWORD, startTestHost, type TestHost } from '../../harness/host.js';
+import { lapseCodeLock } from '../../harness/locks.js';
 import { codes, enableTfa, wrongCode } from './helpers.js';
 
-const LOCK_MS = 4000;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+// An hour, ended by lapseCodeLock where a test needs it over (test/harness/locks.ts).
+const LOCK_MS = 60 * 60 * 1000;
 
 describe.each(await availableDatabases())('two-factor lockout on %s', (db) => {
 	let host: TestHost;
@@ -14,7 +15,7 @@ describe.each(await availableDatabases())('two-factor lockout on %s', (db) => {
 		// its limit of password checks at once, which would answer part of a burst before any code).
 		host = await startTestHost({
 			db,
-			env: { PRESSURE_LIMITER_ENABLED: 'false', LOGIN_STALL_TIME: '20', USER_LIFECYCLE_OTP_MAX_ATTEMPTS: '5', USER_LIFECYCLE_OTP_LOCK_DURATION: `${LOCK_MS}ms`, USER_LIFECYCLE_LOGIN_MAX_ATTEMPTS: '100' },
+			env: { PRESSURE_LIMITER_ENABLED: 'false', LOGIN_STALL_TIME: '20', USER_LIFECYCLE_OTP_MAX_ATTEMPTS: '5', USER_LIFECYCLE_OTP_LOCK_DURATION: '1h', USER_LIFECYCLE_LOGIN_MAX_ATTEMPTS: '100' },
 		});
 		role = await host.createApiRole('TFA lockout users');
 	});
@@ -25,7 +26,7 @@ describe.each(await availableDatabases())('two-factor lockout on %s', (db) => {
 
 	it('after 5 wrong codes the right one is refused (host login) until the lock passes', async () => {
 		const email = 'lock.host@example.com';
-		const { token } = await host.createApiUser(role, email);
+		const { id, token } = await host.createApiUser(role, email);
 		const { secret } = await enableTfa(host, token);
 		const { current, previous, next } = await codes(secret);
 		const wrong = wrongCode(current, previous, next);
@@ -40,7 +41,7 @@ describe.each(await availableDatabases())('two-factor lockout on %s', (db) => {
 		// Our routes share the lock.
 		expect((await host.api('POST', '/user-lifecycle/tfa/recovery-codes', { otp: current }, { token })).status).toBe(429);
 
-		await sleep(LOCK_MS + 300);
+		await lapseCodeLock(host.knex, id, LOCK_MS);
 		const { current: fresh } = await codes(secret);
 		const after = await host.login(email, PASSWORD, { otp: fresh });
 		expect(after.status).toBe(200);
@@ -48,7 +49,7 @@ describe.each(await availableDatabases())('two-factor lockout on %s', (db) => {
 
 	it('wrong codes on our routes lock the host login too; a wrong password spends no attempt', async () => {
 		const email = 'lock.routes@example.com';
-		const { token } = await host.createApiUser(role, email);
+		const { id, token } = await host.createApiUser(role, email);
 		const { secret, recoveryCodes } = await enableTfa(host, token);
 		const { current, previous, next } = await codes(secret);
 		const wrong = wrongCode(current, previous, next);
@@ -62,7 +63,7 @@ describe.each(await availableDatabases())('two-factor lockout on %s', (db) => {
 		const recovery = await host.api('POST', '/user-lifecycle/login', { email, password: PASSWORD, recovery_code: recoveryCodes[0] });
 		expect(recovery.status).toBe(429);
 		expect((await host.api('GET', '/user-lifecycle/tfa', undefined, { token })).body.data.recovery_codes_remaining).toBe(10);
-		await sleep(LOCK_MS + 300);
+		await lapseCodeLock(host.knex, id, LOCK_MS);
 		const { current: fresh } = await codes(secret);
 		expect((await host.login(email, PASSWORD, { otp: fresh })).status).toBe(200);
 		expect((await host.api('POST', '/user-lifecycle/login', { email, password: PASSWORD, recovery_code: recoveryCodes[0] })).status).toBe(200);
@@ -96,7 +97,7 @@ describe.each(await availableDatabases())('two-factor lockout on %s', (db) => {
 
 	it('the count is shared by instances on one database', async () => {
 		const email = 'lock.cluster@example.com';
-		const { token } = await host.createApiUser(role, email);
+		const { id, token } = await host.createApiUser(role, email);
 		const { secret } = await enableTfa(host, token);
 		// The host's pressure limiter answers 503 while a fresh process warms up on a busy machine.
 		const sibling = await host.startSibling({ PRESSURE_LIMITER_ENABLED: 'false' });
@@ -108,7 +109,7 @@ describe.each(await availableDatabases())('two-factor lockout on %s', (db) => {
 		for (let i = 0; i < 2; i++) expect((await siblingLogin(wrong)).status).toBe(401);
 		expect((await host.login(email, PASSWORD, { otp: wrong })).status).toBe(429);
 		expect((await siblingLogin(current)).status).toBe(429);
-		await sleep(LOCK_MS + 300);
+		await lapseCodeLock(host.knex, id, LOCK_MS);
 		const { current: fresh } = await codes(secret);
 		// One code, two instances: accepted once.
 		const [a, b] = await Promise.all([host.login(email, PASSWORD, { otp: fresh }), siblingLogin(fresh)]);
