@@ -9,9 +9,10 @@ const shared = { testTimeout: 60_000, hookTimeout: 180_000, pool: 'forks' as con
 export default defineConfig({
 	test: {
 		globalSetup: ['./test/harness/global-setup.ts'],
-		// Two cores: two test files at a time.
+		// Two cores: two test files at a time (test:quick asks for four). As many kept as may run: a
+		// pool allowed to end idle workers can end the run in "Terminating worker thread".
 		maxWorkers: 2,
-		minWorkers: 1,
+		minWorkers: 2,
 		reporters: ['default', './test/harness/summary-reporter.ts'],
 		// Read from the root config by the forks pool: the integration files' worker processes live
 		// on from file to file (and keep their hosts); unit files run isolated in threads.
