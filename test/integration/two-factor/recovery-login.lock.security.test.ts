@@ -39,8 +39,8 @@ describe.each(await availableDatabases())('recovery-code login and the locks on 
 		const wrong = wrongCode(current, previous, next);
 		for (let i = 0; i < 5; i++) await host.api('POST', '/user-lifecycle/tfa/disable', { otp: wrong }, { token });
 		expect((await host.login(email, PASSWORD, { otp: current })).status).toBe(429); // locked
-		// The host's 429 message counts down ("retry after 59m"): a lock of days ("10d") keeps it the
-		// same from one request to the next, so the two answers can be compared byte for byte.
+		// The host's 429 message says how long is left, rounded ("retry after 3s"): a lock of days
+		// ("10d") keeps it the same from one request to the next, so the answers compare byte for byte.
 		await host.knex('user_lifecycle_otp_attempts').where({ user_id: id }).update({ locked_until: Date.now() + 10 * 86_400_000 });
 		const attemptsBefore = await host.knex('user_lifecycle_otp_attempts').where({ user_id: id }).first();
 

@@ -32,9 +32,15 @@ describe.each(await availableDatabases())('two-factor lockout on %s', (db) => {
 		const wrong = wrongCode(current, previous, next);
 
 		const answers: number[] = [];
+		const started = Date.now();
 		for (let i = 0; i < 6; i++) answers.push((await host.login(email, PASSWORD, { otp: wrong })).status);
+		const ended = Date.now();
 		expect(answers.slice(0, 4)).toEqual([401, 401, 401, 401]);
 		expect(answers.slice(4)).toEqual([429, 429]); // the 5th failure starts the lock
+		// It runs for USER_LIFECYCLE_OTP_LOCK_DURATION from that failure.
+		const until = Number((await host.knex('user_lifecycle_otp_attempts').where({ user_id: id }).first()).locked_until);
+		expect(until).toBeGreaterThanOrEqual(started + LOCK_MS);
+		expect(until).toBeLessThanOrEqual(ended + LOCK_MS);
 		const locked = await host.login(email, PASSWORD, { otp: current });
 		expect(locked.status).toBe(429);
 		expect(locked.body.errors[0].extensions.code).toBe('REQUESTS_EXCEEDED');
